@@ -1,0 +1,110 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "ResourcePrioritizer",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "prioritizer", targets: ["prioritizer"]),
+        .library(name: "PrioritizerClient", targets: ["PrioritizerClient"]),
+        .library(name: "Prioritization", targets: ["Prioritization"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // System libraries.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+
+        // Thin Swift face of libpq.
+        .target(
+            name: "PQ",
+            dependencies: ["CLibPQ"]
+        ),
+
+        // Pure domain: types, importance, tokenizer, packing, reports. No I/O.
+        .target(
+            name: "Prioritization",
+            dependencies: [
+                "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Resources/Encodings")]
+        ),
+
+        // Persistence: ResourceService, PostgreSQL implementation, migrations, embedded PostgreSQL.
+        .target(
+            name: "PrioritizerStore",
+            dependencies: [
+                "PQ",
+                "Prioritization",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            plugins: ["EmbedMigrations"]
+        ),
+
+        // Build-time embedding of migrations/*.sql into the binary, so `migrate` runs from anywhere.
+        .executableTarget(name: "embed-migrations", path: "Plugins/EmbedMigrationsTool"),
+        .plugin(
+            name: "EmbedMigrations",
+            capability: .buildTool(),
+            dependencies: ["embed-migrations"]
+        ),
+
+        // RESP server: codec, command table, auth, runner pool, group commit.
+        .target(
+            name: "PrioritizerServer",
+            dependencies: [
+                "Prioritization",
+                "PrioritizerStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Swift client for agents.
+        .target(
+            name: "PrioritizerClient",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+
+        .executableTarget(
+            name: "prioritizer",
+            dependencies: [
+                "Prioritization",
+                "PrioritizerStore",
+                "PrioritizerServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "PQTests", dependencies: ["PQ"]),
+        .testTarget(
+            name: "PrioritizationTests",
+            dependencies: ["Prioritization"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "PrioritizerStoreTests",
+            dependencies: ["PrioritizerStore", "Prioritization", "PQ"]
+        ),
+    ]
+)

@@ -1,0 +1,1 @@
+// The Swift RESP client lives here (issue 4).

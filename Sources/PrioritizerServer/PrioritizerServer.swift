@@ -1,0 +1,1 @@
+// The RESP server lives here (issue 4).
