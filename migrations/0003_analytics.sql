@@ -99,3 +99,18 @@ GROUP BY l.org_id, o.name, l.agent_id, a.name, (l.accessed_at AT TIME ZONE 'UTC'
 
 GRANT SELECT ON prioritizer.live_importance, prioritizer.session_metrics, prioritizer.daily_usage
     TO prioritizer_app, prioritizer_analyst;
+
+-- The sum of two decayed scores valued at the later of their times (the server's DecayedScore.merged).
+-- Used by group commits to fold a batch's aggregated accesses into the stored score.
+CREATE FUNCTION prioritizer.merge_score(
+    a double precision, a_at timestamptz,
+    b double precision, b_at timestamptz,
+    half_life_s double precision
+) RETURNS double precision
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT a * CASE WHEN x.age_a > 1000 THEN 0 ELSE power(2::double precision, -x.age_a) END
+         + b * CASE WHEN x.age_b > 1000 THEN 0 ELSE power(2::double precision, -x.age_b) END
+    FROM (SELECT extract(epoch FROM (greatest(a_at, b_at) - a_at))::double precision / half_life_s AS age_a,
+                 extract(epoch FROM (greatest(a_at, b_at) - b_at))::double precision / half_life_s AS age_b) x
+$$;
