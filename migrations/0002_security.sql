@@ -29,6 +29,11 @@ BEGIN
 END
 $roles$;
 
+-- The organization of the current transaction; NULL when none is set (then no tenant row is visible).
+CREATE FUNCTION prioritizer.current_org() RETURNS uuid
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT NULLIF(current_setting('prioritizer.org_id', true), '')::uuid $$;
+
 -- The organization an analyst LOGIN role may read; NULL for everyone else. SECURITY DEFINER so
 -- analysts need no access to the mapping table, keyed on session_user so SET ROLE cannot change it.
 CREATE FUNCTION prioritizer.analyst_org() RETURNS uuid
