@@ -15,16 +15,19 @@ enum SharedTokenizers {
     }
 
     static func load(_ encoding: TokenEncoding) throws(TokenizerError) -> Tokenizer {
+        try tokenizer(encoding, gzippedRankFile: gzippedRankFile(encoding))
+    }
+
+    /// The packaged `.tiktoken.gz` bytes of `encoding`.
+    static func gzippedRankFile(_ encoding: TokenEncoding) throws(TokenizerError) -> [UInt8] {
         let name = "\(encoding.resourceName).gz"
         guard let url = Bundle.module.url(forResource: encoding.resourceName, withExtension: "gz", subdirectory: "Encodings")
         else { throw .resourceMissing(name: name) }
-        let compressed: [UInt8]
         do {
-            compressed = [UInt8](try Data(contentsOf: url))
+            return [UInt8](try Data(contentsOf: url))
         } catch {
             throw .resourceUnreadable(name: name, reason: "\(error)")
         }
-        return try tokenizer(encoding, gzippedRankFile: compressed)
     }
 
     /// Decompresses, verifies and indexes a rank file; separate from resource lookup so tests can
