@@ -20,7 +20,14 @@ ALPHABET = (
     + ["\u00ad", "\u2019", "\u2014", "\u00bf", "\u20ac", "\ufffd"]
 )
 
+# Long single pieces (over the merger's 128-byte threshold) from small alphabets, where equal-ranked
+# pairs make the order of merges matter.
+LONG_ALPHABETS = ["ab", "aab", "xyzXYZ", "=-", "\u00e9\u4e2d", "abcdefghijklmnopqrstuvwxyz", "0123"]
+
 def random_text(rng):
+    if rng.random() < 0.1:
+        alphabet = rng.choice(LONG_ALPHABETS)
+        return "".join(rng.choice(alphabet) for _ in range(rng.randint(100, 1500)))
     return "".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 40)))
 
 def main():
