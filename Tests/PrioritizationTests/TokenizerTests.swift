@@ -109,3 +109,20 @@ struct TokenizerTests {
         for i in 0..<1_000 { print(i, terminator: "") } // 2³ ⅛ Ⅻ
         """
 }
+
+/// The piece cache (texts of 2 KiB and more) must not change a single id.
+struct TokenizerPieceCacheTests {
+    @Test(arguments: TokenEncoding.allCases)
+    func cachedAndUncachedResultsAgree(encoding: TokenEncoding) throws {
+        let tokenizer = try Tokenizer.shared(encoding)
+        // Repeats of merged pieces (identifiers, "\r\n\r\n\t\t  ") at shifting offsets, plus a
+        // long piece, so hits are copied from both merge paths.
+        let text = (0..<40).map { "\($0 % 7) " + TokenizerTests.mixedText }.joined(separator: "\n")
+            + String(repeating: "ab", count: 300) + " " + String(repeating: "ab", count: 300)
+        #expect(text.utf8.count >= PieceCache.minimumTextLength)
+        let uncached = tokenizer.encode(text, cachingPieces: false)
+        #expect(tokenizer.encode(text) == uncached)
+        #expect(tokenizer.count(text) == uncached.count)
+        #expect(tokenizer.count(text, cachingPieces: false) == uncached.count)
+    }
+}

@@ -117,6 +117,12 @@ final class RankTable: @unchecked Sendable {
         }
     }
 
+    /// A hash of any byte sequence (8 readable bytes of padding required, as for `rank`).
+    @inline(__always)
+    static func hash(_ start: UnsafePointer<UInt8>, _ length: Int) -> UInt64 {
+        length <= 7 ? mix(packedKey(start, length)) : longHash(start, length)
+    }
+
     /// Table size: a power of two at most about 60% full, so probe chains stay short.
     private static func tableBits(for entries: Int) -> Int {
         var bits = 4
@@ -137,7 +143,7 @@ final class RankTable: @unchecked Sendable {
     }
 
     @inline(__always)
-    private static func mix(_ key: UInt64) -> UInt64 {
+    static func mix(_ key: UInt64) -> UInt64 {
         var x = key &* 0x9E37_79B9_7F4A_7C15
         x ^= x >> 31
         return x &* 0xBF58_476D_1CE4_E5B9
@@ -146,7 +152,7 @@ final class RankTable: @unchecked Sendable {
     /// Hash of 8 or more bytes, read in 8-byte words; the last word overlaps the one before it
     /// rather than reading past the end.
     @inline(__always)
-    private static func longHash(_ start: UnsafePointer<UInt8>, _ length: Int) -> UInt64 {
+    static func longHash(_ start: UnsafePointer<UInt8>, _ length: Int) -> UInt64 {
         var hash = UInt64(truncatingIfNeeded: length) &* 0x9E37_79B9_7F4A_7C15
         var offset = 0
         while offset + 8 <= length {
@@ -160,12 +166,15 @@ final class RankTable: @unchecked Sendable {
     }
 
     @inline(__always)
-    private static func equalBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ length: Int) -> Bool {
+    static func equalBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ length: Int) -> Bool {
         var offset = 0
         while offset + 8 <= length {
             if load64(a + offset) != load64(b + offset) { return false }
             offset += 8
         }
-        return offset == length || load64(a + length - 8) == load64(b + length - 8)
+        if offset == length { return true }
+        // Lengths under 8 compare the low bytes of one padded word; longer ones the last word.
+        if length < 8 { return packedKey(a, length) == packedKey(b, length) }
+        return load64(a + length - 8) == load64(b + length - 8)
     }
 }

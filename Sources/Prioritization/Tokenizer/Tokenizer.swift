@@ -21,16 +21,25 @@ public final class Tokenizer: Sendable {
 
     /// Token ids, as tiktoken's `encode_ordinary`.
     public func encode(_ text: String) -> [Int] {
+        encode(text, cachingPieces: true)
+    }
+
+    /// `cachingPieces: false` exists so tests can check that the cache changes nothing.
+    func encode(_ text: String, cachingPieces: Bool) -> [Int] {
         var ids = [Int]()
         ids.reserveCapacity(text.utf8.count / 3)
-        withPaddedUTF8(text) { run($0) { ids.append(Int($0)) } }
+        withPaddedUTF8(text) { encodeTokens($0, cachingPieces: cachingPieces, into: &ids) }
         return ids
     }
 
     /// The number of tokens `encode` would return, without building the array of ids.
     public func count(_ text: String) -> Int {
+        count(text, cachingPieces: true)
+    }
+
+    func count(_ text: String, cachingPieces: Bool) -> Int {
         var total = 0
-        withPaddedUTF8(text) { total = countTokens($0) }
+        withPaddedUTF8(text) { total = countTokens($0, cachingPieces: cachingPieces) }
         return total
     }
 
@@ -54,33 +63,45 @@ public final class Tokenizer: Sendable {
         }
     }
 
-    private func countTokens(_ text: UTF8Text) -> Int {
-        switch encoding {
-        case .o200kBase: countTokens(text, O200kPreTokenizer.self)
-        case .cl100kBase: countTokens(text, Cl100kPreTokenizer.self)
+    private func countTokens(_ text: UTF8Text, cachingPieces: Bool) -> Int {
+        let cache = cachingPieces ? PieceCache(for: text) : nil
+        return switch encoding {
+        case .o200kBase: countTokens(text, O200kPreTokenizer.self, cache)
+        case .cl100kBase: countTokens(text, Cl100kPreTokenizer.self, cache)
         }
     }
 
-    private func run(_ text: UTF8Text, _ emit: (UInt32) -> Void) {
+    private func encodeTokens(_ text: UTF8Text, cachingPieces: Bool, into ids: inout [Int]) {
+        let cache = cachingPieces ? PieceCache(for: text) : nil
         switch encoding {
-        case .o200kBase: run(text, O200kPreTokenizer.self, emit)
-        case .cl100kBase: run(text, Cl100kPreTokenizer.self, emit)
+        case .o200kBase: encodeTokens(text, O200kPreTokenizer.self, cache, into: &ids)
+        case .cl100kBase: encodeTokens(text, Cl100kPreTokenizer.self, cache, into: &ids)
         }
     }
 
     @inline(__always)
-    private func countTokens<P: PreTokenizer>(_ text: UTF8Text, _: P.Type) -> Int {
+    private func countTokens<P: PreTokenizer>(_ text: UTF8Text, _: P.Type, _ cache: PieceCache?) -> Int {
         var merger = BytePairMerger(ranks: ranks)
         var total = 0
         var start = 0
         while start < text.count {
             let end = P.pieceEnd(in: text, from: start)
             let length = end - start
+            let piece = text.bytes + start
             // Most pieces are whole tokens; single bytes always are.
-            if length == 1 || ranks.rank(text.bytes + start, length) != RankTable.absent {
+            if length == 1 || ranks.rank(piece, length) != RankTable.absent {
                 total += 1
+            } else if let cache {
+                let slot = PieceCache.slot(RankTable.hash(piece, length))
+                if let hit = cache.lookup(slot: slot, start: start, length: length) {
+                    total += Int(hit.tokenCount)
+                } else {
+                    let count = merger.merge(piece, length: length)
+                    cache.store(slot: slot, start: start, length: length, firstToken: 0, tokenCount: count)
+                    total += count
+                }
             } else {
-                total += merger.merge(text.bytes + start, length: length)
+                total += merger.merge(piece, length: length)
             }
             start = end
         }
@@ -88,7 +109,9 @@ public final class Tokenizer: Sendable {
     }
 
     @inline(__always)
-    private func run<P: PreTokenizer>(_ text: UTF8Text, _: P.Type, _ emit: (UInt32) -> Void) {
+    private func encodeTokens<P: PreTokenizer>(
+        _ text: UTF8Text, _: P.Type, _ cache: PieceCache?, into ids: inout [Int]
+    ) {
         var merger = BytePairMerger(ranks: ranks)
         var start = 0
         while start < text.count {
@@ -97,13 +120,23 @@ public final class Tokenizer: Sendable {
             let length = end - start
             let whole = ranks.rank(piece, length)
             if whole != RankTable.absent {
-                emit(whole)
+                ids.append(Int(whole))
             } else {
-                let parts = merger.merge(piece, length: length)
-                let boundaries = merger.boundaries
-                for part in 0..<parts {
-                    let partStart = Int(boundaries[part])
-                    emit(ranks.rank(piece + partStart, Int(boundaries[part + 1]) - partStart))
+                let slot = PieceCache.slot(RankTable.hash(piece, length))
+                if let hit = cache?.lookup(slot: slot, start: start, length: length) {
+                    // Element by element: appending a slice of `ids` to itself would copy it whole.
+                    for index in Int(hit.firstToken)..<Int(hit.firstToken + hit.tokenCount) {
+                        ids.append(ids[index])
+                    }
+                } else {
+                    let firstToken = ids.count
+                    let parts = merger.merge(piece, length: length)
+                    let boundaries = merger.boundaries
+                    for part in 0..<parts {
+                        let partStart = Int(boundaries[part])
+                        ids.append(Int(ranks.rank(piece + partStart, Int(boundaries[part + 1]) - partStart)))
+                    }
+                    cache?.store(slot: slot, start: start, length: length, firstToken: firstToken, tokenCount: parts)
                 }
             }
             start = end
