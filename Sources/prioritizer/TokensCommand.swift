@@ -80,7 +80,7 @@ enum FileBytes {
         var bytes = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let got = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            let got = chunk.withUnsafeMutableBytes { systemRead(descriptor, $0.baseAddress, $0.count) }
             if got < 0 {
                 if errno == EINTR { continue }
                 throw failure(name)
@@ -88,6 +88,15 @@ enum FileBytes {
             if got == 0 { return bytes }
             bytes.append(contentsOf: chunk[0..<got])
         }
+    }
+
+    /// The C library's read(2), named apart from `read(path:)` above.
+    private static func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+        #if canImport(Glibc)
+        Glibc.read(descriptor, buffer, count)
+        #else
+        Darwin.read(descriptor, buffer, count)
+        #endif
     }
 
     private static func failure(_ name: String) -> ReadError {
