@@ -19,20 +19,26 @@ public struct EmbeddedPostgres: Sendable {
     /// - Parameter dataDirectory: `DIR`; the cluster lives in `DIR/pg`.
     public init(dataDirectory: URL, port: Int = 5432, binDirectory: URL? = nil) throws(EmbeddedPostgresError) {
         self.dataDirectory = dataDirectory.standardizedFileURL
-        self.clusterDirectory = self.dataDirectory.appending(path: "pg")
+        self.systemUser = getuid() == 0 ? "postgres" : nil
+        let digest = SHA256.hash(data: Data(self.dataDirectory.path.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
+        if systemUser != nil && !Self.othersCanSearch(self.dataDirectory.deletingLastPathComponent()) {
+            // Root's own folders (say /root) are closed to the cluster's user. The cluster then
+            // lives in a folder that user can reach, and DIR/pg links to it.
+            self.clusterDirectory = URL(fileURLWithPath: "/var/lib/prioritizer/clusters/\(digest)")
+        } else {
+            self.clusterDirectory = self.dataDirectory.appending(path: "pg")
+        }
         if let binDirectory {
             self.binDirectory = binDirectory
         } else {
             self.binDirectory = try Self.locateBinaries()
         }
         self.port = port
-        self.systemUser = getuid() == 0 ? "postgres" : nil
         // Unix socket paths are limited to about 107 bytes: fall back to a short private folder.
         let preferred = clusterDirectory.appending(path: "run")
         if preferred.path.utf8.count + "/.s.PGSQL.\(port)".utf8.count < 100 {
             socketDirectory = preferred
         } else {
-            let digest = SHA256.hash(data: Data(self.dataDirectory.path.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
             socketDirectory = URL(fileURLWithPath: "/tmp/prioritizer-\(digest)")
         }
     }
@@ -114,6 +120,10 @@ public struct EmbeddedPostgres: Sendable {
             // DIR stays ours (it holds the admin token); the cluster user may only pass through it.
             chmod(dataDirectory.path, 0o711)
             try fileManager.createDirectory(at: clusterDirectory, withIntermediateDirectories: true)
+            let link = dataDirectory.appending(path: "pg")
+            if clusterDirectory != link && (try? fileManager.destinationOfSymbolicLink(atPath: link.path)) == nil {
+                try fileManager.createSymbolicLink(at: link, withDestinationURL: clusterDirectory)
+            }
             chown(clusterDirectory.path, owner.pointee.pw_uid, owner.pointee.pw_gid)
             chmod(clusterDirectory.path, 0o700)
             do {
@@ -184,6 +194,17 @@ public struct EmbeddedPostgres: Sendable {
             throw EmbeddedPostgresError.toolFailed(name, status: outcome.status, output: outcome.output)
         }
         return outcome.output
+    }
+
+    /// Whether every folder from the root down to `folder` lets other users pass through.
+    static func othersCanSearch(_ folder: URL) -> Bool {
+        var path = folder.standardizedFileURL.path
+        while true {
+            var info = stat()
+            if stat(path, &info) == 0 && info.st_mode & 0o001 == 0 { return false }
+            if path == "/" || path.isEmpty { return true }
+            path = (path as NSString).deletingLastPathComponent
+        }
     }
 
     static func quoted(_ value: String) -> String {
