@@ -38,6 +38,7 @@ struct CardinalitySolver {
             prefixWeight[item + 1] = prefixWeight[item] + weights[item]
             prefixValue[item + 1] = prefixValue[item] + values[item]
         }
+        let identical = IdenticalItems(values: values, weights: weights)
         let topSums = TopValueSums(values: values, limit: limit, cellLimit: Self.suffixTableCellLimit)
 
         func dantzig(from start: Int, capacity room: Int) -> Double {
@@ -70,11 +71,13 @@ struct CardinalitySolver {
                 let bound = min(dantzig(from: start, capacity: frame.capacity),
                                 topSums.sum(from: start, count: frame.slots))
                 if frame.value + bound <= best + pruneMargin(best) { break }
-                frame.next += 1
                 if weights[start] <= frame.capacity {
+                    // Resume past the whole run of items identical to this one (IdenticalItems).
+                    frame.next = identical.nextDifferent[start]
                     taken = start
                     break
                 }
+                frame.next = identical.nextDifferent[start]  // its twins do not fit either
             }
             if let item = taken {
                 frames[top] = frame

@@ -6,7 +6,8 @@
 /// Each step is bounded by the Dantzig (fractional) bound at the density of the next item in
 /// that direction, so the core of flipped items stays small on realistic instances and items
 /// far from the break are never looked at. Iterative (an explicit frame stack), so no deep
-/// recursion on a server thread's small stack.
+/// recursion on a server thread's small stack. Runs of identical items are searched once
+/// (`IdenticalItems`).
 struct ExpandingCoreSolver {
     let values: [Double]
     let weights: [Int]
@@ -40,6 +41,7 @@ struct ExpandingCoreSolver {
         if breakItem == n { return Outcome(chosen: Array(0..<n), finished: true, nodes: 0) }
 
         let density = (0..<n).map { values[$0] / Double(weights[$0]) }
+        let identical = IdenticalItems(values: values, weights: weights)
         var best = incumbent.reduce(0.0) { $0 + values[$1] }
         var bestFlips: [Int]? = nil
         if breakValue > best {
@@ -58,7 +60,7 @@ struct ExpandingCoreSolver {
                 let item = frame.add
                 if item < n,
                    frame.value + Double(capacity - frame.weight) * density[item] > best + pruneMargin(best) {
-                    frames[top].add = item + 1
+                    frames[top].add = identical.nextDifferent[item]
                     frames.append(Frame(value: frame.value + values[item], weight: frame.weight + weights[item],
                                         remove: frame.remove, add: item + 1))
                     next = item
@@ -67,7 +69,7 @@ struct ExpandingCoreSolver {
                 let item = frame.remove
                 if item >= 0,
                    frame.value - Double(frame.weight - capacity) * density[item] > best + pruneMargin(best) {
-                    frames[top].remove = item - 1
+                    frames[top].remove = identical.previousDifferent[item]
                     frames.append(Frame(value: frame.value - values[item], weight: frame.weight - weights[item],
                                         remove: item - 1, add: frame.add))
                     next = item
