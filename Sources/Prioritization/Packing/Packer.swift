@@ -32,13 +32,13 @@ public enum Packer {
                 let incumbent = HeuristicPacking.density(instance: instance, densityOrder: order,
                                                          capacity: request.budget, limit: nil)
                 let local = positions(of: order, count: instance.count)
-                let solver = ExpandingCoreSolver(values: order.map { instance.values[$0] },
-                                                 weights: order.map { instance.weights[$0] },
-                                                 capacity: request.budget)
+                let solver = CoreDynamicProgrammingSolver(values: order.map { instance.values[$0] },
+                                                          weights: order.map { instance.weights[$0] },
+                                                          capacity: request.budget)
                 let outcome = solver.solve(incumbent: incumbent.map { local[$0] }, timeCap: request.timeCap)
                 packed = outcome.chosen.map { order[$0] }
                 proven = outcome.finished
-                nodes = outcome.nodes
+                nodes = outcome.steps
             }
             chosen = free + packed
         } else {

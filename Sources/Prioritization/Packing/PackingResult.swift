@@ -28,7 +28,8 @@ public struct PackingResult: Sendable {
     /// time cap cut it short (the packing is then the best found, at least `density`'s), and
     /// always `false` for the heuristic strategies.
     public var provenOptimal: Bool
-    /// Branch-and-bound nodes explored (0 for the heuristics): a measure of how hard it was.
+    /// Search effort for `optimal` (core expansion steps, or branch-and-bound nodes with a
+    /// LIMIT); 0 for the heuristics. A measure of how hard the instance was.
     public var searchNodes: Int
     public var elapsed: Duration
 
