@@ -1,0 +1,73 @@
+import Foundation
+
+// Packing latency and quality. Built by scripts/bench-packing.sh in release mode, straight
+// from the Prioritization sources (no test target, no Package.swift change).
+
+func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    guard !sorted.isEmpty else { return .nan }
+    let rank = Int((p * Double(sorted.count - 1)).rounded(.up))
+    return sorted[min(sorted.count - 1, rank)]
+}
+
+func milliseconds(_ duration: Duration) -> Double {
+    let parts = duration.components
+    return Double(parts.seconds) * 1000 + Double(parts.attoseconds) / 1e15
+}
+
+let arguments = CommandLine.arguments
+let quick = arguments.contains("--quick")
+let fixture = arguments.firstIndex(of: "--fixture").map { URL(fileURLWithPath: arguments[$0 + 1]) }
+
+print("## Packing latency (release, one thread, ms per call; sessions: 4 h of simulated accesses)")
+print("")
+print("| resources | budget | strategy | p50 ms | p99 ms | max ms | proven optimal | captured vs optimal |")
+print("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+let sizes = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000]
+let budgets = [8_000, 128_000, 1_000_000]
+let sessionsPerSize = 8
+let clock = ContinuousClock()
+for size in sizes {
+    let snapshots = (0..<sessionsPerSize).map { seed in
+        SyntheticSession.make(resources: size, seed: UInt64(seed * 7919 + size)).candidates(at: 1_800_000_000_000)
+    }
+    let repetitions = size >= 100_000 ? (quick ? 16 : 40) : (quick ? 100 : 400)
+    for budget in budgets {
+        var optimalValues: [Double] = []
+        for strategy in PackingStrategy.allCases {
+            var samples: [Double] = []
+            var proven = 0
+            var captured: [Double] = []
+            for rep in 0..<repetitions {
+                let candidates = snapshots[rep % sessionsPerSize]
+                let start = clock.now
+                let result = Packer.pack(candidates, PackingRequest(budget: budget, strategy: strategy))
+                samples.append(milliseconds(clock.now - start))
+                if result.provenOptimal { proven += 1 }
+                if rep < sessionsPerSize {
+                    if strategy == .optimal { optimalValues.append(result.totalImportance) }
+                    captured.append(result.totalImportance / optimalValues[rep])
+                }
+            }
+            samples.sort()
+            let share = captured.reduce(0, +) / Double(captured.count)
+            let provenText = strategy == .optimal ? "\(proven)/\(repetitions)" : "—"
+            print("| \(size) | \(budget) | \(strategy.rawValue.lowercased()) | \(String(format: "%.3f", percentile(samples, 0.5))) | \(String(format: "%.3f", percentile(samples, 0.99))) | \(String(format: "%.3f", samples.last!)) | \(provenText) | \(String(format: "%.4f", share)) |")
+        }
+    }
+}
+
+if let fixture {
+    print("")
+    print("## Ripgrep history replay (155 sessions; recall = share of the files the next commit modifies that were chosen)")
+    print("")
+    print("| budget | expectations | recall optimal | recall density | recall greedy | recall seed (formula, top 10, greedy) | captured density / optimal | captured greedy / optimal |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    let replay = try RipgrepReplay(url: fixture)
+    for budget in [4_000, 16_000, 128_000] {
+        let score = replay.score(budget: budget)
+        let runs = Double(score.runs)
+        func pct(_ x: Double?) -> String { String(format: "%.1f%%", (x ?? 0) / runs * 100) }
+        func share(_ x: Double?) -> String { String(format: "%.4f", (x ?? 0) / runs) }
+        print("| \(budget) | \(score.runs) | \(pct(score.recall["OPTIMAL"])) | \(pct(score.recall["DENSITY"])) | \(pct(score.recall["GREEDY"])) | \(pct(score.recall["SEED"])) | \(share(score.captured["DENSITY"])) | \(share(score.captured["GREEDY"])) |")
+    }
+}
