@@ -12,9 +12,10 @@ struct PackingInstance {
     let values: [Double]
     let weights: [Int]
     let log2Values: [Double]
-    let paths: [String]
+    private let candidates: [PackingCandidate]
 
     init(candidates: [PackingCandidate], budget: Int) {
+        self.candidates = candidates
         var members: [Int] = []
         members.reserveCapacity(candidates.count)
         var maxLog2 = -Double.infinity
@@ -25,18 +26,30 @@ struct PackingInstance {
         }
         let shift = maxLog2.isFinite ? maxLog2.rounded(.down) : 0
         let unit = exp2(-shift)
-        self.members = members
-        self.values = members.map { index in
+        var values: [Double] = []
+        var weights: [Int] = []
+        var log2Values: [Double] = []
+        values.reserveCapacity(members.count)
+        weights.reserveCapacity(members.count)
+        log2Values.reserveCapacity(members.count)
+        for index in members {
             let candidate = candidates[index]
-            if candidate.importance.isNormal, unit.isNormal, (candidate.importance * unit).isNormal {
-                return candidate.importance * unit
+            let scaled = candidate.importance * unit
+            if candidate.importance.isNormal, unit.isNormal, scaled.isNormal {
+                values.append(scaled)
+            } else {
+                values.append(candidate.log2Importance.isFinite ? exp2(candidate.log2Importance - shift) : 0)
             }
-            return candidate.log2Importance.isFinite ? exp2(candidate.log2Importance - shift) : 0
+            weights.append(candidate.tokens!)
+            log2Values.append(candidate.log2Importance)
         }
-        self.weights = members.map { candidates[$0].tokens! }
-        self.log2Values = members.map { candidates[$0].log2Importance }
-        self.paths = members.map { candidates[$0].path }
+        self.members = members
+        self.values = values
+        self.weights = weights
+        self.log2Values = log2Values
     }
+
+    func path(_ item: Int) -> String { candidates[members[item]].path }
 
     var count: Int { members.count }
 
@@ -45,7 +58,7 @@ struct PackingInstance {
     func ranksBefore(_ a: Int, _ b: Int) -> Bool {
         if values[a] != values[b] { return values[a] > values[b] }
         if log2Values[a] != log2Values[b] { return log2Values[a] > log2Values[b] }
-        return paths[a] < paths[b]
+        return path(a) < path(b)
     }
 
     /// Importance per token, free (zero-token) items first; ties by rank.
@@ -60,9 +73,31 @@ struct PackingInstance {
         weights[item] == 0 ? .infinity : values[item] / Double(weights[item])
     }
 
-    func rankOrder(_ items: [Int]) -> [Int] { items.sorted(by: ranksBefore) }
+    /// `items` in rank order (`ranksBefore`): a radix sort on importance, then each run of
+    /// equal importance (rare, but all underflowed values are 0) sorted by `ranksBefore`.
+    func rankOrder(_ items: [Int]) -> [Int] {
+        let byValue = RadixOrder.ascending(items, keys: items.map { ~RadixOrder.monotoneKey(values[$0]) })
+        return orderingTies(byValue)
+    }
 
-    func densityOrder(_ items: [Int]) -> [Int] { items.sorted(by: densityBefore) }
+    /// `items` in density order (`densityBefore`): rank order, then a stable sort on density.
+    func densityOrder(_ items: [Int]) -> [Int] {
+        let ranked = rankOrder(items)
+        return RadixOrder.ascending(ranked, keys: ranked.map { ~RadixOrder.monotoneKey(density($0)) })
+    }
+
+    /// Sorts each run of equal importance by log2 importance, then path.
+    private func orderingTies(_ sorted: [Int]) -> [Int] {
+        var result = sorted
+        var start = 0
+        while start < result.count {
+            var end = start + 1
+            while end < result.count, values[result[end]] == values[result[start]] { end += 1 }
+            if end - start > 1 { result[start..<end].sort(by: ranksBefore) }
+            start = end
+        }
+        return result
+    }
 
     func value(of items: some Sequence<Int>) -> Double { items.reduce(0) { $0 + values[$1] } }
 
