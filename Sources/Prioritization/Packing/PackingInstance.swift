@@ -17,31 +17,36 @@ struct PackingInstance {
     init(candidates: [PackingCandidate], budget: Int) {
         self.candidates = candidates
         var members: [Int] = []
-        members.reserveCapacity(candidates.count)
-        var maxLog2 = -Double.infinity
-        for (index, candidate) in candidates.enumerated() {
-            guard budget >= 0, let tokens = candidate.tokens, tokens >= 0, tokens <= budget else { continue }
-            members.append(index)
-            maxLog2 = max(maxLog2, candidate.log2Importance)
-        }
-        let shift = maxLog2.isFinite ? maxLog2.rounded(.down) : 0
-        let unit = exp2(-shift)
         var values: [Double] = []
         var weights: [Int] = []
         var log2Values: [Double] = []
-        values.reserveCapacity(members.count)
-        weights.reserveCapacity(members.count)
-        log2Values.reserveCapacity(members.count)
-        for index in members {
-            let candidate = candidates[index]
-            let scaled = candidate.importance * unit
-            if candidate.importance.isNormal, unit.isNormal, scaled.isNormal {
-                values.append(scaled)
-            } else {
-                values.append(candidate.log2Importance.isFinite ? exp2(candidate.log2Importance - shift) : 0)
+        members.reserveCapacity(candidates.count)
+        // Reads fields through a buffer pointer: copying a candidate would retain its path, and at
+        // 100k candidates those retains (one cache miss each) cost more than everything else here.
+        candidates.withUnsafeBufferPointer { all in
+            var maxLog2 = -Double.infinity
+            for index in all.indices {
+                guard budget >= 0, let tokens = all[index].tokens, tokens >= 0, tokens <= budget else { continue }
+                members.append(index)
+                maxLog2 = max(maxLog2, all[index].log2Importance)
             }
-            weights.append(candidate.tokens!)
-            log2Values.append(candidate.log2Importance)
+            let shift = maxLog2.isFinite ? maxLog2.rounded(.down) : 0
+            let unit = exp2(-shift)
+            values.reserveCapacity(members.count)
+            weights.reserveCapacity(members.count)
+            log2Values.reserveCapacity(members.count)
+            for index in members {
+                let importance = all[index].importance
+                let log2Importance = all[index].log2Importance
+                let scaled = importance * unit
+                if importance.isNormal, unit.isNormal, scaled.isNormal {
+                    values.append(scaled)
+                } else {
+                    values.append(log2Importance.isFinite ? exp2(log2Importance - shift) : 0)
+                }
+                weights.append(all[index].tokens!)
+                log2Values.append(log2Importance)
+            }
         }
         self.members = members
         self.values = values
@@ -73,30 +78,14 @@ struct PackingInstance {
         weights[item] == 0 ? .infinity : values[item] / Double(weights[item])
     }
 
-    /// `items` in rank order (`ranksBefore`): a radix sort on importance, then each run of
-    /// equal importance (rare, but all underflowed values are 0) sorted by `ranksBefore`.
+    /// `items` in rank order (`ranksBefore`).
     func rankOrder(_ items: [Int]) -> [Int] {
-        let byValue = RadixOrder.ascending(items, keys: items.map { ~RadixOrder.monotoneKey(values[$0]) })
-        return orderingTies(byValue)
+        RadixOrder.descending(items, key: { values[$0] }, before: ranksBefore)
     }
 
-    /// `items` in density order (`densityBefore`): rank order, then a stable sort on density.
+    /// `items` in density order (`densityBefore`).
     func densityOrder(_ items: [Int]) -> [Int] {
-        let ranked = rankOrder(items)
-        return RadixOrder.ascending(ranked, keys: ranked.map { ~RadixOrder.monotoneKey(density($0)) })
-    }
-
-    /// Sorts each run of equal importance by log2 importance, then path.
-    private func orderingTies(_ sorted: [Int]) -> [Int] {
-        var result = sorted
-        var start = 0
-        while start < result.count {
-            var end = start + 1
-            while end < result.count, values[result[end]] == values[result[start]] { end += 1 }
-            if end - start > 1 { result[start..<end].sort(by: ranksBefore) }
-            start = end
-        }
-        return result
+        RadixOrder.descending(items, key: density, before: densityBefore)
     }
 
     func value(of items: some Sequence<Int>) -> Double { items.reduce(0) { $0 + values[$1] } }
