@@ -127,3 +127,21 @@ import Testing
         #expect(Packer.pack(candidates, PackingRequest(budget: 100, strategy: .greedy)).chosenPaths == ["first", "third"])
     }
 }
+
+extension PackingBehaviourTests {
+    /// Clients may send any numbers: huge budgets and token counts must not overflow.
+    @Test func hugeBudgetsAndTokenCountsDoNotOverflow() {
+        let candidates = [
+            Self.candidate("a", 3, Int.max / 2), Self.candidate("b", 2, Int.max / 2), Self.candidate("c", 1, 1 << 39),
+            Self.candidate("d", 1, 1 << 39), Self.candidate("e", 1, (1 << 39) + 1),
+        ]
+        for strategy in PackingStrategy.allCases {
+            for limit in [nil, 1, 2] as [Int?] {
+                let result = Packer.pack(candidates, PackingRequest(budget: Int.max, limit: limit, strategy: strategy))
+                #expect(result.totalTokens <= PackingRequest.maximumBudget, "\(strategy) \(String(describing: limit))")
+                #expect(!result.chosenPaths.contains("a") && !result.chosenPaths.contains("b"))
+            }
+        }
+        #expect(Packer.pack(candidates, PackingRequest(budget: Int.max)).chosenPaths == ["c", "d"])
+    }
+}

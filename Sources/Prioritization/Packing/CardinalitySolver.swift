@@ -5,7 +5,7 @@
 /// in order, so the stack is at most `limit` deep. A node's bound over the undecided suffix is
 /// the smaller of two relaxations: the Dantzig bound of the capacity (prefix sums and a binary
 /// search find the break item in O(log n)), and the sum of the `r` largest values left, for the
-/// `r` items the limit still allows (a suffix table when it fits in memory, otherwise the global
+/// `r` items the limit still allows (a suffix table of at most 1M cells, otherwise the global
 /// top values, which is looser but still a bound). Both shrink as the suffix does, so the first
 /// candidate whose bound fails ends the whole node.
 struct CardinalitySolver {
@@ -15,7 +15,7 @@ struct CardinalitySolver {
     let limit: Int
 
     /// Upper bound on table cells ((n+1) × (limit+1) doubles) for the suffix top-r sums.
-    static let suffixTableCellLimit = 2_000_000
+    static let suffixTableCellLimit = 1_000_000
 
     struct Outcome {
         var chosen: [Int]

@@ -8,14 +8,15 @@ public enum Packer {
     public static func pack(_ candidates: [PackingCandidate], _ request: PackingRequest) -> PackingResult {
         let clock = ContinuousClock()
         let started = clock.now
-        let instance = PackingInstance(candidates: candidates, budget: request.budget)
+        let capacity = min(request.budget, PackingRequest.maximumBudget)
+        let instance = PackingInstance(candidates: candidates, budget: capacity)
         let limit = request.limit.map { max(0, $0) }
         let all = Array(0..<instance.count)
 
         var chosen: [Int]
         var proven = false
         var nodes = 0
-        if limit == nil || !isBinding(limit!, instance: instance, capacity: request.budget) {
+        if limit == nil || !isBinding(limit!, instance: instance, capacity: capacity) {
             // Free items ride along; the rest is a plain knapsack.
             let free = all.filter { instance.weights[$0] == 0 }
             let paid = all.filter { instance.weights[$0] > 0 }
@@ -23,18 +24,18 @@ public enum Packer {
             switch request.strategy {
             case .greedy:
                 packed = HeuristicPacking.firstFit(order: instance.rankOrder(paid), weights: instance.weights,
-                                                   capacity: request.budget, limit: nil)
+                                                   capacity: capacity, limit: nil)
             case .density:
                 packed = HeuristicPacking.density(instance: instance, densityOrder: instance.densityOrder(paid),
-                                                  capacity: request.budget, limit: nil)
+                                                  capacity: capacity, limit: nil)
             case .optimal:
                 let order = instance.densityOrder(paid)
                 let incumbent = HeuristicPacking.density(instance: instance, densityOrder: order,
-                                                         capacity: request.budget, limit: nil)
+                                                         capacity: capacity, limit: nil)
                 let local = positions(of: order, count: instance.count)
                 let solver = CoreDynamicProgrammingSolver(values: order.map { instance.values[$0] },
                                                           weights: order.map { instance.weights[$0] },
-                                                          capacity: request.budget)
+                                                          capacity: capacity)
                 let outcome = solver.solve(incumbent: incumbent.map { local[$0] }, timeCap: request.timeCap)
                 packed = outcome.chosen.map { order[$0] }
                 proven = outcome.finished
@@ -46,21 +47,21 @@ public enum Packer {
             switch request.strategy {
             case .greedy:
                 chosen = HeuristicPacking.firstFit(order: instance.rankOrder(all), weights: instance.weights,
-                                                   capacity: request.budget, limit: cap)
+                                                   capacity: capacity, limit: cap)
             case .density:
                 chosen = HeuristicPacking.density(instance: instance, densityOrder: instance.densityOrder(all),
-                                                  capacity: request.budget, limit: cap)
+                                                  capacity: capacity, limit: cap)
             case .optimal:
                 let order = instance.densityOrder(all)
                 let byDensity = HeuristicPacking.density(instance: instance, densityOrder: order,
-                                                         capacity: request.budget, limit: cap)
+                                                         capacity: capacity, limit: cap)
                 let byRank = HeuristicPacking.firstFit(order: instance.rankOrder(all), weights: instance.weights,
-                                                       capacity: request.budget, limit: cap)
+                                                       capacity: capacity, limit: cap)
                 let incumbent = instance.value(of: byRank) > instance.value(of: byDensity) ? byRank : byDensity
                 let local = positions(of: order, count: instance.count)
                 let solver = CardinalitySolver(values: order.map { instance.values[$0] },
                                                weights: order.map { instance.weights[$0] },
-                                               capacity: request.budget, limit: cap)
+                                               capacity: capacity, limit: cap)
                 let outcome = solver.solve(incumbent: incumbent.map { local[$0] }, timeCap: request.timeCap)
                 chosen = outcome.chosen.map { order[$0] }
                 proven = outcome.finished

@@ -14,6 +14,11 @@ public struct PackingRequest: Hashable, Sendable {
 
     public static let defaultTimeCap: Duration = .milliseconds(50)
 
+    /// Budgets above 2^40 tokens (a trillion; no model comes close) pack as 2^40, and resources
+    /// claiming more tokens than that are never chosen. This keeps every token sum the solvers
+    /// form far from `Int` overflow, which would trap, whatever numbers clients send.
+    public static let maximumBudget = 1 << 40
+
     public init(
         budget: Int, limit: Int? = nil, strategy: PackingStrategy = .standard,
         timeCap: Duration = PackingRequest.defaultTimeCap
