@@ -6,8 +6,10 @@
 /// the smaller of two relaxations: the Dantzig bound of the capacity (prefix sums and a binary
 /// search find the break item in O(log n)), and the sum of the `r` largest values left, for the
 /// `r` items the limit still allows (a suffix table of at most 1M cells, otherwise the global
-/// top values, which is looser but still a bound). Both shrink as the suffix does, so the first
-/// candidate whose bound fails ends the whole node.
+/// top values, which is looser but still a bound), and the Lagrangian bound
+/// `μ·room + top-r of max(0, p − μ·w)` with μ chosen once at the root (`CapacityMultiplier`),
+/// which is what makes LIMITs that bind together with the budget tractable. All shrink as the
+/// suffix does, so the first candidate whose bound fails ends the whole node.
 struct CardinalitySolver {
     let values: [Double]
     let weights: [Int]
@@ -40,6 +42,10 @@ struct CardinalitySolver {
         }
         let identical = IdenticalItems(values: values, weights: weights)
         let topSums = TopValueSums(values: values, limit: limit, cellLimit: Self.suffixTableCellLimit)
+        let multiplier = CapacityMultiplier.best(values: values, weights: weights, capacity: capacity, count: limit)
+        let adjustedSums = TopValueSums(
+            values: (0..<n).map { max(0, values[$0] - multiplier * Double(weights[$0])) },
+            limit: limit, cellLimit: Self.suffixTableCellLimit)
 
         func dantzig(from start: Int, capacity room: Int) -> Double {
             // Largest end in start...n with prefixWeight[end] - prefixWeight[start] <= room.
@@ -69,7 +75,8 @@ struct CardinalitySolver {
                 guard budget.step() else { break search }
                 let start = frame.next
                 let bound = min(dantzig(from: start, capacity: frame.capacity),
-                                topSums.sum(from: start, count: frame.slots))
+                                topSums.sum(from: start, count: frame.slots),
+                                multiplier * Double(frame.capacity) + adjustedSums.sum(from: start, count: frame.slots))
                 if frame.value + bound <= best + pruneMargin(best) { break }
                 if weights[start] <= frame.capacity {
                     // Resume past the whole run of items identical to this one (IdenticalItems).
