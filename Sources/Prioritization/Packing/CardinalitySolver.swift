@@ -34,37 +34,35 @@ struct CardinalitySolver {
 
     func solve(incumbent: [Int], timeCap: Duration) -> Outcome {
         let n = values.count
-        var prefixWeight = [Int](repeating: 0, count: n + 1)
-        var prefixValue = [Double](repeating: 0, count: n + 1)
-        for item in 0..<n {
-            prefixWeight[item + 1] = prefixWeight[item] + weights[item]
-            prefixValue[item + 1] = prefixValue[item] + values[item]
-        }
-        let identical = IdenticalItems(values: values, weights: weights)
-        let topSums = TopValueSums(values: values, limit: limit, cellLimit: Self.suffixTableCellLimit)
+        // Branch in order of reduced profit p − μ*·w (stable, so identical items stay adjacent):
+        // the LP optimum with both constraints takes the top of this order, so good packings
+        // come first and the bounds bite early.
         let multiplier = CapacityMultiplier.best(values: values, weights: weights, capacity: capacity, count: limit)
-        let adjustedSums = TopValueSums(
-            values: (0..<n).map { max(0, values[$0] - multiplier * Double(weights[$0])) },
-            limit: limit, cellLimit: Self.suffixTableCellLimit)
-
-        func dantzig(from start: Int, capacity room: Int) -> Double {
-            // Largest end in start...n with prefixWeight[end] - prefixWeight[start] <= room.
-            let target = prefixWeight[start] + room
-            var low = start
-            var high = n
-            while low < high {
-                let mid = (low + high + 1) / 2
-                if prefixWeight[mid] <= target { low = mid } else { high = mid - 1 }
+        let reduced = (0..<n).map { values[$0] - multiplier * Double(weights[$0]) }
+        let order = (0..<n).sorted { reduced[$0] != reduced[$1] ? reduced[$0] > reduced[$1] : $0 < $1 }
+        let p = order.map { values[$0] }
+        let w = order.map { weights[$0] }
+        let identical = IdenticalItems(values: p, weights: w)
+        // Lagrangian bounds μ·room + top-r of max(0, p − μ·w) for a few μ around μ*; μ = 0 is the
+        // plain top-r bound. Each is a valid bound for any node; their minimum is close to the
+        // node's own LP bound.
+        let multipliers = multiplier > 0 ? [0, multiplier / 2, multiplier, multiplier * 2] : [0]
+        let tables = multipliers.map { mu in
+            TopValueSums(values: (0..<n).map { max(0, p[$0] - mu * Double(w[$0])) },
+                         limit: limit, cellLimit: Self.suffixTableCellLimit)
+        }
+        func bound(from start: Int, room: Int, slots: Int) -> Double {
+            var result = Double.infinity
+            for (index, mu) in multipliers.enumerated() {
+                result = min(result, mu * Double(room) + tables[index].sum(from: start, count: slots))
             }
-            var bound = prefixValue[low] - prefixValue[start]
-            if low < n {
-                bound += Double(target - prefixWeight[low]) * values[low] / Double(weights[low])
-            }
-            return bound
+            return result
         }
 
+        var position = [Int](repeating: 0, count: n)
+        for (index, item) in order.enumerated() { position[item] = index }
         var best = incumbent.reduce(0.0) { $0 + values[$1] }
-        var bestChosen = incumbent
+        var bestChosen = incumbent.map { position[$0] }
         var budget = SearchBudget(timeCap: timeCap)
         var frames = [Frame(next: 0, capacity: capacity, slots: limit, value: 0)]
         var chosen: [Int] = []
@@ -74,11 +72,10 @@ struct CardinalitySolver {
             while frame.slots > 0, frame.next < n {
                 guard budget.step() else { break search }
                 let start = frame.next
-                let bound = min(dantzig(from: start, capacity: frame.capacity),
-                                topSums.sum(from: start, count: frame.slots),
-                                multiplier * Double(frame.capacity) + adjustedSums.sum(from: start, count: frame.slots))
-                if frame.value + bound <= best + pruneMargin(best) { break }
-                if weights[start] <= frame.capacity {
+                if frame.value + bound(from: start, room: frame.capacity, slots: frame.slots) <= best + pruneMargin(best) {
+                    break
+                }
+                if w[start] <= frame.capacity {
                     // Resume past the whole run of items identical to this one (IdenticalItems).
                     frame.next = identical.nextDifferent[start]
                     taken = start
@@ -88,8 +85,8 @@ struct CardinalitySolver {
             }
             if let item = taken {
                 frames[top] = frame
-                let child = Frame(next: item + 1, capacity: frame.capacity - weights[item],
-                                  slots: frame.slots - 1, value: frame.value + values[item])
+                let child = Frame(next: item + 1, capacity: frame.capacity - w[item],
+                                  slots: frame.slots - 1, value: frame.value + p[item])
                 frames.append(child)
                 chosen.append(item)
                 if child.value > best {
@@ -101,7 +98,7 @@ struct CardinalitySolver {
                 if !chosen.isEmpty { chosen.removeLast() }
             }
         }
-        return Outcome(chosen: bestChosen.sorted(), finished: !budget.expired, nodes: budget.nodes)
+        return Outcome(chosen: bestChosen.map { order[$0] }.sorted(), finished: !budget.expired, nodes: budget.nodes)
     }
 }
 
