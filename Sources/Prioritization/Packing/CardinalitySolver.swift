@@ -1,22 +1,27 @@
-/// Exact 0/1 knapsack with at most `limit` items (PRIORITIZE … LIMIT n under `optimal`).
+/// Exact 0/1 knapsack with at most `limit` items (PRIORITIZE … LIMIT n under `optimal`, when
+/// the limit can bind).
 ///
-/// Depth-first branch and bound over items in density order. A node holds the items chosen so
-/// far and the next candidate index; its children are "take item j next" for j = candidate, …
-/// in order, so the stack is at most `limit` deep. A node's bound over the undecided suffix is
-/// the smaller of two relaxations: the Dantzig bound of the capacity (prefix sums and a binary
-/// search find the break item in O(log n)), and the sum of the `r` largest values left, for the
-/// `r` items the limit still allows (a suffix table of at most 1M cells, otherwise the global
-/// top values, which is looser but still a bound), and the Lagrangian bound
-/// `μ·room + top-r of max(0, p − μ·w)` with μ chosen once at the root (`CapacityMultiplier`),
-/// which is what makes LIMITs that bind together with the budget tractable. All shrink as the
-/// suffix does, so the first candidate whose bound fails ends the whole node.
+/// Depth-first branch and bound. A node holds the items chosen so far and the next candidate
+/// index; its children are "take item j next" for j = candidate, … in order, so the stack is at
+/// most `limit` deep. Items are ordered by reduced profit `p − μ*·w`, where μ* is the capacity
+/// constraint's Lagrangian multiplier (`CapacityMultiplier`): the LP optimum with both
+/// constraints takes the top of that order, so good packings come first. A node's bound over the
+/// undecided suffix, with `room` tokens and `r` slots left, is the minimum over a few multipliers
+/// μ ∈ {0, μ*/2, μ*, 2μ*} of `μ·room + (sum of the r largest max(0, p − μ·w) in the suffix)`,
+/// each valid on its own (μ = 0 is the plain top-r bound); suffix tables make each an O(1)
+/// lookup (at most 1M cells per table; beyond that the global top values, looser but still a
+/// bound). Bounds only shrink along the order, so the first candidate whose bound fails ends the
+/// node. Runs of identical items are searched once (`IdenticalItems`).
+///
+/// Known hard case: importance proportional to tokens under a LIMIT that binds together with the
+/// budget; such instances run into the time cap and return the best packing found.
 struct CardinalitySolver {
     let values: [Double]
     let weights: [Int]
     let capacity: Int
     let limit: Int
 
-    /// Upper bound on table cells ((n+1) × (limit+1) doubles) for the suffix top-r sums.
+    /// Upper bound on cells ((n+1) × (limit+1) doubles) of each suffix top-r table.
     static let suffixTableCellLimit = 1_000_000
 
     struct Outcome {
