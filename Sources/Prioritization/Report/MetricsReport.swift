@@ -98,15 +98,15 @@ public struct MetricsReport: Hashable, Sendable, Codable {
         totalResources = state.resources.count
         totalAccesses = state.totalAccesses
 
-        var byType = Dictionary(uniqueKeysWithValues: ResourceType.allCases.map { ($0.rawValue, 0) })
-        var byAccess = Dictionary(uniqueKeysWithValues: AccessType.allCases.map { ($0.rawValue, 0) })
+        // Counted into fixed slots, turned into dictionaries once: hashing type names per resource
+        // dominated the report at 10k resources.
+        var byType = [Int](repeating: 0, count: ResourceType.allCases.count)
+        var byAccess = AccessCounts.Totals()
         var tracked = 0, unknown = 0, modified = 0, included = 0, includedTokens = 0
         var total = 0.0, includedImportance = 0.0
         for resource in state.resources.values {
-            byType[resource.type.rawValue, default: 0] += 1
-            for (index, access) in AccessType.allCases.enumerated() {
-                byAccess[access.rawValue, default: 0] += resource.accessCountsByType[index]
-            }
+            byType[ResourceType.allCases.firstIndex(of: resource.type)!] += 1
+            byAccess.add(resource.accessCounts)
             if let tokens = resource.tokens { tracked += tokens } else { unknown += 1 }
             if resource.modified { modified += 1 }
             let importance = state.importance(of: resource, at: at)
@@ -117,8 +117,8 @@ public struct MetricsReport: Hashable, Sendable, Codable {
                 includedImportance += importance
             }
         }
-        resourcesByType = byType
-        accessesByType = byAccess
+        resourcesByType = Dictionary(uniqueKeysWithValues: zip(ResourceType.allCases.map(\.rawValue), byType))
+        accessesByType = Dictionary(uniqueKeysWithValues: AccessType.allCases.map { ($0.rawValue, byAccess[$0]) })
         trackedTokens = tracked
         unknownTokenResources = unknown
         modifiedResources = modified

@@ -5,8 +5,8 @@ public struct SessionResource: Hashable, Sendable {
     public var type: ResourceType
     public var score: DecayedScore
     public var accessCount: Int
-    /// Accesses per type, indexed like `AccessType.allCases`.
-    public var accessCountsByType: [Int]
+    /// Accesses per type.
+    public var accessCounts: AccessCounts
     public var tokens: Int?
     public var size: Int?
     /// Set by any event flagged modified; stays set for the rest of the session (the seed's
@@ -22,7 +22,7 @@ public struct SessionResource: Hashable, Sendable {
         self.type = type
         self.score = .zero
         self.accessCount = 0
-        self.accessCountsByType = [Int](repeating: 0, count: AccessType.allCases.count)
+        self.accessCounts = AccessCounts()
         self.tokens = nil
         self.size = nil
         self.modified = false
@@ -32,6 +32,6 @@ public struct SessionResource: Hashable, Sendable {
     }
 
     public func accessCount(of access: AccessType) -> Int {
-        accessCountsByType[AccessType.allCases.firstIndex(of: access)!]
+        accessCounts[access]
     }
 }

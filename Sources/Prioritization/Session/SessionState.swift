@@ -36,12 +36,11 @@ public struct SessionState: Sendable {
     public mutating func apply(_ event: AccessEvent) -> Int {
         let halfLife = halfLifeMilliseconds
         let weight = model.weight(for: event.access)
-        let accessIndex = AccessType.allCases.firstIndex(of: event.access)!
         totalAccesses += 1
         return withResource(event.path, type: event.type, at: event.at) { resource in
             resource.score.add(weight, at: event.at, halfLifeMilliseconds: halfLife)
             resource.accessCount += 1
-            resource.accessCountsByType[accessIndex] += 1
+            resource.accessCounts.record(event.access)
             if event.at >= resource.lastAccessAt {
                 resource.lastAccessAt = event.at
                 resource.type = event.type
@@ -87,13 +86,32 @@ public struct SessionState: Sendable {
     }
 
     /// The `limit` most important resources at `time` (TOP), importance descending then path
-    /// ascending, ranked in log space so that very old sessions still rank correctly.
+    /// ascending, ranked in log space so that very old sessions still rank correctly. Keeps only
+    /// the best `limit` while scanning, so TOP 10 over 10k resources does not sort them all.
     public func top(_ limit: Int, at time: Int64) -> [RankedResource] {
-        let ranked = resources.values.map { resource in
-            RankedResource(resource: resource, importance: importance(of: resource, at: time),
-                           log2Importance: log2Importance(of: resource, at: time))
+        guard limit > 0 else { return [] }
+        var best: [(log2: Double, path: String)] = []
+        best.reserveCapacity(min(limit, resources.count) + 1)
+        func before(_ a: (log2: Double, path: String), _ b: (log2: Double, path: String)) -> Bool {
+            a.log2 != b.log2 ? a.log2 > b.log2 : a.path < b.path
         }
-        return Array(ranked.sorted(by: RankedResource.ranksBefore).prefix(max(0, limit)))
+        for resource in resources.values {
+            let log2 = log2Importance(of: resource, at: time)
+            if best.count == limit, let last = best.last, !before((log2, resource.path), last) { continue }
+            let entry = (log2: log2, path: resource.path)
+            var low = 0
+            var high = best.count
+            while low < high {
+                let mid = (low + high) / 2
+                if before(best[mid], entry) { low = mid + 1 } else { high = mid }
+            }
+            best.insert(entry, at: low)
+            if best.count > limit { best.removeLast() }
+        }
+        return best.map { entry in
+            let resource = resources[entry.path]!
+            return RankedResource(resource: resource, importance: importance(of: resource, at: time), log2Importance: entry.log2)
+        }
     }
 
     /// Sum of every resource's importance at `time`: what a report compares captured importance to.
