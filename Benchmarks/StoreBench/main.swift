@@ -55,7 +55,7 @@ func commitUntil(
                     for _ in 0..<batchSize {
                         clock += 37
                         let path = "src/module\(source.next() % 40)/file\(source.next() % 50).swift"
-                        batch.events.append(TenantItem(orgID: orgID, AccessEvent(
+                        batch.events.append(TenantItem(orgID: orgID, TrackedAccess(
                             sessionID: sessions[Int(source.next() % 8)], agentID: agentID, path: path,
                             type: .code, access: accesses[Int(source.next() % 4)], at: clock,
                             modified: source.next() % 5 == 0, sizeBytes: 4_000, tokenCount: 1_000 + Int(source.next() % 500))))

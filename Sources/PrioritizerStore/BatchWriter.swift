@@ -15,7 +15,7 @@ enum BatchWriter {
     }
 
     private static func writeEvents(
-        _ events: [AccessEvent], orgID: UUID, model: ImportanceModel, on connection: isolated PQConnection
+        _ events: [TrackedAccess], orgID: UUID, model: ImportanceModel, on connection: isolated PQConnection
     ) throws {
         let halfLives = try sessionHalfLives(Set(events.map { $0.sessionID }), orgID: orgID, on: connection)
         let resourceIDs = try upsertResources(events, orgID: orgID, on: connection)
@@ -43,7 +43,7 @@ enum BatchWriter {
 
     /// Upserts each distinct path once (sorted, so concurrent batches lock rows in the same order).
     private static func upsertResources(
-        _ events: [AccessEvent], orgID: UUID, on connection: isolated PQConnection
+        _ events: [TrackedAccess], orgID: UUID, on connection: isolated PQConnection
     ) throws -> [String: UUID] {
         var byPath: [String: ResourceUpsert] = [:]
         for event in events {
@@ -95,7 +95,7 @@ enum BatchWriter {
     }
 
     private static func insertLogs(
-        _ events: [AccessEvent], orgID: UUID, resourceIDs: [String: UUID], on connection: isolated PQConnection
+        _ events: [TrackedAccess], orgID: UUID, resourceIDs: [String: UUID], on connection: isolated PQConnection
     ) throws {
         try connection.execute(prepared: """
             INSERT INTO prioritizer.access_logs
@@ -111,7 +111,7 @@ enum BatchWriter {
 
     /// Folds the batch per (session, resource) first: one statement may not update a row twice.
     private static func upsertSessionResources(
-        _ events: [AccessEvent], orgID: UUID, resourceIDs: [String: UUID], halfLives: [UUID: Double],
+        _ events: [TrackedAccess], orgID: UUID, resourceIDs: [String: UUID], halfLives: [UUID: Double],
         model: ImportanceModel, on connection: isolated PQConnection
     ) throws {
         struct Key: Hashable { let session: UUID; let path: String }
