@@ -106,5 +106,17 @@ let package = Package(
             name: "PrioritizerStoreTests",
             dependencies: ["PrioritizerStore", "Prioritization", "PQ"]
         ),
+        .testTarget(
+            name: "PrioritizerServerTests",
+            dependencies: [
+                "PrioritizerServer",
+                "PrioritizerClient",
+                "Prioritization",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]
+        ),
     ]
 )

@@ -13,7 +13,7 @@ public struct CommandDispatcher: Sendable {
 
     public init(
         table: CommandTable = .standard, services: ServerServices, statistics: ServerStatistics,
-        configuration: ServerConfiguration, logger: Logger
+        configuration: ServerConfiguration, logger: Logger = Logger(label: "prioritizer.server")
     ) {
         self.table = table
         self.services = services
