@@ -51,6 +51,19 @@ public struct SessionDetails: Sendable, Hashable {
     public var closed: Bool
     public var resources: Int
     public var accesses: Int
+
+    public init(id: String, label: String?, budget: Int?, halfLifeSeconds: Double?, parent: String?, agent: String?, createdAt: Int64?, closed: Bool, resources: Int, accesses: Int) {
+        self.id = id
+        self.label = label
+        self.budget = budget
+        self.halfLifeSeconds = halfLifeSeconds
+        self.parent = parent
+        self.agent = agent
+        self.createdAt = createdAt
+        self.closed = closed
+        self.resources = resources
+        self.accesses = accesses
+    }
 }
 
 /// One row of AGENT.LIST.
@@ -60,6 +73,13 @@ public struct AgentDetails: Sendable, Hashable {
     /// Unix milliseconds.
     public var createdAt: Int64?
     public var revoked: Bool
+
+    public init(name: String, role: String, createdAt: Int64?, revoked: Bool) {
+        self.name = name
+        self.role = role
+        self.createdAt = createdAt
+        self.revoked = revoked
+    }
 }
 
 /// WHOAMI.
@@ -67,4 +87,10 @@ public struct ClientIdentity: Sendable, Hashable {
     public var organization: String
     public var agent: String
     public var role: String
+
+    public init(organization: String, agent: String, role: String) {
+        self.organization = organization
+        self.agent = agent
+        self.role = role
+    }
 }

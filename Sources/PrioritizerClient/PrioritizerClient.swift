@@ -61,7 +61,11 @@ public final class PrioritizerClient: Sendable {
     /// Sends one request and returns the reply as it came, error replies included.
     public func send(_ arguments: [[UInt8]]) async throws -> RESPReply {
         let promise = channel.eventLoop.makePromise(of: RESPReply.self)
-        channel.writeAndFlush(PendingRequest(arguments: arguments, promise: promise), promise: nil)
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        // A write to a closed channel never reaches the handler that owns the reply queue;
+        // failing the reply here keeps the caller from waiting forever.
+        written.futureResult.whenFailure { _ in promise.fail(PrioritizerClientError.connectionClosed) }
+        channel.writeAndFlush(PendingRequest(arguments: arguments, promise: promise), promise: written)
         return try await promise.futureResult.get()
     }
 

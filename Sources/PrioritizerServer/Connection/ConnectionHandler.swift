@@ -36,6 +36,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var heldProtocolError: RESPProtocolError?
     /// After QUIT or a protocol error: read nothing more, answer what is queued, close.
     private var closing = false
+    /// The server is shutting down: read nothing more from the socket, answer every request
+    /// already received, then close.
+    private var draining = false
     private var active = true
     private var readHeld = false
     private var inReadBurst = false
@@ -83,6 +86,15 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         resumeReadingIfPossible(context: context)
         context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ServerShutdownEvent {
+            draining = true
+            closeIfDrained(context: context)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -193,6 +205,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
         // Inside a read burst the flush waits for channelReadComplete, so pipelined replies go
         // out in one write.
         if !inReadBurst { flushIfNeeded(context: context) }
+        closeIfDrained(context: context)
+    }
+
+    private func closeIfDrained(context: ChannelHandlerContext) {
+        guard draining, active, replies.isEmpty, heldRequests.isEmpty, !barrierInFlight else { return }
+        active = false
+        unflushed = false
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer()), promise: written)
+        written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
     private func flushIfNeeded(context: ChannelHandlerContext) {
@@ -204,7 +226,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     // MARK: Back-pressure
 
     private func mustHoldReads(context: ChannelHandlerContext) -> Bool {
-        closing || replies.count + heldRequests.count >= maxPipelinedRequests || !context.channel.isWritable
+        closing || draining || replies.count + heldRequests.count >= maxPipelinedRequests || !context.channel.isWritable
     }
 
     private func resumeReadingIfPossible(context: ChannelHandlerContext) {

@@ -77,20 +77,24 @@ public final class PrioritizerServer: Sendable {
         return address
     }
 
-    /// Stops accepting, then half-closes every connection's input so it answers what it has
-    /// already received and closes; returns once all are closed.
-    public func shutdown() async throws {
+    /// Graceful stop: stops accepting, stops reading from every connection, lets each answer
+    /// every request it already received, closes it, and returns once all are closed.
+    /// Connections still busy after `gracePeriod` are closed without their replies.
+    public func shutdown(gracePeriod: TimeAmount = .seconds(10)) async throws {
         if let channel = listener.channel {
             try? await channel.close()
         }
         let open = channels.all
         for channel in open {
-            // Stop reading new requests; the handler still writes every pending reply.
-            channel.setOption(.autoRead, value: false).whenComplete { _ in }
+            channel.pipeline.fireUserInboundEventTriggered(ServerShutdownEvent())
+        }
+        let deadline = group.any().scheduleTask(in: gracePeriod) {
+            for channel in open { channel.close(promise: nil) }
         }
         for channel in open {
             try? await channel.closeFuture.get()
         }
+        deadline.cancel()
     }
 
     /// Closes every connection at once, without waiting for replies (tests, fatal errors).
