@@ -96,7 +96,10 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "PQTests", dependencies: ["PQ"]),
+        // Throwaway databases for integration tests (not a product).
+        .target(name: "TestSupport", dependencies: ["PQ", "PrioritizerStore"], path: "Tests/TestSupport"),
+
+        .testTarget(name: "PQTests", dependencies: ["PQ", "TestSupport"]),
         .testTarget(
             name: "PrioritizationTests",
             dependencies: ["Prioritization"],
@@ -104,7 +107,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PrioritizerStoreTests",
-            dependencies: ["PrioritizerStore", "Prioritization", "PQ"]
+            dependencies: ["PrioritizerStore", "Prioritization", "PQ", "TestSupport"]
         ),
         .testTarget(
             name: "PrioritizerServerTests",

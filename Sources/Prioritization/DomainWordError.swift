@@ -4,6 +4,12 @@ public struct DomainWordError: Error, Equatable, Sendable, CustomStringConvertib
     public let word: String
     public let validWords: [String]
 
+    public init(kind: String, word: String, validWords: [String]) {
+        self.kind = kind
+        self.word = word
+        self.validWords = validWords
+    }
+
     public var description: String {
         "unknown \(kind) '\(word)', expected one of: \(validWords.joined(separator: ", "))"
     }

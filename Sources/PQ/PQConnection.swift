@@ -1,0 +1,241 @@
+import CLibPQ
+import Foundation
+
+/// One PostgreSQL connection. An actor whose executor is the connection's own thread, so every
+/// blocking libpq call runs there and never on an event loop or the concurrency pool.
+///
+/// Methods are synchronous inside the actor: group several statements into one hop with
+/// `withConnection` or `transaction`, whose closure runs on the connection's thread.
+public actor PQConnection {
+    private nonisolated let thread: ConnectionThread
+    private var handle: OpaquePointer?
+    /// What the connection was opened with, for `reconnect()`.
+    public nonisolated let conninfo: String
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        thread.asUnownedSerialExecutor()
+    }
+
+    /// Opens a connection. `conninfo` is a URI (`postgresql://u@h/db`) or key-value string
+    /// (`host=/tmp dbname=x`); what it leaves out comes from libpq's `PG*` variables, so an empty
+    /// string connects as the environment says.
+    public static func connect(_ conninfo: String, connectTimeoutSeconds: Int = 5) async throws(PQError) -> PQConnection {
+        let connection = PQConnection(conninfo: conninfo)
+        try await connection.open(connectTimeoutSeconds: connectTimeoutSeconds)
+        return connection
+    }
+
+    private init(conninfo: String) {
+        self.conninfo = conninfo
+        self.thread = ConnectionThread(name: "pq-connection")
+    }
+
+    isolated deinit {
+        if let handle { PQfinish(handle) }
+        thread.stop()
+    }
+
+    private func open(connectTimeoutSeconds: Int) throws(PQError) {
+        // Keywords before `dbname` are defaults; the expanded conninfo overrides them.
+        let keywords = ["connect_timeout", "application_name", "dbname"]
+        let values = [String(connectTimeoutSeconds), "prioritizer", conninfo]
+        let connection = withArrayOfCStrings(keywords) { keys in
+            withArrayOfCStrings(values) { vals in PQconnectdbParams(keys, vals, 1) }
+        }
+        guard let connection, PQstatus(connection) == CONNECTION_OK else {
+            let message = connection.map { Self.trimmedError(PQerrorMessage($0)) } ?? "out of memory"
+            if let connection { PQfinish(connection) }
+            throw .connectFailed(message: message)
+        }
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
+        handle = connection
+    }
+
+    /// Drops the current connection, if any, and opens a new one with the same conninfo.
+    public func reconnect(connectTimeoutSeconds: Int = 5) throws(PQError) {
+        if let handle { PQfinish(handle) }
+        handle = nil
+        try open(connectTimeoutSeconds: connectTimeoutSeconds)
+    }
+
+    /// Whether libpq still considers the connection usable.
+    public var isHealthy: Bool {
+        guard let handle else { return false }
+        return PQstatus(handle) == CONNECTION_OK
+    }
+
+    /// The backend's process id, e.g. to terminate it in tests.
+    public var backendPID: Int32 {
+        handle.map { PQbackendPID($0) } ?? 0
+    }
+
+    public func close() {
+        if let handle { PQfinish(handle) }
+        handle = nil
+    }
+
+    /// Runs `body` on the connection's thread with the actor isolated, so its statements need no
+    /// further hops.
+    public func withConnection<T: Sendable>(
+        _ body: @Sendable (isolated PQConnection) throws -> T
+    ) throws -> T {
+        try body(self)
+    }
+
+    /// Runs parameterized statement(s) and returns the rows.
+    @discardableResult
+    public func query(_ query: PQQuery) throws(PQError) -> PQRows {
+        try run(query, committing: false)
+    }
+
+    /// Runs a statement and returns how many rows it affected.
+    @discardableResult
+    public func execute(_ query: PQQuery) throws(PQError) -> Int {
+        try run(query, committing: false).affectedRows
+    }
+
+    /// Runs constant SQL that may hold several statements (migrations, `BEGIN`), with no
+    /// parameters: the simple-query protocol. Never pass values in `sql`.
+    public func executeScript(_ sql: String) throws(PQError) {
+        let handle = try liveHandle()
+        let result = PQexec(handle, sql)
+        defer { PQclear(result) }
+        try check(result, committing: false)
+    }
+
+    /// BEGIN … COMMIT around `body`; ROLLBACK when it throws. A connection lost during COMMIT is
+    /// reported as `connectionLost(duringCommit: true)`: the outcome is unknown, so the caller
+    /// must not acknowledge anything that depended on it.
+    public func transaction<T>(
+        _ body: (isolated PQConnection) throws -> T
+    ) throws -> T {
+        try executeScript("BEGIN")
+        let value: T
+        do {
+            value = try body(self)
+        } catch {
+            if isHealthy { try? executeScript("ROLLBACK") }
+            throw error
+        }
+        let handle = try liveHandle()
+        let result = PQexec(handle, "COMMIT")
+        defer { PQclear(result) }
+        try check(result, committing: true)
+        return value
+    }
+
+    // MARK: - libpq plumbing
+
+    private func liveHandle() throws(PQError) -> OpaquePointer {
+        guard let handle else { throw .misuse("the connection is closed") }
+        return handle
+    }
+
+    private func run(_ query: PQQuery, committing: Bool) throws(PQError) -> PQRows {
+        let handle = try liveHandle()
+        let binds = query.binds
+        let types = binds.map { Oid($0.type) }
+        let lengths = binds.map { Int32($0.bytes?.count ?? 0) }
+        let formats = [Int32](repeating: 1, count: binds.count)
+        let result: OpaquePointer? = withParameterPointers(binds) { values in
+            PQexecParams(handle, query.sql, Int32(binds.count), types, values, lengths, formats, 1)
+        }
+        defer { PQclear(result) }
+        try check(result, committing: committing)
+        return Self.copyRows(result!)
+    }
+
+    private func check(_ result: OpaquePointer?, committing: Bool) throws(PQError) {
+        let handle = try liveHandle()
+        guard let result else {
+            throw lostOrMisuse(Self.trimmedError(PQerrorMessage(handle)), committing: committing)
+        }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return
+        default:
+            if PQstatus(handle) != CONNECTION_OK {
+                throw .connectionLost(message: Self.trimmedError(PQerrorMessage(handle)), duringCommit: committing)
+            }
+            let field = { (code: Int32) -> String? in
+                PQresultErrorField(result, code).map { String(cString: $0) }
+            }
+            guard let state = field(Int32(UInt8(ascii: "C"))) else {
+                throw lostOrMisuse(Self.trimmedError(PQresultErrorMessage(result)), committing: committing)
+            }
+            throw .server(
+                sqlState: state,
+                message: field(Int32(UInt8(ascii: "M"))) ?? "unknown error",
+                detail: field(Int32(UInt8(ascii: "D"))),
+                hint: field(Int32(UInt8(ascii: "H")))
+            )
+        }
+    }
+
+    private func lostOrMisuse(_ message: String, committing: Bool) -> PQError {
+        if let handle, PQstatus(handle) == CONNECTION_OK {
+            return .misuse(message)
+        }
+        return .connectionLost(message: message, duringCommit: committing)
+    }
+
+    private static func copyRows(_ result: OpaquePointer) -> PQRows {
+        let columnCount = Int(PQnfields(result))
+        let rowCount = Int(PQntuples(result))
+        var columns: [String] = []
+        var types: [UInt32] = []
+        for column in 0..<columnCount {
+            columns.append(String(cString: PQfname(result, Int32(column))))
+            types.append(UInt32(PQftype(result, Int32(column))))
+        }
+        var cells: [[UInt8]?] = []
+        cells.reserveCapacity(rowCount * columnCount)
+        for row in 0..<rowCount {
+            for column in 0..<columnCount {
+                if PQgetisnull(result, Int32(row), Int32(column)) == 1 {
+                    cells.append(nil)
+                    continue
+                }
+                let length = Int(PQgetlength(result, Int32(row), Int32(column)))
+                let value = PQgetvalue(result, Int32(row), Int32(column))!
+                cells.append(value.withMemoryRebound(to: UInt8.self, capacity: length) {
+                    [UInt8](UnsafeBufferPointer(start: $0, count: length))
+                })
+            }
+        }
+        let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return PQRows(columns: columns, types: types, cells: cells, affectedRows: affected)
+    }
+
+    static func trimmedError(_ message: UnsafePointer<CChar>?) -> String {
+        guard let message else { return "unknown error" }
+        return String(cString: message).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// Calls `body` with a C array of C strings that lives for the call.
+private func withArrayOfCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    var pointers = strings.map { UnsafePointer(strdup($0)) }
+    pointers.append(nil)
+    defer { pointers.forEach { free(UnsafeMutablePointer(mutating: $0)) } }
+    return body(pointers)
+}
+
+/// Calls `body` with pointers to each parameter's bytes (nil for NULL), alive for the call.
+private func withParameterPointers<R>(_ binds: [PQBind], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    var buffers: [UnsafeMutablePointer<CChar>?] = []
+    buffers.reserveCapacity(binds.count)
+    for bind in binds {
+        guard let bytes = bind.bytes else {
+            buffers.append(nil)
+            continue
+        }
+        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: max(bytes.count, 1))
+        bytes.withUnsafeBytes { source in
+            UnsafeMutableRawBufferPointer(start: buffer, count: bytes.count).copyMemory(from: source)
+        }
+        buffers.append(buffer)
+    }
+    defer { buffers.forEach { $0?.deallocate() } }
+    return body(buffers.map { UnsafePointer($0) })
+}

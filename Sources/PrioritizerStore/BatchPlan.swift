@@ -1,0 +1,100 @@
+import Foundation
+import Prioritization
+
+/// A write batch split by organization, in the order organizations first appear, so each group
+/// is written under its own row-level-security setting inside the one transaction.
+struct BatchPlan: Sendable {
+    struct OrgGroup: Sendable {
+        let orgID: UUID
+        var events: [AccessEvent] = []
+        var runs: [PrioritizationRunRecord] = []
+    }
+
+    let groups: [OrgGroup]
+    let model: ImportanceModel
+
+    init(batch: WriteBatch, model: ImportanceModel) {
+        var order: [UUID] = []
+        var byOrg: [UUID: OrgGroup] = [:]
+        func touch(_ orgID: UUID) {
+            if byOrg[orgID] == nil {
+                order.append(orgID)
+                byOrg[orgID] = OrgGroup(orgID: orgID)
+            }
+        }
+        for item in batch.events {
+            touch(item.orgID)
+            byOrg[item.orgID]!.events.append(item.value)
+        }
+        for item in batch.runs {
+            touch(item.orgID)
+            byOrg[item.orgID]!.runs.append(item.value)
+        }
+        self.groups = order.map { byOrg[$0]! }
+        self.model = model
+    }
+}
+
+/// What a batch changes in one resource row: the latest known facts, by event time.
+struct ResourceUpsert {
+    let path: String
+    var type: ResourceType
+    var sizeBytes: Int?
+    var tokenCount: Int?
+    var contentSHA256: [UInt8]?
+    /// Event time of the fact kept in each field, so that a later event wins whatever the arrival order.
+    var typeAt: Int64
+    var sizeAt: Int64 = .min
+    var tokensAt: Int64 = .min
+    var hashAt: Int64 = .min
+
+    init(_ event: AccessEvent) {
+        path = event.path
+        type = event.type
+        typeAt = event.at
+        absorb(event)
+    }
+
+    mutating func absorb(_ event: AccessEvent) {
+        if event.at >= typeAt { type = event.type; typeAt = event.at }
+        if let size = event.sizeBytes, event.at >= sizeAt { sizeBytes = size; sizeAt = event.at }
+        if let tokens = event.tokenCount, event.at >= tokensAt { tokenCount = tokens; tokensAt = event.at }
+        if let hash = event.contentSHA256, event.at >= hashAt { contentSHA256 = hash; hashAt = event.at }
+    }
+}
+
+/// The batch's accesses to one resource in one session, folded into one row update.
+struct SessionResourceDelta {
+    let sessionID: UUID
+    let path: String
+    var score: DecayedScore = .zero
+    var accessCount = 0
+    var modified = false
+    var firstAccessAt = Int64.max
+    var lastAccessAt = Int64.min
+    var tokenCount: Int?
+    var tokensAt = Int64.min
+
+    init(sessionID: UUID, path: String) {
+        self.sessionID = sessionID
+        self.path = path
+    }
+
+    mutating func absorb(_ event: AccessEvent, weight: Double, halfLifeMilliseconds: Double) {
+        score.add(weight, at: event.at, halfLifeMilliseconds: halfLifeMilliseconds)
+        accessCount += 1
+        modified = modified || event.modified
+        firstAccessAt = min(firstAccessAt, event.at)
+        lastAccessAt = max(lastAccessAt, event.at)
+        if let tokens = event.tokenCount, event.at >= tokensAt {
+            tokenCount = tokens
+            tokensAt = event.at
+        }
+    }
+}
+
+extension Date {
+    init(unixMilliseconds: Int64) {
+        self.init(timeIntervalSince1970: Double(unixMilliseconds) / 1000)
+    }
+}

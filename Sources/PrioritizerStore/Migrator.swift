@@ -1,0 +1,139 @@
+import Crypto
+import Foundation
+import PQ
+
+/// One numbered schema change from `migrations/NNNN_name.sql`, embedded at build time.
+public struct Migration: Hashable, Sendable {
+    public let version: Int
+    public let name: String
+    public let sql: String
+
+    /// SHA-256 of the file's text, hex: an applied migration whose file changed is refused.
+    public var checksum: String {
+        SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    public init(version: Int, name: String, sql: String) {
+        self.version = version
+        self.name = name
+        self.sql = sql
+    }
+
+    /// The migrations this binary carries, in version order.
+    public static let embedded: [Migration] = EmbeddedMigrations.files.map { file in
+        let digits = file.name.prefix { $0.isNumber }
+        guard let version = Int(digits), !digits.isEmpty else {
+            preconditionFailure("migration file \(file.name) must start with its number (NNNN_name.sql)")
+        }
+        return Migration(version: version, name: file.name, sql: file.sql)
+    }
+}
+
+public enum MigrationError: Error, CustomStringConvertible, Sendable {
+    case checksumMismatch(version: Int, name: String)
+    case unknownApplied(version: Int, name: String)
+    case duplicateVersion(Int)
+
+    public var description: String {
+        switch self {
+        case .checksumMismatch(let version, let name):
+            "migration \(version) (\(name)) was applied with different contents; refusing to start"
+        case .unknownApplied(let version, let name):
+            "the database has migration \(version) (\(name)) that this binary does not know; it is newer than this binary"
+        case .duplicateVersion(let version):
+            "two migration files share version \(version)"
+        }
+    }
+}
+
+/// Applies pending migrations in order, each in its own transaction, under an advisory lock so
+/// that two processes migrating at once take turns; the second then finds nothing to do.
+public struct Migrator: Sendable {
+    public let migrations: [Migration]
+
+    /// An arbitrary constant that names "the Prioritizer migration lock" among advisory locks.
+    static let advisoryLockKey: Int64 = 0x5052_494F_4D49_4752  // "PRIOMIGR"
+
+    public init(migrations: [Migration] = Migration.embedded) {
+        self.migrations = migrations.sorted { $0.version < $1.version }
+    }
+
+    /// Returns the migrations applied by this call (empty when the schema was current).
+    @discardableResult
+    public func migrate(_ connection: PQConnection) async throws -> [Migration] {
+        try await connection.withConnection { connection in
+            try self.migrateLocked(connection)
+        }
+    }
+
+    /// Throws when an applied migration differs from this binary's, or is unknown to it.
+    public func verify(_ connection: PQConnection) async throws {
+        try await connection.withConnection { connection in
+            guard try Self.ledgerExists(connection) else { return }
+            let applied = try Self.applied(connection)
+            try self.check(applied: applied)
+        }
+    }
+
+    private func migrateLocked(_ connection: isolated PQConnection) throws -> [Migration] {
+        try checkUniqueVersions()
+        try connection.query("SELECT pg_advisory_lock(\(Self.advisoryLockKey))")
+        defer { _ = try? connection.query("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))") }
+
+        try connection.executeScript("""
+            CREATE SCHEMA IF NOT EXISTS prioritizer;
+            CREATE TABLE IF NOT EXISTS prioritizer.schema_migrations (
+                version     integer PRIMARY KEY,
+                name        text NOT NULL,
+                checksum    text NOT NULL,
+                applied_at  timestamptz NOT NULL DEFAULT now()
+            );
+            """)
+        let applied = try Self.applied(connection)
+        try check(applied: applied)
+        var done: [Migration] = []
+        for migration in migrations where applied[migration.version] == nil {
+            try connection.transaction { connection in
+                try connection.executeScript(migration.sql)
+                try connection.execute("""
+                    INSERT INTO prioritizer.schema_migrations (version, name, checksum)
+                    VALUES (\(migration.version), \(migration.name), \(migration.checksum))
+                    """)
+            }
+            done.append(migration)
+        }
+        return done
+    }
+
+    private func checkUniqueVersions() throws {
+        var seen = Set<Int>()
+        for migration in migrations where !seen.insert(migration.version).inserted {
+            throw MigrationError.duplicateVersion(migration.version)
+        }
+    }
+
+    private func check(applied: [Int: (name: String, checksum: String)]) throws {
+        let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
+        for (version, record) in applied.sorted(by: { $0.key < $1.key }) {
+            guard let migration = known[version] else {
+                throw MigrationError.unknownApplied(version: version, name: record.name)
+            }
+            guard migration.checksum == record.checksum else {
+                throw MigrationError.checksumMismatch(version: version, name: record.name)
+            }
+        }
+    }
+
+    private static func ledgerExists(_ connection: isolated PQConnection) throws -> Bool {
+        try connection.query("SELECT to_regclass('prioritizer.schema_migrations') IS NOT NULL AS present")
+            .first?.decode(0, as: Bool.self) ?? false
+    }
+
+    private static func applied(_ connection: isolated PQConnection) throws -> [Int: (name: String, checksum: String)] {
+        var result: [Int: (name: String, checksum: String)] = [:]
+        for row in try connection.query("SELECT version, name, checksum FROM prioritizer.schema_migrations") {
+            result[try row.decode(0, as: Int.self)] = (try row.decode(1), try row.decode(2))
+        }
+        return result
+    }
+}

@@ -1,0 +1,309 @@
+import Foundation
+import PQ
+import Prioritization
+
+/// `ResourceService` on PostgreSQL. Tenant work runs under row-level security for the
+/// organization it names (`tenantTransaction`); only token and organization lookups cross tenants
+/// (`systemTransaction`).
+public final class PostgresResourceService: ResourceService {
+    public let pool: PQConnectionPool
+    public let model: ImportanceModel
+
+    public init(pool: PQConnectionPool, model: ImportanceModel = .standard) {
+        self.pool = pool
+        self.model = model
+    }
+
+    public convenience init(conninfo: String, connections: Int = 4) {
+        self.init(pool: PQConnectionPool(conninfo: conninfo, capacity: connections))
+    }
+
+    // MARK: - Running work
+
+    func onConnection<T: Sendable>(_ body: @escaping @Sendable (isolated PQConnection) throws -> T) async throws -> T {
+        do {
+            return try await pool.withConnection { connection in
+                try await connection.withConnection(body)
+            }
+        } catch {
+            throw StoreError.translating(error)
+        }
+    }
+
+    func tenant<T: Sendable>(_ orgID: UUID, _ body: @escaping @Sendable (isolated PQConnection) throws -> T) async throws -> T {
+        try await onConnection { connection in try connection.tenantTransaction(orgID, body) }
+    }
+
+    func system<T: Sendable>(_ body: @escaping @Sendable (isolated PQConnection) throws -> T) async throws -> T {
+        try await onConnection { connection in try connection.systemTransaction(body) }
+    }
+
+    // MARK: - Organizations and agents
+
+    public func createOrganization(name: String) async throws -> (Organization, AgentCredentials) {
+        let token = AgentToken.generate()
+        let hash = PQBytes(AgentToken.hash(token))
+        do {
+            return try await system { connection in
+                let org = try connection.query("""
+                    INSERT INTO prioritizer.organizations (name) VALUES (\(name))
+                    RETURNING org_id, name, created_at
+                    """)[0]
+                let organization = Organization(orgID: try org.decode(0), name: try org.decode(1), createdAt: try org.decode(2))
+                let agent = try Self.insertAgent(connection, orgID: organization.orgID, name: "admin", role: .admin, hash: hash)
+                return (organization, AgentCredentials(agent: agent, token: token))
+            }
+        } catch let error as PQError where error.sqlState == PQError.State.uniqueViolation {
+            throw StoreError.duplicate("organization '\(name)' already exists")
+        }
+    }
+
+    public func organization(named name: String) async throws -> Organization? {
+        try await system { connection in
+            try connection.query("SELECT org_id, name, created_at FROM prioritizer.organizations WHERE name = \(name)")
+                .first.map { Organization(orgID: try $0.decode(0), name: try $0.decode(1), createdAt: try $0.decode(2)) }
+        }
+    }
+
+    public func createAgent(orgID: UUID, name: String, role: AgentRole) async throws -> AgentCredentials {
+        let token = AgentToken.generate()
+        let hash = PQBytes(AgentToken.hash(token))
+        do {
+            let agent = try await tenant(orgID) { connection in
+                try Self.insertAgent(connection, orgID: orgID, name: name, role: role, hash: hash)
+            }
+            return AgentCredentials(agent: agent, token: token)
+        } catch let error as PQError where error.sqlState == PQError.State.uniqueViolation {
+            throw StoreError.duplicate("agent '\(name)' already exists")
+        } catch let error as PQError where error.sqlState == PQError.State.insufficientPrivilege {
+            // RLS's WITH CHECK refuses a row for an organization other than the transaction's.
+            throw StoreError.notFound("no such organization")
+        }
+    }
+
+    private static func insertAgent(
+        _ connection: isolated PQConnection, orgID: UUID, name: String, role: AgentRole, hash: PQBytes
+    ) throws -> AgentRecord {
+        let row = try connection.query("""
+            INSERT INTO prioritizer.agents (org_id, name, role, token_hash)
+            VALUES (\(orgID), \(name), \(role.rawValue), \(hash))
+            RETURNING org_id, agent_id, name, role, created_at, revoked_at
+            """)[0]
+        return try agentRecord(row)
+    }
+
+    private static func agentRecord(_ row: PQRow) throws -> AgentRecord {
+        AgentRecord(
+            orgID: try row.decode(0), agentID: try row.decode(1), name: try row.decode(2),
+            role: try AgentRole(word: try row.decode(3, as: String.self)),
+            createdAt: try row.decode(4), revokedAt: try row.decode(5)
+        )
+    }
+
+    public func revokeAgent(orgID: UUID, name: String) async throws -> Bool {
+        try await tenant(orgID) { connection in
+            try connection.execute("""
+                UPDATE prioritizer.agents SET revoked_at = clock_timestamp()
+                WHERE org_id = \(orgID) AND name = \(name) AND revoked_at IS NULL
+                """) == 1
+        }
+    }
+
+    public func agents(orgID: UUID) async throws -> [AgentRecord] {
+        try await tenant(orgID) { connection in
+            try connection.query("""
+                SELECT org_id, agent_id, name, role, created_at, revoked_at FROM prioritizer.agents
+                WHERE org_id = \(orgID) ORDER BY name
+                """).map(Self.agentRecord)
+        }
+    }
+
+    public func authenticate(token: String) async throws -> AuthenticatedAgent? {
+        let hash = AgentToken.hash(token)
+        return try await system { connection in
+            let rows = try connection.query("""
+                SELECT a.org_id, o.name, a.agent_id, a.name, a.role, a.token_hash
+                FROM prioritizer.agents a JOIN prioritizer.organizations o ON o.org_id = a.org_id
+                WHERE a.token_hash = \(PQBytes(hash)) AND a.revoked_at IS NULL
+                """)
+            guard let row = rows.first,
+                  AgentToken.constantTimeEqual(try row.decode(5, as: PQBytes.self).bytes, hash)
+            else { return nil }
+            return AuthenticatedAgent(
+                orgID: try row.decode(0), orgName: try row.decode(1), agentID: try row.decode(2),
+                agentName: try row.decode(3), role: try AgentRole(word: try row.decode(4, as: String.self))
+            )
+        }
+    }
+
+    public func agentsRevoked(since: Date) async throws -> [UUID] {
+        try await system { connection in
+            try connection.query("SELECT agent_id FROM prioritizer.agents WHERE revoked_at >= \(since)")
+                .map { try $0.decode(0) }
+        }
+    }
+
+    public func grantAnalyst(orgID: UUID, role: String, password: String?) async throws {
+        do {
+            _ = try await onConnection { connection in
+                try connection.query("SELECT prioritizer.grant_analyst(\(role), \(orgID), \(password))")
+            }
+        } catch let error as PQError where error.sqlState == "42602" || error.sqlState == "42710" {
+            throw StoreError.duplicate(error.description)
+        }
+    }
+
+    // MARK: - Sessions
+
+    public func createSession(orgID: UUID, _ session: NewSession) async throws -> SessionRecord {
+        try await tenant(orgID) { connection in
+            if let parent = session.parentSessionID {
+                let found = try connection.query("""
+                    SELECT 1 FROM prioritizer.sessions WHERE org_id = \(orgID) AND session_id = \(parent)
+                    """)
+                guard !found.isEmpty else { throw StoreError.notFound("no such parent session") }
+            }
+            try connection.execute("""
+                INSERT INTO prioritizer.sessions
+                    (org_id, session_id, agent_id, label, budget, half_life_s, encoding, parent_session_id)
+                VALUES (\(orgID), \(session.sessionID), \(session.agentID), \(session.label), \(session.budget),
+                        \(session.halfLifeSeconds), \(session.encoding), \(session.parentSessionID))
+                """)
+            if let parent = session.parentSessionID {
+                // The child starts from the parent's resources, counts and importance as they stand.
+                try connection.execute("""
+                    INSERT INTO prioritizer.session_resources
+                        (org_id, session_id, resource_id, score, score_at, access_count, token_count, modified,
+                         included_in_context, first_access_at, last_access_at)
+                    SELECT org_id, \(session.sessionID), resource_id, score, score_at, access_count, token_count,
+                           modified, false, first_access_at, last_access_at
+                    FROM prioritizer.session_resources
+                    WHERE org_id = \(orgID) AND session_id = \(parent)
+                    """)
+            }
+            guard let record = try Self.sessionRecord(connection, orgID: orgID, sessionID: session.sessionID) else {
+                throw StoreError.notFound("session vanished after insert")
+            }
+            return record
+        }
+    }
+
+    public func session(orgID: UUID, sessionID: UUID) async throws -> SessionRecord? {
+        try await tenant(orgID) { connection in
+            try Self.sessionRecord(connection, orgID: orgID, sessionID: sessionID)
+        }
+    }
+
+    private static func sessionRecord(_ connection: isolated PQConnection, orgID: UUID, sessionID: UUID) throws -> SessionRecord? {
+        guard let row = try connection.query("""
+            SELECT s.org_id, s.session_id, s.agent_id, a.name, s.label, s.budget, s.half_life_s, s.encoding,
+                   s.parent_session_id, s.created_at, s.closed_at,
+                   (SELECT count(*) FROM prioritizer.session_resources sr
+                     WHERE sr.org_id = s.org_id AND sr.session_id = s.session_id),
+                   (SELECT count(*) FROM prioritizer.access_logs l
+                     WHERE l.org_id = s.org_id AND l.session_id = s.session_id)
+            FROM prioritizer.sessions s JOIN prioritizer.agents a ON a.org_id = s.org_id AND a.agent_id = s.agent_id
+            WHERE s.org_id = \(orgID) AND s.session_id = \(sessionID)
+            """).first else { return nil }
+        return SessionRecord(
+            orgID: try row.decode(0), sessionID: try row.decode(1), agentID: try row.decode(2),
+            agentName: try row.decode(3), label: try row.decode(4), budget: try row.decode(5),
+            halfLifeSeconds: try row.decode(6), encoding: try row.decode(7), parentSessionID: try row.decode(8),
+            createdAt: try row.decode(9), closedAt: try row.decode(10),
+            resources: try row.decode(11), accesses: try row.decode(12)
+        )
+    }
+
+    public func sessionIDs(orgID: UUID, limit: Int) async throws -> [UUID] {
+        try await tenant(orgID) { connection in
+            try connection.query("""
+                SELECT session_id FROM prioritizer.sessions WHERE org_id = \(orgID)
+                ORDER BY created_at DESC, session_id LIMIT \(max(0, limit))
+                """).map { try $0.decode(0) }
+        }
+    }
+
+    public func closeSession(orgID: UUID, sessionID: UUID) async throws -> Bool {
+        try await tenant(orgID) { connection in
+            try connection.query("""
+                UPDATE prioritizer.sessions SET closed_at = coalesce(closed_at, clock_timestamp())
+                WHERE org_id = \(orgID) AND session_id = \(sessionID)
+                RETURNING session_id
+                """).count == 1
+        }
+    }
+
+    public func sessionResources(orgID: UUID, sessionID: UUID) async throws -> [SessionResourceRecord] {
+        try await tenant(orgID) { connection in
+            try connection.query("""
+                SELECT sr.resource_id, r.path, r.type, r.size_bytes, sr.token_count, sr.score,
+                       (extract(epoch FROM sr.score_at) * 1000)::bigint, sr.access_count, sr.modified,
+                       sr.included_in_context, (extract(epoch FROM sr.first_access_at) * 1000)::bigint,
+                       (extract(epoch FROM sr.last_access_at) * 1000)::bigint
+                FROM prioritizer.session_resources sr
+                JOIN prioritizer.resources r ON r.org_id = sr.org_id AND r.resource_id = sr.resource_id
+                WHERE sr.org_id = \(orgID) AND sr.session_id = \(sessionID)
+                ORDER BY r.path
+                """).map { row in
+                SessionResourceRecord(
+                    resourceID: try row.decode(0), path: try row.decode(1),
+                    type: try ResourceType(word: try row.decode(2, as: String.self)),
+                    sizeBytes: try row.decode(3), tokenCount: try row.decode(4),
+                    score: DecayedScore(score: try row.decode(5), at: try row.decode(6)),
+                    accessCount: try row.decode(7), modified: try row.decode(8), includedInContext: try row.decode(9),
+                    firstAccessAt: try row.decode(10), lastAccessAt: try row.decode(11)
+                )
+            }
+        }
+    }
+
+    public func accessTypeCounts(orgID: UUID, sessionID: UUID) async throws -> AccessTypeCounts {
+        try await tenant(orgID) { connection in
+            var counts: AccessTypeCounts = [:]
+            for row in try connection.query("""
+                SELECT access_type, count(*) FROM prioritizer.access_logs
+                WHERE org_id = \(orgID) AND session_id = \(sessionID) GROUP BY access_type
+                """) {
+                counts[try AccessType(word: try row.decode(0, as: String.self))] = try row.decode(1)
+            }
+            return counts
+        }
+    }
+
+    public func latestRun(orgID: UUID, sessionID: UUID) async throws -> PrioritizationRunRecord? {
+        try await tenant(orgID) { connection in
+            try connection.query("""
+                SELECT run_id, session_id, agent_id, strategy, budget, resource_budget, chosen_paths, chosen_tokens,
+                       captured_importance, total_importance, candidates, duration_us,
+                       (extract(epoch FROM evaluated_at) * 1000)::bigint
+                FROM prioritizer.prioritization_runs
+                WHERE org_id = \(orgID) AND session_id = \(sessionID)
+                ORDER BY created_at DESC, run_id LIMIT 1
+                """).first.map { row in
+                PrioritizationRunRecord(
+                    runID: try row.decode(0), sessionID: try row.decode(1), agentID: try row.decode(2),
+                    strategy: try row.decode(3), budget: try row.decode(4), resourceBudget: try row.decode(5),
+                    chosenPaths: try row.decode(6), chosenTokens: try row.decode(7),
+                    capturedImportance: try row.decode(8), totalImportance: try row.decode(9),
+                    candidates: try row.decode(10), durationMicros: try row.decode(11), evaluatedAt: try row.decode(12)
+                )
+            }
+        }
+    }
+
+    // MARK: - Group commit
+
+    public func commit(_ batch: WriteBatch) async throws {
+        guard !batch.isEmpty else { return }
+        let plan = BatchPlan(batch: batch, model: model)
+        try await onConnection { connection in
+            try connection.transaction { connection in
+                try connection.executeScript("SET LOCAL ROLE prioritizer_app")
+                for group in plan.groups {
+                    try connection.switchTenant(group.orgID)
+                    try BatchWriter.write(group, model: plan.model, on: connection)
+                }
+            }
+        }
+    }
+}

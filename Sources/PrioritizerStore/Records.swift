@@ -1,0 +1,200 @@
+import Foundation
+import Prioritization
+
+/// What an agent may do. Words are lower case on the command line and in the database.
+public enum AgentRole: String, CaseIterable, Sendable, Codable {
+    case admin, agent, reader
+
+    public init(word: String) throws(DomainWordError) {
+        guard let role = AgentRole(rawValue: word.lowercased()) else {
+            throw DomainWordError(kind: "role", word: word, validWords: AgentRole.allCases.map(\.rawValue))
+        }
+        self = role
+    }
+}
+
+public struct Organization: Hashable, Sendable, Codable {
+    public var orgID: UUID
+    public var name: String
+    public var createdAt: Date
+}
+
+public struct AgentRecord: Hashable, Sendable {
+    public var orgID: UUID
+    public var agentID: UUID
+    public var name: String
+    public var role: AgentRole
+    public var createdAt: Date
+    public var revokedAt: Date?
+}
+
+/// A newly made agent with its token, which exists only here: the database keeps its hash.
+public struct AgentCredentials: Sendable {
+    public var agent: AgentRecord
+    public var token: String
+}
+
+/// Who a valid token belongs to.
+public struct AuthenticatedAgent: Hashable, Sendable {
+    public var orgID: UUID
+    public var orgName: String
+    public var agentID: UUID
+    public var agentName: String
+    public var role: AgentRole
+}
+
+public struct NewSession: Sendable {
+    public var sessionID: UUID
+    public var agentID: UUID
+    public var label: String?
+    public var budget: Int?
+    public var halfLifeSeconds: Double
+    public var encoding: String
+    public var parentSessionID: UUID?
+
+    public init(
+        sessionID: UUID = UUID(), agentID: UUID, label: String? = nil, budget: Int? = nil,
+        halfLifeSeconds: Double = ImportanceModel.standard.defaultHalfLifeSeconds,
+        encoding: String = "o200k_base", parentSessionID: UUID? = nil
+    ) {
+        self.sessionID = sessionID
+        self.agentID = agentID
+        self.label = label
+        self.budget = budget
+        self.halfLifeSeconds = halfLifeSeconds
+        self.encoding = encoding
+        self.parentSessionID = parentSessionID
+    }
+}
+
+public struct SessionRecord: Hashable, Sendable {
+    public var orgID: UUID
+    public var sessionID: UUID
+    public var agentID: UUID
+    public var agentName: String
+    public var label: String?
+    public var budget: Int?
+    public var halfLifeSeconds: Double
+    public var encoding: String
+    public var parentSessionID: UUID?
+    public var createdAt: Date
+    public var closedAt: Date?
+    /// Distinct resources tracked in the session.
+    public var resources: Int
+    /// Acknowledged accesses (rows of access_logs).
+    public var accesses: Int
+}
+
+/// One access to a resource, as reported by TRACK, with its token count already resolved.
+public struct AccessEvent: Hashable, Sendable {
+    public var sessionID: UUID
+    public var agentID: UUID
+    public var path: String
+    public var type: ResourceType
+    public var access: AccessType
+    /// Unix milliseconds.
+    public var at: Int64
+    public var modified: Bool
+    public var sizeBytes: Int?
+    /// Resolved count (content, stated, or estimate); nil keeps the last known count.
+    public var tokenCount: Int?
+    public var contentSHA256: [UInt8]?
+
+    public init(
+        sessionID: UUID, agentID: UUID, path: String, type: ResourceType, access: AccessType, at: Int64,
+        modified: Bool = false, sizeBytes: Int? = nil, tokenCount: Int? = nil, contentSHA256: [UInt8]? = nil
+    ) {
+        self.sessionID = sessionID
+        self.agentID = agentID
+        self.path = path
+        self.type = type
+        self.access = access
+        self.at = at
+        self.modified = modified
+        self.sizeBytes = sizeBytes
+        self.tokenCount = tokenCount
+        self.contentSHA256 = contentSHA256
+    }
+}
+
+/// The persisted state of one resource in one session.
+public struct SessionResourceRecord: Hashable, Sendable {
+    public var resourceID: UUID
+    public var path: String
+    public var type: ResourceType
+    public var sizeBytes: Int?
+    public var tokenCount: Int?
+    public var score: DecayedScore
+    public var accessCount: Int
+    public var modified: Bool
+    public var includedInContext: Bool
+    /// Unix milliseconds.
+    public var firstAccessAt: Int64
+    public var lastAccessAt: Int64
+}
+
+/// Counts of accesses per access type in one session, from access_logs.
+public typealias AccessTypeCounts = [AccessType: Int]
+
+/// One PRIORITIZE that was not a dry run.
+public struct PrioritizationRunRecord: Hashable, Sendable {
+    public var runID: UUID
+    public var sessionID: UUID
+    public var agentID: UUID
+    public var strategy: String
+    public var budget: Int
+    public var resourceBudget: Int
+    public var chosenPaths: [String]
+    public var chosenTokens: Int
+    public var capturedImportance: Double
+    public var totalImportance: Double
+    public var candidates: Int
+    public var durationMicros: Int
+    /// Unix milliseconds at which importance was evaluated.
+    public var evaluatedAt: Int64
+
+    public init(
+        runID: UUID = UUID(), sessionID: UUID, agentID: UUID, strategy: String, budget: Int, resourceBudget: Int,
+        chosenPaths: [String], chosenTokens: Int, capturedImportance: Double, totalImportance: Double,
+        candidates: Int, durationMicros: Int, evaluatedAt: Int64
+    ) {
+        self.runID = runID
+        self.sessionID = sessionID
+        self.agentID = agentID
+        self.strategy = strategy
+        self.budget = budget
+        self.resourceBudget = resourceBudget
+        self.chosenPaths = chosenPaths
+        self.chosenTokens = chosenTokens
+        self.capturedImportance = capturedImportance
+        self.totalImportance = totalImportance
+        self.candidates = candidates
+        self.durationMicros = durationMicros
+        self.evaluatedAt = evaluatedAt
+    }
+}
+
+/// Everything one group commit writes, for sessions of any organizations, in one transaction.
+public struct WriteBatch: Sendable {
+    public var events: [TenantItem<AccessEvent>] = []
+    /// Each run marks exactly its chosen paths included in its session, and every other not.
+    public var runs: [TenantItem<PrioritizationRunRecord>] = []
+
+    public init() {}
+
+    public var isEmpty: Bool { events.isEmpty && runs.isEmpty }
+    public var count: Int { events.count + runs.count }
+}
+
+/// A value tagged with the organization whose row-level security it is written under.
+public struct TenantItem<Value: Sendable>: Sendable {
+    public var orgID: UUID
+    public var value: Value
+    public init(orgID: UUID, _ value: Value) {
+        self.orgID = orgID
+        self.value = value
+    }
+}
+
+extension TenantItem: Equatable where Value: Equatable {}
+extension TenantItem: Hashable where Value: Hashable {}

@@ -1,0 +1,44 @@
+import Foundation
+import Prioritization
+
+/// Everything the server persists and reads, batch-first. The seed's operations map onto it:
+///
+/// | seed | here |
+/// | --- | --- |
+/// | createSession | `createSession(orgID:_:)` |
+/// | trackResource + logAccess + updateResourceImportance | `commit(_:)` with events: resources upserted, one access_logs row per event, session_resources upserted with the decayed score merged (duplicates within the batch aggregated first) |
+/// | setResourceIncludedInContext | `commit(_:)` with a run: exactly the chosen resources become included, in that session only |
+/// | getSessionResources | `sessionResources(orgID:sessionID:)` |
+///
+/// Every tenant call takes the organization: implementations run it under that organization's
+/// row-level security, so a wrong id finds nothing rather than another tenant's rows.
+public protocol ResourceService: Sendable {
+    // Organizations and agents.
+    func createOrganization(name: String) async throws -> (Organization, AgentCredentials)
+    func organization(named name: String) async throws -> Organization?
+    func createAgent(orgID: UUID, name: String, role: AgentRole) async throws -> AgentCredentials
+    /// Returns false when no such (unrevoked) agent exists.
+    func revokeAgent(orgID: UUID, name: String) async throws -> Bool
+    func agents(orgID: UUID) async throws -> [AgentRecord]
+    /// The agent a token belongs to, or nil for an unknown or revoked token.
+    func authenticate(token: String) async throws -> AuthenticatedAgent?
+    /// Agents revoked at or after `since`, across organizations: lets servers drop cached logins.
+    func agentsRevoked(since: Date) async throws -> [UUID]
+    /// Makes a LOGIN role that reads only this organization's rows.
+    func grantAnalyst(orgID: UUID, role: String, password: String?) async throws
+
+    // Sessions.
+    func createSession(orgID: UUID, _ session: NewSession) async throws -> SessionRecord
+    func session(orgID: UUID, sessionID: UUID) async throws -> SessionRecord?
+    /// The organization's session ids, newest first.
+    func sessionIDs(orgID: UUID, limit: Int) async throws -> [UUID]
+    /// Returns false when the session does not exist (for this organization).
+    func closeSession(orgID: UUID, sessionID: UUID) async throws -> Bool
+    func sessionResources(orgID: UUID, sessionID: UUID) async throws -> [SessionResourceRecord]
+    func accessTypeCounts(orgID: UUID, sessionID: UUID) async throws -> AccessTypeCounts
+    func latestRun(orgID: UUID, sessionID: UUID) async throws -> PrioritizationRunRecord?
+
+    /// Persists a whole batch in one transaction; when it returns, every item is durable.
+    /// When it throws, nothing of the batch may be acknowledged.
+    func commit(_ batch: WriteBatch) async throws
+}

@@ -1,0 +1,28 @@
+import PQ
+
+/// Store failures the server answers differently.
+public enum StoreError: Error, CustomStringConvertible, Sendable {
+    /// The database cannot be reached or the connection broke: nothing was committed (or, for a
+    /// commit whose outcome is unknown, nothing may be acknowledged). Answer -TRYAGAIN.
+    case unavailable(String)
+    /// A name that must be unique is taken.
+    case duplicate(String)
+    /// Something the request names does not exist (in this organization).
+    case notFound(String)
+
+    public var description: String {
+        switch self {
+        case .unavailable(let message): "database unavailable: \(message)"
+        case .duplicate(let message): message
+        case .notFound(let message): message
+        }
+    }
+
+    /// Maps connection-level PostgreSQL errors to `.unavailable`; other errors pass through.
+    static func translating(_ error: any Error) -> any Error {
+        if let pq = error as? PQError, pq.isConnectionProblem {
+            return StoreError.unavailable(pq.description)
+        }
+        return error
+    }
+}

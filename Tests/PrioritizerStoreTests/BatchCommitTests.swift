@@ -1,0 +1,166 @@
+import Foundation
+import PQ
+import Prioritization
+import PrioritizerStore
+import Testing
+import TestSupport
+
+@Suite("Group commit through ResourceService") struct BatchCommitTests {
+    @Test func aMixedBatchPersistsExactly() async throws {
+        try await ServiceFixture.with { fixture in
+            let one = try await fixture.newSession(label: "one")
+            let two = try await fixture.newSession(label: "two")
+            let t0: Int64 = 1_700_000_000_000
+            var batch = WriteBatch()
+            batch.events = [
+                fixture.event(one, "src/a.swift", .view, at: t0, tokens: 100, size: 400),
+                fixture.event(one, "src/a.swift", .edit, at: t0 + 60_000, modified: true, tokens: 120),
+                fixture.event(one, "src/a.swift", .view, at: t0 + 30_000),  // out of order, same row
+                fixture.event(one, "README.md", .reference, at: t0 + 1_000, type: .documentation, size: 4_000),
+                fixture.event(two, "src/a.swift", .execute, at: t0 + 5_000),
+            ]
+            try await fixture.service.commit(batch)
+
+            let rows = try await fixture.service.sessionResources(orgID: fixture.org.orgID, sessionID: one.sessionID)
+            #expect(rows.map(\.path) == ["README.md", "src/a.swift"])
+            let a = try #require(rows.first { $0.path == "src/a.swift" })
+            #expect(a.accessCount == 3)
+            #expect(a.modified)
+            #expect(a.tokenCount == 120)  // the latest event's count
+            #expect(a.sizeBytes == 400)
+            #expect(a.firstAccessAt == t0 && a.lastAccessAt == t0 + 60_000)
+            var expected = DecayedScore.zero
+            let model = ImportanceModel.standard
+            for (access, at) in [(AccessType.view, t0), (.edit, t0 + 60_000), (.view, t0 + 30_000)] {
+                expected.add(model.weight(for: access), at: at, halfLifeMilliseconds: 1_800_000)
+            }
+            #expect(a.score.at == expected.at)
+            #expect(abs(a.score.score - expected.score) < 1e-9)
+
+            let counts = try await fixture.service.accessTypeCounts(orgID: fixture.org.orgID, sessionID: one.sessionID)
+            #expect(counts == [.view: 2, .edit: 1, .reference: 1])
+            let record = try #require(try await fixture.service.session(orgID: fixture.org.orgID, sessionID: one.sessionID))
+            #expect(record.resources == 2 && record.accesses == 4)
+            let other = try await fixture.service.sessionResources(orgID: fixture.org.orgID, sessionID: two.sessionID)
+            #expect(other.map(\.accessCount) == [1])
+
+            let connection = try await fixture.database.connect()
+            let totals = try await connection.query("""
+                SELECT (SELECT count(*) FROM prioritizer.access_logs), (SELECT count(*) FROM prioritizer.resources),
+                       (SELECT count(*) FROM prioritizer.session_resources)
+                """)[0]
+            #expect(try totals.decode(0, as: Int.self) == 5)
+            #expect(try totals.decode(1, as: Int.self) == 2)
+            #expect(try totals.decode(2, as: Int.self) == 3)
+        }
+    }
+
+    @Test func laterBatchesMergeIntoStoredScoresAsOneBatchWould() async throws {
+        try await ServiceFixture.with { fixture in
+            let split = try await fixture.newSession()
+            let whole = try await fixture.newSession()
+            let t0: Int64 = 1_700_000_000_000
+            let accesses: [(AccessType, Int64)] = (0..<40).map { index in
+                ([AccessType.view, .edit, .execute, .reference][index % 4], t0 + Int64((index * 7_919) % 3_600_000))
+            }
+            var all = WriteBatch()
+            all.events = accesses.map { fixture.event(whole, "f.swift", $0.0, at: $0.1) }
+            try await fixture.service.commit(all)
+            for chunk in stride(from: 0, to: accesses.count, by: 7) {
+                var part = WriteBatch()
+                part.events = accesses[chunk..<min(chunk + 7, accesses.count)].map { fixture.event(split, "f.swift", $0.0, at: $0.1) }
+                try await fixture.service.commit(part)
+            }
+            let a = try await fixture.service.sessionResources(orgID: fixture.org.orgID, sessionID: split.sessionID)[0]
+            let b = try await fixture.service.sessionResources(orgID: fixture.org.orgID, sessionID: whole.sessionID)[0]
+            #expect(a.accessCount == 40 && b.accessCount == 40)
+            #expect(a.score.at == b.score.at)
+            #expect(abs(a.score.score - b.score.score) <= 1e-9 * b.score.score)
+        }
+    }
+
+    @Test func runsMarkExactlyTheChosenResourcesInTheirSessionOnly() async throws {
+        try await ServiceFixture.with { fixture in
+            let one = try await fixture.newSession()
+            let two = try await fixture.newSession()
+            let t0: Int64 = 1_700_000_000_000
+            var batch = WriteBatch()
+            for path in ["a", "b", "c"] {
+                batch.events.append(fixture.event(one, path, at: t0, tokens: 10))
+                batch.events.append(fixture.event(two, path, at: t0, tokens: 10))
+            }
+            try await fixture.service.commit(batch)
+            func run(_ session: SessionRecord, _ chosen: [String]) -> TenantItem<PrioritizationRunRecord> {
+                TenantItem(orgID: fixture.org.orgID, PrioritizationRunRecord(
+                    sessionID: session.sessionID, agentID: fixture.admin.agent.agentID, strategy: "optimal", budget: 100,
+                    resourceBudget: 100, chosenPaths: chosen, chosenTokens: chosen.count * 10, capturedImportance: 2,
+                    totalImportance: 3, candidates: 3, durationMicros: 12, evaluatedAt: t0))
+            }
+            var first = WriteBatch()
+            first.runs = [run(one, ["a", "b"]), run(two, ["c"])]
+            try await fixture.service.commit(first)
+            var second = WriteBatch()
+            second.runs = [run(one, ["b", "c"])]
+            try await fixture.service.commit(second)
+
+            let included = { (session: SessionRecord) in
+                try await fixture.service.sessionResources(orgID: fixture.org.orgID, sessionID: session.sessionID)
+                    .filter(\.includedInContext).map(\.path)
+            }
+            #expect(try await included(one) == ["b", "c"])
+            #expect(try await included(two) == ["c"])
+            let latest = try #require(try await fixture.service.latestRun(orgID: fixture.org.orgID, sessionID: one.sessionID))
+            #expect(latest.chosenPaths == ["b", "c"])
+        }
+    }
+
+    @Test func aBatchNamingAnUnknownSessionFailsWhole() async throws {
+        try await ServiceFixture.with { fixture in
+            let real = try await fixture.newSession()
+            var ghost = real
+            ghost.sessionID = UUID()
+            var batch = WriteBatch()
+            batch.events = [fixture.event(real, "a", at: 1), fixture.event(ghost, "b", at: 2)]
+            await #expect(throws: StoreError.self) { try await fixture.service.commit(batch) }
+            let rows = try await fixture.service.sessionResources(orgID: fixture.org.orgID, sessionID: real.sessionID)
+            #expect(rows.isEmpty)
+        }
+    }
+
+    @Test func childSessionsStartFromTheirParent() async throws {
+        try await ServiceFixture.with { fixture in
+            let parent = try await fixture.newSession()
+            var batch = WriteBatch()
+            batch.events = [fixture.event(parent, "a", .edit, at: 1_000, modified: true, tokens: 5)]
+            try await fixture.service.commit(batch)
+            let child = try await fixture.service.createSession(orgID: fixture.org.orgID, NewSession(
+                agentID: fixture.admin.agent.agentID, parentSessionID: parent.sessionID))
+            #expect(child.parentSessionID == parent.sessionID)
+            let rows = try await fixture.service.sessionResources(orgID: fixture.org.orgID, sessionID: child.sessionID)
+            #expect(rows.count == 1 && rows[0].accessCount == 1 && rows[0].modified && rows[0].tokenCount == 5)
+        }
+    }
+
+    @Test func sqlImportanceEqualsTheServersModel() async throws {
+        try await ServiceFixture.with { fixture in
+            let connection = try await fixture.database.connect()
+            let model = ImportanceModel.standard
+            let cases: [(score: Double, at: Int64, modified: Bool, halfLife: Double, now: Int64)] = [
+                (3, 1_700_000_000_000, false, 1800, 1_700_000_000_000),
+                (3, 1_700_000_000_000, true, 1800, 1_700_000_900_000),
+                (5.5, 1_700_000_000_000, false, 60, 1_700_003_600_000),
+                (1, 0, true, 1800, 1_700_000_000_000),  // decades old: the bonus alone, no underflow
+                (0.5, 1_700_000_000_000, false, 86_400, 1_700_000_000_001),
+            ]
+            for item in cases {
+                let sql = try await connection.query("""
+                    SELECT prioritizer.importance(\(item.score), to_timestamp(\(item.at)::float8 / 1000), \(item.modified),
+                                                  \(item.halfLife), to_timestamp(\(item.now)::float8 / 1000))
+                    """)[0].decode(0, as: Double.self)
+                let swift = DecayedScore(score: item.score, at: item.at)
+                    .value(at: item.now, halfLifeMilliseconds: item.halfLife * 1000) + (item.modified ? model.modifiedBonus : 0)
+                #expect(abs(sql - swift) <= 1e-9 * max(1, swift), "case \(item)")
+            }
+        }
+    }
+}

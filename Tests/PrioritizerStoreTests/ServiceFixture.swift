@@ -1,0 +1,37 @@
+import Foundation
+import PQ
+import Prioritization
+import PrioritizerStore
+import TestSupport
+
+/// A migrated database with a service and one organization ready to track into.
+struct ServiceFixture {
+    let database: TestDatabase
+    let service: PostgresResourceService
+    let org: Organization
+    let admin: AgentCredentials
+
+    static func with<T>(_ body: (ServiceFixture) async throws -> T) async throws -> T {
+        try await withTestDatabase { database in
+            let service = PostgresResourceService(conninfo: database.conninfo, connections: 3)
+            let (org, admin) = try await service.createOrganization(name: "acme")
+            let value = try await body(ServiceFixture(database: database, service: service, org: org, admin: admin))
+            await service.pool.close()
+            return value
+        }
+    }
+
+    func newSession(label: String? = nil, halfLifeSeconds: Double = 1800) async throws -> SessionRecord {
+        try await service.createSession(
+            orgID: org.orgID, NewSession(agentID: admin.agent.agentID, label: label, halfLifeSeconds: halfLifeSeconds))
+    }
+
+    func event(
+        _ session: SessionRecord, _ path: String, _ access: AccessType = .view, at: Int64,
+        type: ResourceType = .code, modified: Bool = false, tokens: Int? = nil, size: Int? = nil
+    ) -> TenantItem<AccessEvent> {
+        TenantItem(orgID: org.orgID, AccessEvent(
+            sessionID: session.sessionID, agentID: admin.agent.agentID, path: path, type: type, access: access,
+            at: at, modified: modified, sizeBytes: size, tokenCount: tokens))
+    }
+}
