@@ -115,6 +115,7 @@ let package = Package(
                 "PrioritizerServer",
                 "PrioritizerClient",
                 "Prioritization",
+                "PrioritizerStore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

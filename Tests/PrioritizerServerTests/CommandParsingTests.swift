@@ -1,6 +1,7 @@
 import NIOCore
 import Prioritization
 import Testing
+import PrioritizerStore
 @testable import PrioritizerServer
 
 @Suite("Typed request parsing")

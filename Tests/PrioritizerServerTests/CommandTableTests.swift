@@ -1,5 +1,6 @@
 import NIOCore
 import Testing
+import PrioritizerStore
 @testable import PrioritizerServer
 
 @Suite("Command table: dispatch, arity, authentication, roles")

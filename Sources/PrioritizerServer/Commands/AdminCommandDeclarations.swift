@@ -1,3 +1,4 @@
+import PrioritizerStore
 /// AGENT.CREATE, AGENT.REVOKE, AGENT.LIST: admins only, within their own organization.
 enum AdminCommandDeclarations {
     static let all: [CommandDeclaration] = [agentCreate, agentRevoke, agentList]
@@ -11,7 +12,7 @@ enum AdminCommandDeclarations {
         var role = AgentRole.agent
         while let option = reader.optionWord() {
             guard option == "ROLE" else { throw .syntax }
-            role = try reader.word("role", AgentRole.init(word:))
+            role = try reader.word("role") { AgentRole(rawValue: $0.lowercased()) }
         }
         return .agentCreate(name: name, role: role)
     }

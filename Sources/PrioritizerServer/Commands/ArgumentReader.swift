@@ -92,6 +92,16 @@ public struct ArgumentReader {
         try domainWord(AccessType.self)
     }
 
+    /// `o200k_base` or `cl100k_base`, in any case.
+    public mutating func encoding() throws(CommandError) -> TokenEncoding {
+        let word = String(decoding: try bytes().readableBytesView, as: UTF8.self)
+        do {
+            return try TokenEncoding(word: word)
+        } catch {
+            throw CommandError(error.description)
+        }
+    }
+
     private mutating func domainWord<Word: DomainWord>(_: Word.Type) throws(CommandError) -> Word {
         let word = String(decoding: try bytes().readableBytesView, as: UTF8.self)
         do {

@@ -1,4 +1,5 @@
 import Foundation
+import PrioritizerStore
 
 /// Who a connection speaks for once AUTH succeeded: one agent of one organization.
 public struct AuthenticatedIdentity: Sendable, Hashable {
@@ -14,5 +15,14 @@ public struct AuthenticatedIdentity: Sendable, Hashable {
         self.agentID = agentID
         self.agentName = agentName
         self.role = role
+    }
+}
+
+extension AuthenticatedIdentity {
+    /// The store's answer to a token, as the server keeps it.
+    public init(_ agent: AuthenticatedAgent) {
+        self.init(
+            organizationID: agent.orgID, organizationName: agent.orgName, agentID: agent.agentID,
+            agentName: agent.agentName, role: agent.role)
     }
 }

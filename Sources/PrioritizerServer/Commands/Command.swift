@@ -1,4 +1,5 @@
 import NIOCore
+import PrioritizerStore
 
 /// A request parsed and validated against its command's declaration: what the dispatcher
 /// executes. Each case carries typed values only, never raw words.

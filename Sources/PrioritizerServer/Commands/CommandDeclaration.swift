@@ -1,3 +1,4 @@
+import PrioritizerStore
 /// Everything about one command, declared once: the dispatcher, the permission checks,
 /// `COMMAND`, `COMMAND DOCS` and `HELP` all read it from here.
 public struct CommandDeclaration: Sendable {

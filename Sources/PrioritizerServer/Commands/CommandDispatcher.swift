@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import PrioritizerStore
 
 /// The one way in: every request passes the command table (name, arity), the authentication
 /// and role checks and its command's parser here, then is answered on the spot (connection

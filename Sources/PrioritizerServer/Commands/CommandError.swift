@@ -1,3 +1,4 @@
+import PrioritizerStore
 /// An error reply: a code word and a message, as Redis writes them (`-ERR syntax error`).
 ///
 /// Command parsing throws these, and so may the services behind the server (`Authenticator`,

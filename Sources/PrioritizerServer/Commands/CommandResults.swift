@@ -1,4 +1,5 @@
 import Foundation
+import PrioritizerStore
 
 /// One chosen resource of PRIORITIZE or TOP: the reply's `[path, importance, tokens]`.
 public struct ContextEntry: Sendable, Hashable {

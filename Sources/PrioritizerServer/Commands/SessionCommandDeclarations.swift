@@ -1,3 +1,5 @@
+import Prioritization
+import PrioritizerStore
 /// SESSION.*, TRACK, PRIORITIZE, IMPORTANCE, TOP, TOKENS, TOKENS.ESTIMATE, METRICS.
 enum SessionCommandDeclarations {
     static let all: [CommandDeclaration] = [
@@ -20,7 +22,7 @@ enum SessionCommandDeclarations {
             case "HALFLIFE":
                 request.halfLifeSeconds = try reader.double(
                     "HALFLIFE", in: CommandLimits.minHalfLifeSeconds...CommandLimits.maxHalfLifeSeconds)
-            case "ENCODING": request.encoding = try reader.word("encoding", TokenEncodingName.init(word:))
+            case "ENCODING": request.encoding = try reader.encoding()
             case "PARENT": request.parent = try reader.sessionID()
             default: throw .syntax
             }
@@ -133,7 +135,7 @@ enum SessionCommandDeclarations {
         var request = TokensRequest(text: try reader.byteArray())
         while let option = reader.optionWord() {
             guard option == "ENCODING" else { throw .syntax }
-            request.encoding = try reader.word("encoding", TokenEncodingName.init(word:))
+            request.encoding = try reader.encoding()
         }
         return .tokens(request)
     }

@@ -6,11 +6,11 @@ public struct CreateSessionRequest: Sendable, Hashable {
     public var budget: Int64?
     public var label: String?
     public var halfLifeSeconds: Double?
-    /// Nil when the client named none: the session gets `TokenEncodingName.default`.
-    public var encoding: TokenEncodingName?
+    /// Nil when the client named none: the session gets `TokenEncoding.default`.
+    public var encoding: TokenEncoding?
     public var parent: SessionID?
 
-    public init(budget: Int64? = nil, label: String? = nil, halfLifeSeconds: Double? = nil, encoding: TokenEncodingName? = nil, parent: SessionID? = nil) {
+    public init(budget: Int64? = nil, label: String? = nil, halfLifeSeconds: Double? = nil, encoding: TokenEncoding? = nil, parent: SessionID? = nil) {
         self.budget = budget
         self.label = label
         self.halfLifeSeconds = halfLifeSeconds
@@ -111,9 +111,9 @@ public struct MetricsRequest: Sendable, Hashable {
 /// `TOKENS text [ENCODING e]`
 public struct TokensRequest: Sendable, Hashable {
     public var text: [UInt8]
-    public var encoding: TokenEncodingName
+    public var encoding: TokenEncoding
 
-    public init(text: [UInt8], encoding: TokenEncodingName = .default) {
+    public init(text: [UInt8], encoding: TokenEncoding = .default) {
         self.text = text
         self.encoding = encoding
     }

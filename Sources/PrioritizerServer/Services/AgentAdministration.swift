@@ -1,3 +1,4 @@
+import PrioritizerStore
 /// AGENT.CREATE, AGENT.REVOKE, AGENT.LIST within the caller's organization (the server has
 /// already checked that the caller is an admin).
 public protocol AgentAdministration: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import Prioritization
+import PrioritizerStore
 @testable import PrioritizerServer
 
 /// A test double for every service protocol the server calls, in memory. It lives only in the
