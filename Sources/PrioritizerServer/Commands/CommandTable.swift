@@ -47,6 +47,18 @@ public struct CommandTable: Sendable {
         return .found(declaration, arguments: words.dropFirst())
     }
 
+    /// Looks the request up and parses its arguments, without authentication or role checks:
+    /// the command parser's entry point for tests and fuzzers.
+    public func parse(_ request: RESPRequest) throws(CommandError) -> Command {
+        switch lookUp(request) {
+        case .rejected(let error):
+            throw error
+        case .found(let declaration, let arguments):
+            var reader = ArgumentReader(arguments)
+            return try declaration.parse(&reader)
+        }
+    }
+
     /// Redis 7's text: the name, then the first arguments quoted, at most about 128 bytes of them.
     static func unknownCommand(name: String, arguments: ArraySlice<ByteBuffer>) -> CommandError {
         var quoted = ""

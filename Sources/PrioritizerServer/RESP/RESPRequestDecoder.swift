@@ -50,7 +50,7 @@ public struct RESPRequestDecoder: ByteToMessageDecoder {
         return state
     }
 
-    enum Step: Equatable {
+    public enum Step: Equatable, Sendable {
         case request(RESPRequest)
         /// Input consumed without producing a request (empty inline line, `*0`, `*-1`).
         case skipped
@@ -58,7 +58,7 @@ public struct RESPRequestDecoder: ByteToMessageDecoder {
     }
 
     /// The decoding step itself, free of channel plumbing so fuzzers and tests can drive it.
-    mutating func decodeRequest(from buffer: inout ByteBuffer) throws(RESPProtocolError) -> Step {
+    public mutating func decodeRequest(from buffer: inout ByteBuffer) throws(RESPProtocolError) -> Step {
         if partial == nil {
             guard let first = buffer.readableBytesView.first else { return .needMoreData }
             guard first == UInt8(ascii: "*") else { return try decodeInline(from: &buffer) }

@@ -48,14 +48,7 @@ struct DispatchHarness {
 
 /// Parses a request against the standard table, without executing it.
 func parse(_ words: String...) throws(CommandError) -> Command {
-    let request = RESPRequest(arguments: words.map { ByteBuffer(string: $0) })
-    switch CommandTable.standard.lookUp(request) {
-    case .rejected(let error):
-        throw error
-    case .found(let declaration, let arguments):
-        var reader = ArgumentReader(arguments)
-        return try declaration.parse(&reader)
-    }
+    try CommandTable.standard.parse(RESPRequest(arguments: words.map { ByteBuffer(string: $0) }))
 }
 
 func errorText(_ value: RESPValue) -> String? {
