@@ -68,6 +68,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         inReadBurst = false
+        startCollectedJobs(context: context)
         flushIfNeeded(context: context)
         context.fireChannelReadComplete()
     }
@@ -91,6 +92,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ServerShutdownEvent {
             draining = true
+            closeIfDrained(context: context)
+        } else if case ChannelEvent.inputClosed = event {
+            // The client half-closed (`nc -N`, a script that ends its input): answer every
+            // request it sent, then close, as Redis does.
+            draining = true
+            startCollectedJobs(context: context)
             closeIfDrained(context: context)
         } else {
             context.fireUserInboundEventTriggered(event)
@@ -134,23 +141,68 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     // MARK: Dispatch
 
+    /// A request waiting for a service, with where its reply goes.
+    private struct DeferredJob: Sendable {
+        var sequence: UInt64
+        var version: RESPProtocolVersion
+        var operation: @Sendable () async -> CommandOutcome
+    }
+
+    /// Service calls collected during one read burst; started together by `startCollectedJobs`,
+    /// so a pipeline of n requests costs one task and one hop back to the event loop, not n.
+    private var collectedJobs: [DeferredJob] = []
+    private var releasingHeldRequests = false
+    private var completingBatch = false
+
     private func handle(_ request: RESPRequest, context: ChannelHandlerContext) {
         let sequence = replies.reserve()
         let version = state.protocolVersion
         switch dispatcher.dispatch(request, state: state) {
         case .immediate(let outcome):
             complete(sequence, with: outcome, version: version, context: context)
-        case .deferred(let barrier, let operation):
-            if barrier { barrierInFlight = true }
+        case .deferred(true, let operation):
+            // Requests before the barrier start first; those after it wait for it.
+            startCollectedJobs(context: context)
+            barrierInFlight = true
             context.eventLoop.makeFutureWithTask(operation).assumeIsolated().whenSuccess { outcome in
                 guard self.active else { return }
                 self.complete(sequence, with: outcome, version: version, context: context)
-                if barrier {
-                    self.barrierInFlight = false
-                    self.releaseHeldRequests(context: context)
-                }
+                self.barrierInFlight = false
+                self.releaseHeldRequests(context: context)
                 self.resumeReadingIfPossible(context: context)
             }
+        case .deferred(false, let operation):
+            collectedJobs.append(DeferredJob(sequence: sequence, version: version, operation: operation))
+            if !inReadBurst && !releasingHeldRequests { startCollectedJobs(context: context) }
+        }
+    }
+
+    /// Runs the collected service calls concurrently in one task (their sessions may live on
+    /// different runners) and completes them together on the event loop.
+    private func startCollectedJobs(context: ChannelHandlerContext) {
+        guard !collectedJobs.isEmpty else { return }
+        let jobs = collectedJobs
+        collectedJobs.removeAll(keepingCapacity: true)
+        context.eventLoop.makeFutureWithTask { () async -> [CommandOutcome] in
+            if jobs.count == 1 { return [await jobs[0].operation()] }
+            return await withTaskGroup(of: (Int, CommandOutcome).self) { group in
+                for (index, job) in jobs.enumerated() {
+                    group.addTask { (index, await job.operation()) }
+                }
+                var outcomes = [CommandOutcome?](repeating: nil, count: jobs.count)
+                for await (index, outcome) in group { outcomes[index] = outcome }
+                return outcomes.map { $0! }
+            }
+        }.assumeIsolated().whenSuccess { outcomes in
+            guard self.active else { return }
+            self.completingBatch = true
+            for (job, outcome) in zip(jobs, outcomes) {
+                self.complete(job.sequence, with: outcome, version: job.version, context: context)
+            }
+            self.completingBatch = false
+            self.flushIfNeeded(context: context)
+            self.closeIfDrained(context: context)
+            self.resumeReadingIfPossible(context: context)
         }
     }
 
@@ -165,10 +217,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     /// Dispatches the requests held behind a barrier, until the next barrier.
     private func releaseHeldRequests(context: ChannelHandlerContext) {
+        releasingHeldRequests = true
         while !barrierInFlight, let request = heldRequests.popFirst() {
             guard !closing || heldProtocolError != nil else { break }
             handle(request, context: context)
         }
+        releasingHeldRequests = false
+        startCollectedJobs(context: context)
         if !barrierInFlight, let error = heldProtocolError {
             heldProtocolError = nil
             heldRequests.removeAll()
@@ -202,14 +257,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
             context.write(wrapOutboundOut(reply.bytes), promise: nil)
             unflushed = true
         }
-        // Inside a read burst the flush waits for channelReadComplete, so pipelined replies go
-        // out in one write.
-        if !inReadBurst { flushIfNeeded(context: context) }
-        closeIfDrained(context: context)
+        // Inside a read burst (or a batch of completions) the flush waits until its end, so
+        // pipelined replies go out in one write.
+        if !inReadBurst && !completingBatch {
+            flushIfNeeded(context: context)
+            closeIfDrained(context: context)
+        }
     }
 
     private func closeIfDrained(context: ChannelHandlerContext) {
-        guard draining, active, replies.isEmpty, heldRequests.isEmpty, !barrierInFlight else { return }
+        guard draining, active, replies.isEmpty, heldRequests.isEmpty, collectedJobs.isEmpty, !barrierInFlight else { return }
         active = false
         unflushed = false
         let written = context.eventLoop.makePromise(of: Void.self)

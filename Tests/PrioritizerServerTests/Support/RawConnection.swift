@@ -75,6 +75,11 @@ final class RawConnection: @unchecked Sendable {
         collector.lock.withLock { collector.received.removeAll() }
     }
 
+    /// Half-closes: no more requests, as `nc -N` does at the end of its input.
+    func closeOutput() async throws {
+        try await channel.close(mode: .output)
+    }
+
     func close() async {
         try? await channel.close()
     }
