@@ -96,6 +96,13 @@ let package = Package(
             ]
         ),
 
+        // Events/s persisted through ResourceService in group-commit batches (scripts/bench-store).
+        .executableTarget(
+            name: "store-bench",
+            dependencies: ["PrioritizerStore", "Prioritization", "PQ"],
+            path: "Benchmarks/StoreBench"
+        ),
+
         // Throwaway databases for integration tests (not a product).
         .target(name: "TestSupport", dependencies: ["PQ", "PrioritizerStore"], path: "Tests/TestSupport"),
 

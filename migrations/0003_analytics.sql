@@ -16,11 +16,11 @@ AS $$
                WHEN score <= 0 THEN 0::double precision
                ELSE CASE
                         WHEN ln(score) / ln(2::double precision)
-                             - greatest(0, extract(epoch FROM (at - score_at))::double precision) / half_life_s < -1000
+                             - greatest(0, date_part('epoch', at - score_at)) / half_life_s < -1000
                             THEN 0::double precision
                         ELSE power(2::double precision,
                                    ln(score) / ln(2::double precision)
-                                   - greatest(0, extract(epoch FROM (at - score_at))::double precision) / half_life_s)
+                                   - greatest(0, date_part('epoch', at - score_at)) / half_life_s)
                     END
            END
            + CASE WHEN modified THEN 1.0::double precision ELSE 0::double precision END
@@ -100,8 +100,18 @@ GROUP BY l.org_id, o.name, l.agent_id, a.name, (l.accessed_at AT TIME ZONE 'UTC'
 GRANT SELECT ON prioritizer.live_importance, prioritizer.session_metrics, prioritizer.daily_usage
     TO prioritizer_app, prioritizer_analyst;
 
+-- 2^(-age / half_life), 0 past 1000 half-lives (instead of a float underflow error).
+CREATE FUNCTION prioritizer.decay_factor(age_s double precision, half_life_s double precision)
+RETURNS double precision
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN age_s / half_life_s > 1000 THEN 0::double precision
+                ELSE power(2::double precision, -(age_s / half_life_s)) END
+$$;
+
 -- The sum of two decayed scores valued at the later of their times (the server's DecayedScore.merged).
--- Used by group commits to fold a batch's aggregated accesses into the stored score.
+-- Used by group commits to fold a batch's aggregated accesses into the stored score. A single
+-- expression, so that PostgreSQL inlines it into the upsert.
 CREATE FUNCTION prioritizer.merge_score(
     a double precision, a_at timestamptz,
     b double precision, b_at timestamptz,
@@ -109,8 +119,7 @@ CREATE FUNCTION prioritizer.merge_score(
 ) RETURNS double precision
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-    SELECT a * CASE WHEN x.age_a > 1000 THEN 0 ELSE power(2::double precision, -x.age_a) END
-         + b * CASE WHEN x.age_b > 1000 THEN 0 ELSE power(2::double precision, -x.age_b) END
-    FROM (SELECT extract(epoch FROM (greatest(a_at, b_at) - a_at))::double precision / half_life_s AS age_a,
-                 extract(epoch FROM (greatest(a_at, b_at) - b_at))::double precision / half_life_s AS age_b) x
+    SELECT CASE WHEN a_at >= b_at
+                THEN a + b * prioritizer.decay_factor(date_part('epoch', a_at - b_at), half_life_s)
+                ELSE b + a * prioritizer.decay_factor(date_part('epoch', b_at - a_at), half_life_s) END
 $$;

@@ -9,6 +9,8 @@ import Foundation
 public actor PQConnection {
     private nonisolated let thread: ConnectionThread
     private var handle: OpaquePointer?
+    /// Names of statements prepared on this connection, by SQL text and parameter types.
+    private var preparedNames: [String: String] = [:]
     /// What the connection was opened with, for `reconnect()`.
     public nonisolated let conninfo: String
 
@@ -49,6 +51,7 @@ public actor PQConnection {
         }
         PQsetNoticeProcessor(connection, { _, _ in }, nil)
         handle = connection
+        preparedNames.removeAll()
     }
 
     /// Drops the current connection, if any, and opens a new one with the same conninfo.
@@ -94,6 +97,18 @@ public actor PQConnection {
         try run(query, committing: false).affectedRows
     }
 
+    /// `query`, with the statement prepared once per connection and reused (see `PQQuery.prepared()`).
+    @discardableResult
+    public func query(prepared query: PQQuery) throws(PQError) -> PQRows {
+        try run(query.prepared(), committing: false)
+    }
+
+    /// `execute`, with the statement prepared once per connection and reused.
+    @discardableResult
+    public func execute(prepared query: PQQuery) throws(PQError) -> Int {
+        try run(query.prepared(), committing: false).affectedRows
+    }
+
     /// Runs constant SQL that may hold several statements (migrations, `BEGIN`), with no
     /// parameters: the simple-query protocol. Never pass values in `sql`.
     public func executeScript(_ sql: String) throws(PQError) {
@@ -137,12 +152,33 @@ public actor PQConnection {
         let types = binds.map { Oid($0.type) }
         let lengths = binds.map { Int32($0.bytes?.count ?? 0) }
         let formats = [Int32](repeating: 1, count: binds.count)
+        var statementName: String?
+        if query.isPrepared {
+            statementName = try prepare(query.sql, types: types, on: handle)
+        }
         let result: OpaquePointer? = withParameterPointers(binds) { values in
-            PQexecParams(handle, query.sql, Int32(binds.count), types, values, lengths, formats, 1)
+            if let statementName {
+                PQexecPrepared(handle, statementName, Int32(binds.count), values, lengths, formats, 1)
+            } else {
+                PQexecParams(handle, query.sql, Int32(binds.count), types, values, lengths, formats, 1)
+            }
         }
         defer { PQclear(result) }
         try check(result, committing: committing)
         return Self.copyRows(result!)
+    }
+
+    /// The name of the statement prepared for this text and these parameter types, preparing it
+    /// the first time.
+    private func prepare(_ sql: String, types: [Oid], on handle: OpaquePointer) throws(PQError) -> String {
+        let key = types.map(String.init).joined(separator: ",") + ";" + sql
+        if let name = preparedNames[key] { return name }
+        let name = "pq_\(preparedNames.count + 1)"
+        let result = PQprepare(handle, name, sql, Int32(types.count), types)
+        defer { PQclear(result) }
+        try check(result, committing: false)
+        preparedNames[key] = name
+        return name
     }
 
     private func check(_ result: OpaquePointer?, committing: Bool) throws(PQError) {

@@ -129,6 +129,9 @@ extension PQBytes: PQArrayElement {}
 
 extension Optional: PQArrayElement where Wrapped: PQArrayElement {
     public static var pqElementType: UInt32 { Wrapped.pqElementType }
-    public var isNullElement: Bool { self.map(\.isNullElement) ?? true }
+    public var isNullElement: Bool {
+        guard let value = self else { return true }
+        return value.isNullElement
+    }
     public func encodeElement(into bytes: inout [UInt8]) { self?.encodeElement(into: &bytes) }
 }

@@ -5,6 +5,16 @@
 public struct PQQuery: Sendable, ExpressibleByStringInterpolation {
     public private(set) var sql: String
     public private(set) var binds: [PQBind]
+    /// Whether the connection keeps this statement prepared (parsed and planned once) for reuse.
+    public private(set) var isPrepared = false
+
+    /// The same statement, prepared once per connection and reused: for hot statements that run
+    /// again and again with new parameters, so that each run skips parsing and planning.
+    public func prepared() -> PQQuery {
+        var copy = self
+        copy.isPrepared = true
+        return copy
+    }
 
     public init(stringLiteral value: String) {
         sql = value

@@ -6,7 +6,7 @@ import Prioritization
 struct BatchPlan: Sendable {
     struct OrgGroup: Sendable {
         let orgID: UUID
-        var events: [AccessEvent] = []
+        var events: [TrackedAccess] = []
         var runs: [PrioritizationRunRecord] = []
     }
 
@@ -48,14 +48,14 @@ struct ResourceUpsert {
     var tokensAt: Int64 = .min
     var hashAt: Int64 = .min
 
-    init(_ event: AccessEvent) {
+    init(_ event: TrackedAccess) {
         path = event.path
         type = event.type
         typeAt = event.at
         absorb(event)
     }
 
-    mutating func absorb(_ event: AccessEvent) {
+    mutating func absorb(_ event: TrackedAccess) {
         if event.at >= typeAt { type = event.type; typeAt = event.at }
         if let size = event.sizeBytes, event.at >= sizeAt { sizeBytes = size; sizeAt = event.at }
         if let tokens = event.tokenCount, event.at >= tokensAt { tokenCount = tokens; tokensAt = event.at }
@@ -80,7 +80,7 @@ struct SessionResourceDelta {
         self.path = path
     }
 
-    mutating func absorb(_ event: AccessEvent, weight: Double, halfLifeMilliseconds: Double) {
+    mutating func absorb(_ event: TrackedAccess, weight: Double, halfLifeMilliseconds: Double) {
         score.add(weight, at: event.at, halfLifeMilliseconds: halfLifeMilliseconds)
         accessCount += 1
         modified = modified || event.modified

@@ -86,7 +86,7 @@ public struct SessionRecord: Hashable, Sendable {
 }
 
 /// One access to a resource, as reported by TRACK, with its token count already resolved.
-public struct AccessEvent: Hashable, Sendable {
+public struct TrackedAccess: Hashable, Sendable {
     public var sessionID: UUID
     public var agentID: UUID
     public var path: String
@@ -176,7 +176,7 @@ public struct PrioritizationRunRecord: Hashable, Sendable {
 
 /// Everything one group commit writes, for sessions of any organizations, in one transaction.
 public struct WriteBatch: Sendable {
-    public var events: [TenantItem<AccessEvent>] = []
+    public var events: [TenantItem<TrackedAccess>] = []
     /// Each run marks exactly its chosen paths included in its session, and every other not.
     public var runs: [TenantItem<PrioritizationRunRecord>] = []
 

@@ -29,8 +29,8 @@ struct ServiceFixture {
     func event(
         _ session: SessionRecord, _ path: String, _ access: AccessType = .view, at: Int64,
         type: ResourceType = .code, modified: Bool = false, tokens: Int? = nil, size: Int? = nil
-    ) -> TenantItem<AccessEvent> {
-        TenantItem(orgID: org.orgID, AccessEvent(
+    ) -> TenantItem<TrackedAccess> {
+        TenantItem(orgID: org.orgID, TrackedAccess(
             sessionID: session.sessionID, agentID: admin.agent.agentID, path: path, type: type, access: access,
             at: at, modified: modified, sizeBytes: size, tokenCount: tokens))
     }

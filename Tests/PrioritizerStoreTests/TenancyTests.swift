@@ -49,7 +49,7 @@ import TestSupport
             var batch = WriteBatch()
             batch.events = [
                 fixture.event(mine, "shared/path.swift", at: 1_000, tokens: 3),
-                TenantItem(orgID: other.orgID, AccessEvent(
+                TenantItem(orgID: other.orgID, TrackedAccess(
                     sessionID: theirs.sessionID, agentID: otherAdmin.agent.agentID, path: "shared/path.swift",
                     type: .code, access: .edit, at: 2_000, tokenCount: 4)),
             ]
@@ -125,7 +125,7 @@ import TestSupport
             var batch = WriteBatch()
             batch.events = [
                 fixture.event(mine, "a.swift", at: 1_000, tokens: 3),
-                TenantItem(orgID: other.orgID, AccessEvent(
+                TenantItem(orgID: other.orgID, TrackedAccess(
                     sessionID: theirs.sessionID, agentID: otherAdmin.agent.agentID, path: "b.swift", type: .code,
                     access: .view, at: 1_000)),
             ]

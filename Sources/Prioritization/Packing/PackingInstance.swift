@@ -1,0 +1,97 @@
+import Foundation
+
+/// The candidates that can be chosen at all (known token count that fits the budget alone),
+/// with their importance rescaled by one power of two so that the largest lies in [1, 2).
+///
+/// Rescaling by a power of two is exact for normal values, so sums compare exactly as the
+/// unscaled ones would; resources whose importance underflowed to 0 get their value back from
+/// `log2Importance`. Indices into `members` are what the solvers work with.
+struct PackingInstance {
+    /// Indices into the caller's candidate array.
+    let members: [Int]
+    let values: [Double]
+    let weights: [Int]
+    let log2Values: [Double]
+    private let candidates: [PackingCandidate]
+
+    init(candidates: [PackingCandidate], budget: Int) {
+        self.candidates = candidates
+        var members: [Int] = []
+        var values: [Double] = []
+        var weights: [Int] = []
+        var log2Values: [Double] = []
+        members.reserveCapacity(candidates.count)
+        // Reads fields through a buffer pointer: copying a candidate would retain its path, and at
+        // 100k candidates those retains (one cache miss each) cost more than everything else here.
+        candidates.withUnsafeBufferPointer { all in
+            var maxLog2 = -Double.infinity
+            for index in all.indices {
+                guard budget >= 0, let tokens = all[index].tokens, tokens >= 0, tokens <= budget else { continue }
+                members.append(index)
+                maxLog2 = max(maxLog2, all[index].log2Importance)
+            }
+            let shift = maxLog2.isFinite ? maxLog2.rounded(.down) : 0
+            let unit = exp2(-shift)
+            values.reserveCapacity(members.count)
+            weights.reserveCapacity(members.count)
+            log2Values.reserveCapacity(members.count)
+            for index in members {
+                let importance = all[index].importance
+                let log2Importance = all[index].log2Importance
+                let scaled = importance * unit
+                if importance.isNormal, unit.isNormal, scaled.isNormal {
+                    values.append(scaled)
+                } else {
+                    values.append(log2Importance.isFinite ? exp2(log2Importance - shift) : 0)
+                }
+                weights.append(all[index].tokens!)
+                log2Values.append(log2Importance)
+            }
+        }
+        self.members = members
+        self.values = values
+        self.weights = weights
+        self.log2Values = log2Values
+    }
+
+    func path(_ item: Int) -> String { candidates[members[item]].path }
+
+    var count: Int { members.count }
+
+    /// Importance descending (log space breaks ties among underflowed values), then path ascending:
+    /// the seed's order, the reply order, and every strategy's tie-break.
+    func ranksBefore(_ a: Int, _ b: Int) -> Bool {
+        if values[a] != values[b] { return values[a] > values[b] }
+        if log2Values[a] != log2Values[b] { return log2Values[a] > log2Values[b] }
+        return path(a) < path(b)
+    }
+
+    /// Importance per token, free (zero-token) items first; ties by rank.
+    func densityBefore(_ a: Int, _ b: Int) -> Bool {
+        let da = density(a)
+        let db = density(b)
+        if da != db { return da > db }
+        return ranksBefore(a, b)
+    }
+
+    func density(_ item: Int) -> Double {
+        weights[item] == 0 ? .infinity : values[item] / Double(weights[item])
+    }
+
+    /// `items` in rank order (`ranksBefore`).
+    func rankOrder(_ items: [Int]) -> [Int] {
+        RadixOrder.descending(items, key: { values[$0] }, before: ranksBefore)
+    }
+
+    /// `items` in density order (`densityBefore`).
+    func densityOrder(_ items: [Int]) -> [Int] {
+        RadixOrder.descending(items, key: density, before: densityBefore)
+    }
+
+    func value(of items: some Sequence<Int>) -> Double { items.reduce(0) { $0 + values[$1] } }
+
+    /// Among `items`, the most important one (by rank); all of them fit alone by construction.
+    func bestSingle(of items: [Int]) -> Int? {
+        items.min(by: ranksBefore)
+    }
+}

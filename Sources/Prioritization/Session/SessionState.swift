@@ -1,0 +1,143 @@
+/// The in-memory state of one session: every resource it tracked, with importance kept as one
+/// decayed score per resource, so applying an event is O(1) and any ranking is a pass over the
+/// resources. A value type: the server's session runner actor owns one and copies are cheap
+/// snapshots (copy-on-write).
+public struct SessionState: Sendable {
+    public private(set) var resources: [String: SessionResource] = [:]
+    public var model: ImportanceModel
+    /// The session's half-life (SESSION.CREATE … HALFLIFE), in seconds.
+    public var halfLifeSeconds: Double
+    public private(set) var totalAccesses = 0
+    /// Paths marked included by the latest prioritization.
+    public private(set) var includedPaths: Set<String> = []
+
+    public init(halfLifeSeconds: Double? = nil, model: ImportanceModel = .standard) {
+        self.model = model
+        self.halfLifeSeconds = halfLifeSeconds ?? model.defaultHalfLifeSeconds
+    }
+
+    /// A child session (SESSION.CREATE … PARENT) starts from the parent's resources, counts and
+    /// importance as they stand. Inclusion flags are not inherited: the child has not
+    /// prioritized yet. The half-life is the child's own when given.
+    public init(copying parent: SessionState, halfLifeSeconds: Double? = nil) {
+        self = parent
+        self.halfLifeSeconds = halfLifeSeconds ?? parent.halfLifeSeconds
+        markIncluded([])
+    }
+
+    public var halfLifeMilliseconds: Double { halfLifeSeconds * 1000 }
+
+    public subscript(path: String) -> SessionResource? { resources[path] }
+
+    /// Applies one access in O(1) and returns the resource's access count in this session
+    /// (TRACK's reply). Events may arrive in any order: the score merges order-independently,
+    /// first/last access are min/max, and the type follows the latest event in time.
+    @discardableResult
+    public mutating func apply(_ event: AccessEvent) -> Int {
+        let halfLife = halfLifeMilliseconds
+        let weight = model.weight(for: event.access)
+        totalAccesses += 1
+        return withResource(event.path, type: event.type, at: event.at) { resource in
+            resource.score.add(weight, at: event.at, halfLifeMilliseconds: halfLife)
+            resource.accessCount += 1
+            resource.accessCounts.record(event.access)
+            if event.at >= resource.lastAccessAt {
+                resource.lastAccessAt = event.at
+                resource.type = event.type
+            }
+            resource.firstAccessAt = min(resource.firstAccessAt, event.at)
+            if event.modified { resource.modified = true }
+            if let tokens = event.tokens { resource.tokens = tokens }
+            if let size = event.size { resource.size = size }
+            return resource.accessCount
+        }
+    }
+
+    private mutating func withResource<R>(
+        _ path: String, type: ResourceType, at: Int64, _ body: (inout SessionResource) -> R
+    ) -> R {
+        if resources[path] == nil {
+            resources[path] = SessionResource(path: path, type: type, at: at)
+        }
+        return body(&resources[path]!)
+    }
+
+    /// The resource's importance at `time`, or `nil` if the session never tracked it.
+    public func importance(of path: String, at time: Int64) -> Double? {
+        resources[path].map { importance(of: $0, at: time) }
+    }
+
+    public func importance(of resource: SessionResource, at time: Int64) -> Double {
+        model.importance(of: resource.score, modified: resource.modified, at: time,
+                         halfLifeMilliseconds: halfLifeMilliseconds)
+    }
+
+    public func log2Importance(of resource: SessionResource, at time: Int64) -> Double {
+        model.log2Importance(of: resource.score, modified: resource.modified, at: time,
+                             halfLifeMilliseconds: halfLifeMilliseconds)
+    }
+
+    /// Every tracked resource as a packing candidate valued at `time` (PRIORITIZE takes them all).
+    public func candidates(at time: Int64) -> [PackingCandidate] {
+        resources.values.map { resource in
+            PackingCandidate(path: resource.path, importance: importance(of: resource, at: time),
+                             tokens: resource.tokens, log2Importance: log2Importance(of: resource, at: time))
+        }
+    }
+
+    /// The `limit` most important resources at `time` (TOP), importance descending then path
+    /// ascending, ranked in log space so that very old sessions still rank correctly. Keeps only
+    /// the best `limit` while scanning, so TOP 10 over 10k resources does not sort them all.
+    public func top(_ limit: Int, at time: Int64) -> [RankedResource] {
+        guard limit > 0 else { return [] }
+        var best: [(log2: Double, path: String)] = []
+        best.reserveCapacity(min(limit, resources.count) + 1)
+        func before(_ a: (log2: Double, path: String), _ b: (log2: Double, path: String)) -> Bool {
+            a.log2 != b.log2 ? a.log2 > b.log2 : a.path < b.path
+        }
+        for resource in resources.values {
+            let log2 = log2Importance(of: resource, at: time)
+            if best.count == limit, let last = best.last, !before((log2, resource.path), last) { continue }
+            let entry = (log2: log2, path: resource.path)
+            var low = 0
+            var high = best.count
+            while low < high {
+                let mid = (low + high) / 2
+                if before(best[mid], entry) { low = mid + 1 } else { high = mid }
+            }
+            best.insert(entry, at: low)
+            if best.count > limit { best.removeLast() }
+        }
+        return best.map { entry in
+            let resource = resources[entry.path]!
+            return RankedResource(resource: resource, importance: importance(of: resource, at: time), log2Importance: entry.log2)
+        }
+    }
+
+    /// Sum of every resource's importance at `time`: what a report compares captured importance to.
+    public func totalImportance(at time: Int64) -> Double {
+        resources.values.reduce(0) { $0 + importance(of: $1, at: time) }
+    }
+
+    /// Exactly `paths` (those the session tracks) become included; every other resource not.
+    /// Costs O(previously included + newly chosen), not O(resources).
+    public mutating func markIncluded(_ paths: some Sequence<String>) {
+        let chosen = Set(paths.filter { resources[$0] != nil })
+        for path in includedPaths.subtracting(chosen) { resources[path]?.included = false }
+        for path in chosen.subtracting(includedPaths) { resources[path]?.included = true }
+        includedPaths = chosen
+    }
+}
+
+/// A resource with its importance at some time, for TOP and reports.
+public struct RankedResource: Hashable, Sendable {
+    public var resource: SessionResource
+    public var importance: Double
+    public var log2Importance: Double
+
+    /// Importance descending (log space breaks underflowed ties), then path ascending.
+    public static func ranksBefore(_ a: RankedResource, _ b: RankedResource) -> Bool {
+        if a.log2Importance != b.log2Importance { return a.log2Importance > b.log2Importance }
+        return a.resource.path < b.resource.path
+    }
+}

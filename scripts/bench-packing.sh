@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Packing latency and quality benchmark (issue 3, "Measure"). Compiles the pure Prioritization
+# sources it needs together with Benchmarks/PackingBench in release mode (-O, whole module) and
+# runs it: no test target and no Package.swift change involved.
+#   scripts/bench-packing.sh            # full table: 1k/10k/100k × 8k/128k/1M, plus the ripgrep replay
+#   scripts/bench-packing.sh --quick    # 1k/10k only, fewer repetitions
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+out="$root/.build-release/packing-bench"
+mkdir -p "$(dirname "$out")"
+src="$root/Sources/Prioritization"
+sources=(
+  "$src"/*.swift
+  "$src"/Importance/*.swift
+  "$src"/Packing/*.swift
+  "$src"/Session/*.swift
+  "$src"/Report/*.swift
+  "$root"/Benchmarks/PackingBench/*.swift
+)
+swiftc -O -wmo -module-name PackingBench -o "$out" "${sources[@]}"
+exec "$out" --fixture "$root/Benchmarks/Fixtures/ripgrep-history.jsonl" "$@"
