@@ -92,6 +92,10 @@ public struct ArgumentReader {
         try domainWord(AccessType.self)
     }
 
+    public mutating func strategy() throws(CommandError) -> PackingStrategy {
+        try domainWord(PackingStrategy.self)
+    }
+
     /// `o200k_base` or `cl100k_base`, in any case.
     public mutating func encoding() throws(CommandError) -> TokenEncoding {
         let word = String(decoding: try bytes().readableBytesView, as: UTF8.self)

@@ -86,7 +86,7 @@ enum SessionCommandDeclarations {
         var request = PrioritizeRequest(session: try reader.sessionID(), budget: try reader.count("budget"))
         while let option = reader.optionWord() {
             switch option {
-            case "STRATEGY": request.strategy = try reader.word("strategy", PackingStrategyName.init(word:))
+            case "STRATEGY": request.strategy = try reader.strategy()
             case "RESERVE": request.reserve = try reader.count("RESERVE")
             case "PROMPT": request.prompt = try reader.byteArray()
             case "LIMIT": request.limit = try reader.count("LIMIT")

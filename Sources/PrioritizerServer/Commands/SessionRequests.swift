@@ -51,7 +51,7 @@ public struct TrackRequest: Sendable, Hashable {
 public struct PrioritizeRequest: Sendable, Hashable {
     public var session: SessionID
     public var budget: Int64
-    public var strategy: PackingStrategyName
+    public var strategy: PackingStrategy
     public var reserve: Int64
     /// Counted with the session's encoding; its tokens come off the budget.
     public var prompt: [UInt8]?
@@ -59,7 +59,7 @@ public struct PrioritizeRequest: Sendable, Hashable {
     public var at: Int64?
     public var dryRun: Bool
 
-    public init(session: SessionID, budget: Int64, strategy: PackingStrategyName = .optimal, reserve: Int64 = 0, prompt: [UInt8]? = nil, limit: Int64? = nil, at: Int64? = nil, dryRun: Bool = false) {
+    public init(session: SessionID, budget: Int64, strategy: PackingStrategy = .optimal, reserve: Int64 = 0, prompt: [UInt8]? = nil, limit: Int64? = nil, at: Int64? = nil, dryRun: Bool = false) {
         self.session = session
         self.budget = budget
         self.strategy = strategy
