@@ -116,5 +116,18 @@ let package = Package(
             name: "PrioritizerStoreTests",
             dependencies: ["PrioritizerStore", "Prioritization", "PQ", "TestSupport"]
         ),
+        .testTarget(
+            name: "PrioritizerServerTests",
+            dependencies: [
+                "PrioritizerServer",
+                "PrioritizerClient",
+                "Prioritization",
+                "PrioritizerStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]
+        ),
     ]
 )

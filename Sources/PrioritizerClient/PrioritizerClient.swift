@@ -1,1 +1,91 @@
-// The Swift RESP client lives here (issue 4).
+import NIOCore
+import NIOPosix
+
+/// An async/await client for the Prioritizer server.
+///
+/// One TCP connection, RESP3 (`HELLO 3 AUTH default TOKEN`). Calls may be made concurrently
+/// from many tasks: requests are pipelined on the connection and each reply answers its own
+/// request. Error replies throw `PrioritizerClientError.server(code:message:)`.
+public final class PrioritizerClient: Sendable {
+    private let channel: any Channel
+
+    /// The HELLO map the server answered with (server, version, proto, id, …).
+    public let hello: [String: RESPReply]
+
+    private init(channel: any Channel, hello: [String: RESPReply]) {
+        self.channel = channel
+        self.hello = hello
+    }
+
+    /// Connects and, with a token, authenticates and switches to RESP3 in one HELLO.
+    ///
+    /// - Parameters:
+    ///   - agent: the agent word of AUTH; `default` lets the token alone name the agent.
+    ///   - clientName: shown by `CLIENT GETNAME` on the server.
+    public static func connect(
+        host: String = "127.0.0.1", port: Int = 7420, token: String?, agent: String = "default",
+        clientName: String? = nil, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> PrioritizerClient {
+        let channel = try await ClientBootstrap(group: group)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers([
+                        ByteToMessageHandler(RESPReplyDecoder()),
+                        ClientChannelHandler(),
+                    ])
+                }
+            }
+            .connect(host: host, port: port)
+            .get()
+        let unauthenticated = PrioritizerClient(channel: channel, hello: [:])
+        guard let token else { return unauthenticated }
+        var words = ["HELLO", "3", "AUTH", agent, token]
+        if let clientName { words += ["SETNAME", clientName] }
+        do {
+            let reply = try await unauthenticated.call(words)
+            return PrioritizerClient(channel: channel, hello: reply.dictionary ?? [:])
+        } catch {
+            try? await channel.close()
+            throw error
+        }
+    }
+
+    /// Closes the connection; calls still waiting fail with `.connectionClosed`.
+    public func close() async throws {
+        try await channel.close()
+    }
+
+    // MARK: Raw requests
+
+    /// Sends one request and returns the reply as it came, error replies included.
+    public func send(_ arguments: [[UInt8]]) async throws -> RESPReply {
+        let promise = channel.eventLoop.makePromise(of: RESPReply.self)
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        // A write to a closed channel never reaches the handler that owns the reply queue;
+        // failing the reply here keeps the caller from waiting forever.
+        written.futureResult.whenFailure { _ in promise.fail(PrioritizerClientError.connectionClosed) }
+        channel.writeAndFlush(PendingRequest(arguments: arguments, promise: promise), promise: written)
+        return try await promise.futureResult.get()
+    }
+
+    public func send(_ words: [String]) async throws -> RESPReply {
+        try await send(words.map { Array($0.utf8) })
+    }
+
+    /// Sends one request; an error reply throws `PrioritizerClientError.server`.
+    @discardableResult
+    public func call(_ words: [String]) async throws -> RESPReply {
+        try Self.checked(try await send(words))
+    }
+
+    @discardableResult
+    public func call(_ arguments: [[UInt8]]) async throws -> RESPReply {
+        try Self.checked(try await send(arguments))
+    }
+
+    static func checked(_ reply: RESPReply) throws -> RESPReply {
+        if case .error(let line) = reply { throw PrioritizerClientError.fromErrorLine(line) }
+        return reply
+    }
+}

@@ -1,0 +1,134 @@
+import NIOCore
+import Prioritization
+
+/// Walks a request's arguments (after the command name) and turns them into typed values,
+/// answering malformed ones with the error SPEC or Redis gives.
+public struct ArgumentReader {
+    private let arguments: [ByteBuffer]
+    private var position: Int
+
+    public init(_ arguments: some Collection<ByteBuffer>) {
+        self.arguments = Array(arguments)
+        self.position = 0
+    }
+
+    public var isAtEnd: Bool { position >= arguments.count }
+    public var remaining: Int { arguments.count - position }
+
+    /// The next argument as bytes; `-ERR syntax error` when there is none.
+    public mutating func bytes() throws(CommandError) -> ByteBuffer {
+        guard position < arguments.count else { throw .syntax }
+        defer { position += 1 }
+        return arguments[position]
+    }
+
+    public mutating func byteArray() throws(CommandError) -> [UInt8] {
+        Array(try bytes().readableBytesView)
+    }
+
+    /// The next argument upper-cased, for matching option words in any case; nil at the end.
+    public mutating func optionWord() -> String? {
+        guard position < arguments.count else { return nil }
+        defer { position += 1 }
+        return String(decoding: arguments[position].readableBytesView, as: UTF8.self).uppercased()
+    }
+
+    /// Text that must be valid UTF-8 without NUL bytes (PostgreSQL text holds neither).
+    public mutating func text(_ name: String, maxBytes: Int, allowEmpty: Bool = true) throws(CommandError) -> String {
+        let buffer = try bytes()
+        let view = buffer.readableBytesView
+        if !allowEmpty && view.isEmpty { throw CommandError("\(name) must not be empty") }
+        if view.count > maxBytes { throw CommandError("\(name) is longer than \(maxBytes) bytes") }
+        guard !view.contains(0), let text = String(validating: view, as: UTF8.self) else {
+            throw CommandError("\(name) must be valid UTF-8 without NUL bytes")
+        }
+        return text
+    }
+
+    public mutating func path() throws(CommandError) -> String {
+        try text("path", maxBytes: CommandLimits.maxPathBytes, allowEmpty: false)
+    }
+
+    /// A session id; anything but a lower-case UUID names no session.
+    public mutating func sessionID() throws(CommandError) -> SessionID {
+        guard let id = SessionID(canonicalBytes: try bytes().readableBytesView) else { throw .noSuchSession }
+        return id
+    }
+
+    /// An integer in `range`; Redis's message for non-integers, a range message otherwise.
+    public mutating func integer(_ name: String, in range: ClosedRange<Int64>) throws(CommandError) -> Int64 {
+        guard let value = StrictInteger.parse(try bytes().readableBytesView) else { throw .notAnInteger }
+        guard range.contains(value) else {
+            throw CommandError("\(name) is out of range, must be between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return value
+    }
+
+    /// Budgets, sizes, token counts, LIMITs: 0 … 2^53.
+    public mutating func count(_ name: String) throws(CommandError) -> Int64 {
+        try integer(name, in: 0...CommandLimits.maxCount)
+    }
+
+    /// `AT` values: unix milliseconds from 1970 to the end of year 9999.
+    public mutating func timestamp() throws(CommandError) -> Int64 {
+        try integer("AT", in: 0...CommandLimits.maxTimestampMilliseconds)
+    }
+
+    /// A finite decimal within `range`.
+    public mutating func double(_ name: String, in range: ClosedRange<Double>) throws(CommandError) -> Double {
+        let text = String(decoding: try bytes().readableBytesView, as: UTF8.self)
+        guard let value = Double(text), value.isFinite else { throw .notAFloat }
+        guard range.contains(value) else {
+            throw CommandError("\(name) is out of range, must be between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return value
+    }
+
+    public mutating func resourceType() throws(CommandError) -> ResourceType {
+        try domainWord(ResourceType.self)
+    }
+
+    public mutating func accessType() throws(CommandError) -> AccessType {
+        try domainWord(AccessType.self)
+    }
+
+    public mutating func strategy() throws(CommandError) -> PackingStrategy {
+        try domainWord(PackingStrategy.self)
+    }
+
+    /// `o200k_base` or `cl100k_base`, in any case.
+    public mutating func encoding() throws(CommandError) -> TokenEncoding {
+        let word = String(decoding: try bytes().readableBytesView, as: UTF8.self)
+        do {
+            return try TokenEncoding(word: word)
+        } catch {
+            throw CommandError(error.description)
+        }
+    }
+
+    private mutating func domainWord<Word: DomainWord>(_: Word.Type) throws(CommandError) -> Word {
+        let word = String(decoding: try bytes().readableBytesView, as: UTF8.self)
+        do {
+            return try Word(word: word)
+        } catch {
+            throw CommandError(error.description)
+        }
+    }
+
+    /// A word of a server-side enumeration, or an error listing the valid words.
+    public mutating func word<Word: RawRepresentable<String> & CaseIterable>(
+        _ kind: String, _ parse: (String) -> Word?
+    ) throws(CommandError) -> Word {
+        let word = String(decoding: try bytes().readableBytesView, as: UTF8.self)
+        guard let value = parse(word) else {
+            let valid = Word.allCases.map(\.rawValue).joined(separator: ", ")
+            throw CommandError("unknown \(kind) '\(word.prefix(128))', expected one of: \(valid)")
+        }
+        return value
+    }
+
+    /// Fails with `-ERR syntax error` unless every argument was used.
+    public func expectEnd() throws(CommandError) {
+        if !isAtEnd { throw .syntax }
+    }
+}

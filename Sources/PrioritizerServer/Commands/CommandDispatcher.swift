@@ -1,0 +1,197 @@
+import Logging
+import NIOCore
+import PrioritizerStore
+
+/// The one way in: every request passes the command table (name, arity), the authentication
+/// and role checks and its command's parser here, then is answered on the spot (connection
+/// commands) or handed to a service.
+public struct CommandDispatcher: Sendable {
+    public let table: CommandTable
+    public let services: ServerServices
+    public let statistics: ServerStatistics
+    public let configuration: ServerConfiguration
+    let logger: Logger
+
+    public init(
+        table: CommandTable = .standard, services: ServerServices, statistics: ServerStatistics,
+        configuration: ServerConfiguration, logger: Logger = Logger(label: "prioritizer.server")
+    ) {
+        self.table = table
+        self.services = services
+        self.statistics = statistics
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    func dispatch(_ request: RESPRequest, state: ConnectionState) -> DispatchResult {
+        statistics.commandProcessed()
+        let command: Command
+        let declaration: CommandDeclaration
+        switch table.lookUp(request) {
+        case .rejected(let error):
+            return .immediate(CommandOutcome(error.reply))
+        case .found(let found, let arguments):
+            declaration = found
+            if state.identity == nil && !found.flags.contains(.allowedBeforeAuth) {
+                return .immediate(CommandOutcome(CommandError.noAuth.reply))
+            }
+            if let identity = state.identity, !found.roles.contains(identity.role) {
+                return .immediate(CommandOutcome(CommandError.noPermission(
+                    agent: identity.agentName, role: identity.role, command: found.name).reply))
+            }
+            var reader = ArgumentReader(arguments)
+            do {
+                command = try found.parse(&reader)
+            } catch {
+                return .immediate(CommandOutcome(error.reply))
+            }
+        }
+        if let identity = state.identity, identity.role == .reader, declaration.flags.contains(.write), command.writes {
+            return .immediate(CommandOutcome(CommandError.noPermission(
+                agent: identity.agentName, role: identity.role, command: declaration.name).reply))
+        }
+        return execute(command, state: state)
+    }
+
+    private func execute(_ command: Command, state: ConnectionState) -> DispatchResult {
+        switch command {
+        case .hello(let request): return hello(request, state: state)
+        case .auth(let request): return auth(request, state: state)
+        case .ping(let message): return .immediate(CommandOutcome(message.map(RESPValue.bulkString) ?? .simpleString("PONG")))
+        case .echo(let message): return .immediate(CommandOutcome(.bulkString(message)))
+        case .quit: return .immediate(CommandOutcome(.ok, closeAfterReply: true))
+        case .client(let subcommand): return .immediate(client(subcommand, state: state))
+        case .info(let sections): return info(sections: sections)
+        case .whoami: return .immediate(CommandOutcome(whoami(state.identity!)))
+        case .command(let subcommand): return .immediate(CommandOutcome(CommandIntrospection(table: table).reply(to: subcommand)))
+        case .help(let name): return .immediate(CommandOutcome(CommandIntrospection(table: table).help(for: name)))
+        default:
+            // Everything else acts on sessions, tokens or agents, on behalf of an identity the
+            // dispatch checks above guarantee.
+            return serviceCall(command, identity: state.identity!)
+        }
+    }
+
+    // MARK: Service commands
+
+    private func serviceCall(_ command: Command, identity: AuthenticatedIdentity) -> DispatchResult {
+        let services = self.services
+        let logger = self.logger
+        return .deferred(barrier: false) {
+            do {
+                guard try await services.authenticator.isStillValid(identity) else {
+                    return CommandOutcome(CommandError.wrongPass.reply, update: ConnectionUpdate(deauthenticate: identity))
+                }
+                return CommandOutcome(try await ServiceCommandExecutor(services: services).reply(to: command, by: identity))
+            } catch let error as CommandError {
+                return CommandOutcome(error.reply)
+            } catch {
+                logger.error("command failed", metadata: ["error": "\(String(reflecting: error))"])
+                return CommandOutcome(CommandError.internalError.reply)
+            }
+        }
+    }
+
+    // MARK: Connection commands
+
+    private func auth(_ request: AuthRequest, state: ConnectionState) -> DispatchResult {
+        let authenticator = services.authenticator
+        let logger = self.logger
+        return .deferred(barrier: true) {
+            do {
+                guard let identity = try await Self.authenticate(request, with: authenticator) else {
+                    return CommandOutcome(CommandError.wrongPass.reply)
+                }
+                return CommandOutcome(.ok, update: ConnectionUpdate(identity: identity))
+            } catch let error as CommandError {
+                return CommandOutcome(error.reply)
+            } catch {
+                logger.error("authentication failed", metadata: ["error": "\(String(reflecting: error))"])
+                return CommandOutcome(CommandError.tryAgain.reply)
+            }
+        }
+    }
+
+    /// The token names the agent; an agent word, when given, must be its name or `default`.
+    static func authenticate(_ request: AuthRequest, with authenticator: any Authenticator) async throws -> AuthenticatedIdentity? {
+        guard let identity = try await authenticator.authenticate(token: request.token) else { return nil }
+        if let agent = request.agent, agent != "default", agent != identity.agentName { return nil }
+        return identity
+    }
+
+    private func hello(_ request: HelloRequest, state: ConnectionState) -> DispatchResult {
+        let update = ConnectionUpdate(protocolVersion: request.protocolVersion, clientName: request.clientName)
+        guard let credentials = request.auth else {
+            guard state.identity != nil else { return .immediate(CommandOutcome(CommandError.noAuth.reply)) }
+            var after = state
+            update.apply(to: &after)
+            return .immediate(CommandOutcome(helloMap(after), update: update))
+        }
+        let authenticator = services.authenticator
+        let logger = self.logger
+        let dispatcher = self
+        let updateWithoutIdentity = update
+        return .deferred(barrier: true) {
+            do {
+                guard let identity = try await Self.authenticate(credentials, with: authenticator) else {
+                    return CommandOutcome(CommandError.wrongPass.reply)
+                }
+                var update = updateWithoutIdentity
+                update.identity = identity
+                var after = state
+                update.apply(to: &after)
+                return CommandOutcome(dispatcher.helloMap(after), update: update)
+            } catch let error as CommandError {
+                return CommandOutcome(error.reply)
+            } catch {
+                logger.error("authentication failed", metadata: ["error": "\(String(reflecting: error))"])
+                return CommandOutcome(CommandError.tryAgain.reply)
+            }
+        }
+    }
+
+    /// The same fields as Redis's HELLO map, so client libraries that read them are content.
+    func helloMap(_ state: ConnectionState) -> RESPValue {
+        .map([
+            "server": .bulkString(ServerConfiguration.serverName),
+            "version": .bulkString(ServerConfiguration.serverVersion),
+            "proto": .integer(Int64(state.protocolVersion.rawValue)),
+            "id": .integer(state.id),
+            "mode": .bulkString("standalone"),
+            "role": .bulkString("master"),
+            "modules": .array([]),
+        ])
+    }
+
+    private func client(_ subcommand: ClientSubcommand, state: ConnectionState) -> CommandOutcome {
+        switch subcommand {
+        case .setName(let name):
+            return CommandOutcome(.ok, update: ConnectionUpdate(clientName: name))
+        case .getName:
+            return CommandOutcome(state.clientName.map(RESPValue.bulkString) ?? .null)
+        case .id:
+            return CommandOutcome(.integer(state.id))
+        case .setInfo(.libraryName, let value):
+            return CommandOutcome(.ok, update: ConnectionUpdate(libraryName: value))
+        case .setInfo(.libraryVersion, let value):
+            return CommandOutcome(.ok, update: ConnectionUpdate(libraryVersion: value))
+        case .help:
+            return CommandOutcome(CommandIntrospection(table: table).subcommandHelp(of: "client"))
+        }
+    }
+
+    private func whoami(_ identity: AuthenticatedIdentity) -> RESPValue {
+        .map([
+            "org": .bulkString(identity.organizationName),
+            "agent": .bulkString(identity.agentName),
+            "role": .bulkString(identity.role.rawValue),
+        ])
+    }
+
+    private func info(sections: [String]) -> DispatchResult {
+        let report = ServerInfoReport(statistics: statistics, configuration: configuration, source: services.statistics)
+        return .deferred(barrier: false) {
+            CommandOutcome(.bulkString(await report.text(sections: sections)))
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import PrioritizerStore
+/// An error reply: a code word and a message, as Redis writes them (`-ERR syntax error`).
+///
+/// Command parsing throws these, and so may the services behind the server (`Authenticator`,
+/// `SessionCommandHandler`, …): `CommandError.noSuchSession`, `.sessionClosed`, `.tryAgain`,
+/// `.busy` are the answers SPEC fixes. Any other error a service throws is answered
+/// `-ERR internal error` and logged, so no internal detail reaches a client.
+public struct CommandError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var code: String
+    public var message: String
+
+    public init(code: String = "ERR", _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code) \(message)" }
+    public var reply: RESPValue { .error("\(code) \(message)") }
+
+    // Redis's own texts.
+    public static let syntax = CommandError("syntax error")
+    public static let notAnInteger = CommandError("value is not an integer or out of range")
+    public static let notAFloat = CommandError("value is not a valid float")
+    public static let noAuth = CommandError(code: "NOAUTH", "Authentication required.")
+    public static let wrongPass = CommandError(code: "WRONGPASS", "invalid token")
+    public static let noProto = CommandError(code: "NOPROTO", "unsupported protocol version")
+
+    public static func wrongArity(_ commandName: String) -> CommandError {
+        CommandError("wrong number of arguments for '\(commandName)' command")
+    }
+
+    public static func unknownSubcommand(_ subcommand: String, of command: String) -> CommandError {
+        CommandError("unknown subcommand '\(subcommand.prefix(128))'. Try \(command.uppercased()) HELP.")
+    }
+
+    public static func noPermission(agent: String, role: AgentRole, command: String) -> CommandError {
+        CommandError(code: "NOPERM", "agent '\(agent)' (role \(role.rawValue)) has no permissions to run the '\(command)' command")
+    }
+
+    // SPEC's codes.
+    public static let noSuchSession = CommandError(code: "NOSESSION", "no such session")
+    public static let sessionClosed = CommandError("session is closed")
+    public static let tryAgain = CommandError(code: "TRYAGAIN", "the database is unreachable, nothing was acknowledged; try again")
+    public static let busy = CommandError(code: "BUSY", "the server is over its queue bounds, nothing was acknowledged; try again")
+    public static let internalError = CommandError("internal error")
+}

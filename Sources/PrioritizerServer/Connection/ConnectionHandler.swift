@@ -1,0 +1,294 @@
+import Logging
+import NIOCore
+
+/// One client connection: dispatches each decoded request, puts replies back in request order,
+/// keeps the connection's state (protocol version, name, identity), and applies back-pressure.
+///
+/// Ordering rules:
+/// - replies leave in request order, whatever order the services answer in;
+/// - a request that changes who the connection is (AUTH, HELLO … AUTH) is a barrier: requests
+///   after it wait until it completes, so they are checked against the identity it set;
+/// - each reply is encoded in the protocol version in force when its request was dispatched
+///   (HELLO's own reply in the version it selects).
+///
+/// Back-pressure: once `maxPipelinedRequests` requests are outstanding, or the socket stops
+/// being writable because the client does not read, the handler stops asking for more bytes.
+final class ConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = RESPRequest
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private struct ReadyReply {
+        var bytes: ByteBuffer
+        var closeAfter: Bool
+    }
+
+    private let dispatcher: CommandDispatcher
+    private let maxPipelinedRequests: Int
+    private let logger: Logger
+    private(set) var state: ConnectionState
+
+    private var replies = OrderedReplyQueue<ReadyReply>()
+    /// Requests that arrived while a barrier was in flight, in arrival order.
+    private var heldRequests = CircularBuffer<RESPRequest>()
+    private var barrierInFlight = false
+    /// A protocol error seen while requests were held: answered after them.
+    private var heldProtocolError: RESPProtocolError?
+    /// After QUIT or a protocol error: read nothing more, answer what is queued, close.
+    private var closing = false
+    /// The server is shutting down: read nothing more from the socket, answer every request
+    /// already received, then close.
+    private var draining = false
+    private var active = true
+    private var readHeld = false
+    private var inReadBurst = false
+    private var unflushed = false
+
+    init(dispatcher: CommandDispatcher, connectionID: Int64, maxPipelinedRequests: Int, logger: Logger) {
+        self.dispatcher = dispatcher
+        self.state = ConnectionState(id: connectionID)
+        self.maxPipelinedRequests = maxPipelinedRequests
+        var logger = logger
+        logger[metadataKey: "connection"] = "\(connectionID)"
+        self.logger = logger
+    }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        inReadBurst = true
+        let request = unwrapInboundIn(data)
+        guard !closing else { return }
+        if barrierInFlight {
+            heldRequests.append(request)
+        } else {
+            handle(request, context: context)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        inReadBurst = false
+        startCollectedJobs(context: context)
+        flushIfNeeded(context: context)
+        context.fireChannelReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        active = false
+        replies.removeAll()
+        heldRequests.removeAll()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        active = false
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        resumeReadingIfPossible(context: context)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ServerShutdownEvent {
+            draining = true
+            closeIfDrained(context: context)
+        } else if case ChannelEvent.inputClosed = event {
+            // The client half-closed (`nc -N`, a script that ends its input): answer every
+            // request it sent, then close, as Redis does.
+            draining = true
+            startCollectedJobs(context: context)
+            closeIfDrained(context: context)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        let protocolError: RESPProtocolError
+        switch error {
+        case let error as RESPProtocolError:
+            protocolError = error
+        case is ByteToMessageDecoderError.PayloadTooLargeError:
+            protocolError = .requestTooLarge
+        case ByteToMessageDecoderError.dataReceivedInErrorState:
+            return  // The first error is already being answered.
+        default:
+            logger.debug("connection error", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+            return
+        }
+        guard !closing else { return }
+        dispatcher.statistics.protocolError()
+        logger.debug("protocol error", metadata: ["reason": "\(protocolError.reason)"])
+        if barrierInFlight {
+            heldProtocolError = protocolError
+            closing = true
+        } else {
+            answerProtocolError(protocolError, context: context)
+        }
+    }
+
+    // MARK: Outbound
+
+    func read(context: ChannelHandlerContext) {
+        if mustHoldReads(context: context) {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    // MARK: Dispatch
+
+    /// A request waiting for a service, with where its reply goes.
+    private struct DeferredJob: Sendable {
+        var sequence: UInt64
+        var version: RESPProtocolVersion
+        var operation: @Sendable () async -> CommandOutcome
+    }
+
+    /// Service calls collected during one read burst; started together by `startCollectedJobs`,
+    /// so a pipeline of n requests costs one task and one hop back to the event loop, not n.
+    private var collectedJobs: [DeferredJob] = []
+    private var releasingHeldRequests = false
+    private var completingBatch = false
+
+    private func handle(_ request: RESPRequest, context: ChannelHandlerContext) {
+        let sequence = replies.reserve()
+        let version = state.protocolVersion
+        switch dispatcher.dispatch(request, state: state) {
+        case .immediate(let outcome):
+            complete(sequence, with: outcome, version: version, context: context)
+        case .deferred(true, let operation):
+            // Requests before the barrier start first; those after it wait for it.
+            startCollectedJobs(context: context)
+            barrierInFlight = true
+            context.eventLoop.makeFutureWithTask(operation).assumeIsolated().whenSuccess { outcome in
+                guard self.active else { return }
+                self.complete(sequence, with: outcome, version: version, context: context)
+                self.barrierInFlight = false
+                self.releaseHeldRequests(context: context)
+                self.resumeReadingIfPossible(context: context)
+            }
+        case .deferred(false, let operation):
+            collectedJobs.append(DeferredJob(sequence: sequence, version: version, operation: operation))
+            if !inReadBurst && !releasingHeldRequests { startCollectedJobs(context: context) }
+        }
+    }
+
+    /// Runs the collected service calls concurrently in one task (their sessions may live on
+    /// different runners) and completes them together on the event loop.
+    private func startCollectedJobs(context: ChannelHandlerContext) {
+        guard !collectedJobs.isEmpty else { return }
+        let jobs = collectedJobs
+        collectedJobs.removeAll(keepingCapacity: true)
+        context.eventLoop.makeFutureWithTask { () async -> [CommandOutcome] in
+            if jobs.count == 1 { return [await jobs[0].operation()] }
+            return await withTaskGroup(of: (Int, CommandOutcome).self) { group in
+                for (index, job) in jobs.enumerated() {
+                    group.addTask { (index, await job.operation()) }
+                }
+                var outcomes = [CommandOutcome?](repeating: nil, count: jobs.count)
+                for await (index, outcome) in group { outcomes[index] = outcome }
+                return outcomes.map { $0! }
+            }
+        }.assumeIsolated().whenSuccess { outcomes in
+            guard self.active else { return }
+            self.completingBatch = true
+            for (job, outcome) in zip(jobs, outcomes) {
+                self.complete(job.sequence, with: outcome, version: job.version, context: context)
+            }
+            self.completingBatch = false
+            self.flushIfNeeded(context: context)
+            self.closeIfDrained(context: context)
+            self.resumeReadingIfPossible(context: context)
+        }
+    }
+
+    private func complete(_ sequence: UInt64, with outcome: CommandOutcome, version: RESPProtocolVersion, context: ChannelHandlerContext) {
+        guard replies.contains(sequence) else { return }
+        outcome.update.apply(to: &state)
+        if outcome.closeAfterReply { closing = true }
+        let bytes = RESPReplyEncoder.encoded(outcome.reply, version: outcome.update.protocolVersion ?? version)
+        replies.fulfil(sequence, with: ReadyReply(bytes: bytes, closeAfter: outcome.closeAfterReply))
+        writeReadyReplies(context: context)
+    }
+
+    /// Dispatches the requests held behind a barrier, until the next barrier.
+    private func releaseHeldRequests(context: ChannelHandlerContext) {
+        releasingHeldRequests = true
+        while !barrierInFlight, let request = heldRequests.popFirst() {
+            guard !closing || heldProtocolError != nil else { break }
+            handle(request, context: context)
+        }
+        releasingHeldRequests = false
+        startCollectedJobs(context: context)
+        if !barrierInFlight, let error = heldProtocolError {
+            heldProtocolError = nil
+            heldRequests.removeAll()
+            answerProtocolError(error, context: context)
+        }
+    }
+
+    private func answerProtocolError(_ error: RESPProtocolError, context: ChannelHandlerContext) {
+        closing = true
+        let sequence = replies.reserve()
+        replies.fulfil(sequence, with: ReadyReply(
+            bytes: RESPReplyEncoder.encoded(error.reply, version: state.protocolVersion), closeAfter: true))
+        writeReadyReplies(context: context)
+    }
+
+    // MARK: Writing
+
+    private func writeReadyReplies(context: ChannelHandlerContext) {
+        while let reply = replies.popReady() {
+            if reply.closeAfter {
+                replies.removeAll()
+                heldRequests.removeAll()
+                unflushed = false
+                let written = context.eventLoop.makePromise(of: Void.self)
+                context.writeAndFlush(wrapOutboundOut(reply.bytes), promise: written)
+                written.futureResult.assumeIsolated().whenComplete { _ in
+                    context.close(promise: nil)
+                }
+                return
+            }
+            context.write(wrapOutboundOut(reply.bytes), promise: nil)
+            unflushed = true
+        }
+        // Inside a read burst (or a batch of completions) the flush waits until its end, so
+        // pipelined replies go out in one write.
+        if !inReadBurst && !completingBatch {
+            flushIfNeeded(context: context)
+            closeIfDrained(context: context)
+        }
+    }
+
+    private func closeIfDrained(context: ChannelHandlerContext) {
+        guard draining, active, replies.isEmpty, heldRequests.isEmpty, collectedJobs.isEmpty, !barrierInFlight else { return }
+        active = false
+        unflushed = false
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer()), promise: written)
+        written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+
+    private func flushIfNeeded(context: ChannelHandlerContext) {
+        guard unflushed else { return }
+        unflushed = false
+        context.flush()
+    }
+
+    // MARK: Back-pressure
+
+    private func mustHoldReads(context: ChannelHandlerContext) -> Bool {
+        closing || draining || replies.count + heldRequests.count >= maxPipelinedRequests || !context.channel.isWritable
+    }
+
+    private func resumeReadingIfPossible(context: ChannelHandlerContext) {
+        guard readHeld, active, !mustHoldReads(context: context) else { return }
+        readHeld = false
+        context.read()
+    }
+}

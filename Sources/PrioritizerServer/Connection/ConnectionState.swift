@@ -1,0 +1,62 @@
+/// What the server knows about one connection. Owned by its `ConnectionHandler` on the event
+/// loop; commands see a copy taken when they are dispatched.
+public struct ConnectionState: Sendable, Hashable {
+    /// Unique for the server's lifetime; `CLIENT ID` and the HELLO map report it.
+    public let id: Int64
+    public var protocolVersion: RESPProtocolVersion = .resp2
+    /// Nil until AUTH (or HELLO … AUTH) succeeds.
+    public var identity: AuthenticatedIdentity?
+    public var clientName: String?
+    public var libraryName: String?
+    public var libraryVersion: String?
+
+    public init(id: Int64) {
+        self.id = id
+    }
+}
+
+/// A change a command makes to its connection, applied in request order on the event loop.
+struct ConnectionUpdate: Sendable, Hashable {
+    var identity: AuthenticatedIdentity?
+    /// Drops the identity, but only if it is still this one: a revocation noticed by a slow
+    /// request must not undo a newer AUTH.
+    var deauthenticate: AuthenticatedIdentity?
+    var protocolVersion: RESPProtocolVersion?
+    /// `""` removes the name.
+    var clientName: String?
+    var libraryName: String?
+    var libraryVersion: String?
+
+    static let none = ConnectionUpdate()
+
+    func apply(to state: inout ConnectionState) {
+        if let deauthenticate, state.identity == deauthenticate { state.identity = nil }
+        if let identity { state.identity = identity }
+        if let protocolVersion { state.protocolVersion = protocolVersion }
+        if let clientName { state.clientName = clientName.isEmpty ? nil : clientName }
+        if let libraryName { state.libraryName = libraryName }
+        if let libraryVersion { state.libraryVersion = libraryVersion }
+    }
+}
+
+/// A command's answer and what it does to the connection.
+struct CommandOutcome: Sendable, Hashable {
+    var reply: RESPValue
+    var update: ConnectionUpdate = .none
+    /// QUIT: close once this reply (and every one before it) is written.
+    var closeAfterReply = false
+
+    init(_ reply: RESPValue, update: ConnectionUpdate = .none, closeAfterReply: Bool = false) {
+        self.reply = reply
+        self.update = update
+        self.closeAfterReply = closeAfterReply
+    }
+}
+
+/// How the dispatcher answers a request: now, on the event loop, or later from a service.
+enum DispatchResult: Sendable {
+    case immediate(CommandOutcome)
+    /// `barrier`: later requests of the connection wait until this one completes, because it
+    /// changes who the connection is (AUTH, HELLO … AUTH) and later requests depend on that.
+    case deferred(barrier: Bool, @Sendable () async -> CommandOutcome)
+}

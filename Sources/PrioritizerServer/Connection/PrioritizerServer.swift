@@ -1,0 +1,106 @@
+import Logging
+import NIOCore
+import NIOPosix
+
+/// The RESP server: a listening socket whose every connection runs
+/// `ByteToMessageHandler(RESPRequestDecoder)` → `ConnectionHandler` → `CommandDispatcher`.
+///
+/// `start()` binds and returns; `shutdown()` stops accepting, lets each open connection
+/// finish and send the replies of the requests it already received, then closes them.
+public final class PrioritizerServer: Sendable {
+    public let configuration: ServerConfiguration
+    public let statistics: ServerStatistics
+    private let dispatcher: CommandDispatcher
+    private let group: any EventLoopGroup
+    private let logger: Logger
+    private let channels = ConnectionRegistry()
+    private let listener = ListenerBox()
+
+    public init(
+        configuration: ServerConfiguration, services: ServerServices,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "prioritizer.server")
+    ) {
+        self.configuration = configuration
+        self.statistics = ServerStatistics()
+        self.group = group
+        self.logger = logger
+        self.dispatcher = CommandDispatcher(
+            services: services, statistics: statistics, configuration: configuration, logger: logger)
+    }
+
+    /// The address actually bound (the ephemeral port when configured with port 0).
+    public var localAddress: SocketAddress? { listener.channel?.localAddress }
+
+    /// Binds the listening socket; connections are served from then on.
+    @discardableResult
+    public func start() async throws -> SocketAddress {
+        let dispatcher = self.dispatcher
+        let statistics = self.statistics
+        let configuration = self.configuration
+        let logger = self.logger
+        let channels = self.channels
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            // A client that closes its sending side still gets every reply (see ConnectionHandler).
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard statistics.admitConnection(maxClients: configuration.maxClients) else {
+                        try channel.pipeline.syncOperations.addHandler(ConnectionRejectionHandler())
+                        return
+                    }
+                    channels.insert(channel)
+                    channel.closeFuture.whenComplete { _ in
+                        statistics.connectionClosed()
+                        channels.remove(channel)
+                    }
+                    let limits = configuration.limits
+                    try channel.pipeline.syncOperations.addHandlers([
+                        ByteToMessageHandler(
+                            RESPRequestDecoder(limits: limits),
+                            // A backstop under the decoder's own checks: one bulk, its header
+                            // and the following header can never legitimately exceed this.
+                            maximumBufferSize: limits.maxBulkBytes + 2 * limits.maxInlineBytes + 64),
+                        ConnectionHandler(
+                            dispatcher: dispatcher, connectionID: statistics.makeConnectionID(),
+                            maxPipelinedRequests: configuration.maxPipelinedRequests, logger: logger),
+                    ])
+                }
+            }
+            .bind(host: configuration.host, port: configuration.port)
+            .get()
+        listener.channel = channel
+        let address = channel.localAddress!
+        logger.info("listening", metadata: ["address": "\(address)"])
+        return address
+    }
+
+    /// Graceful stop: stops accepting, stops reading from every connection, lets each answer
+    /// every request it already received, closes it, and returns once all are closed.
+    /// Connections still busy after `gracePeriod` are closed without their replies.
+    public func shutdown(gracePeriod: TimeAmount = .seconds(10)) async throws {
+        if let channel = listener.channel {
+            try? await channel.close()
+        }
+        let open = channels.all
+        for channel in open {
+            channel.pipeline.fireUserInboundEventTriggered(ServerShutdownEvent())
+        }
+        let deadline = group.any().scheduleTask(in: gracePeriod) {
+            for channel in open { channel.close(promise: nil) }
+        }
+        for channel in open {
+            try? await channel.closeFuture.get()
+        }
+        deadline.cancel()
+    }
+
+    /// Closes every connection at once, without waiting for replies (tests, fatal errors).
+    public func closeAllConnections() {
+        for channel in channels.all { channel.close(promise: nil) }
+    }
+}

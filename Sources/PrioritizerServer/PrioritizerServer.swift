@@ -1,1 +1,0 @@
-// The RESP server lives here (issue 4).

@@ -1,0 +1,18 @@
+import NIOCore
+
+/// One request as it came off the wire: the command name and its arguments, as raw bytes.
+///
+/// Both the multibulk form (`*2\r\n$4\r\nPING\r\n…`) and the inline form (`PING hello\r\n`) decode
+/// to this; arguments are binary-safe.
+public struct RESPRequest: Sendable, Hashable {
+    /// The command name first, then its arguments; never empty.
+    public var arguments: [ByteBuffer]
+
+    public init(arguments: [ByteBuffer]) {
+        self.arguments = arguments
+    }
+
+    public init(_ words: String...) {
+        self.arguments = words.map { ByteBuffer(string: $0) }
+    }
+}

@@ -1,0 +1,138 @@
+import NIOCore
+
+/// Decodes requests, multibulk or inline, from a connection's bytes.
+///
+/// The decoder consumes each bulk argument as soon as it is complete and remembers where it is
+/// within a request, so a large request arriving in many reads is parsed once, not once per
+/// read. It never reserves memory for a length that only a header declares: a bulk waits in
+/// the channel's cumulation buffer, which grows only as bytes actually arrive, and every
+/// declared length is checked against `RESPLimits` before any waiting starts.
+///
+/// Malformed input throws `RESPProtocolError`; requests decoded before it in the same read are
+/// still delivered first, so the connection answers them in order and then the error.
+public struct RESPRequestDecoder: ByteToMessageDecoder {
+    public typealias InboundOut = RESPRequest
+
+    public let limits: RESPLimits
+
+    /// Where the decoder stands inside a multibulk request whose header was read.
+    private struct PartialRequest {
+        var remainingArguments: Int
+        var arguments: [ByteBuffer]
+        var bytesSoFar: Int
+        /// The declared length of the bulk whose `$N` header was consumed but whose bytes
+        /// have not all arrived.
+        var pendingBulkLength: Int?
+    }
+
+    private var partial: PartialRequest?
+
+    public init(limits: RESPLimits = .default) {
+        self.limits = limits
+    }
+
+    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        switch try decodeRequest(from: &buffer) {
+        case .request(let request):
+            context.fireChannelRead(Self.wrapInboundOut(request))
+            return .continue
+        case .skipped:
+            return .continue
+        case .needMoreData:
+            return .needMoreData
+        }
+    }
+
+    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        // A frame cut short by the peer closing is dropped: nobody is left to answer.
+        let state = try decode(context: context, buffer: &buffer)
+        if state == .needMoreData { buffer.moveReaderIndex(to: buffer.writerIndex) }
+        return state
+    }
+
+    public enum Step: Equatable, Sendable {
+        case request(RESPRequest)
+        /// Input consumed without producing a request (empty inline line, `*0`, `*-1`).
+        case skipped
+        case needMoreData
+    }
+
+    /// The decoding step itself, free of channel plumbing so fuzzers and tests can drive it.
+    public mutating func decodeRequest(from buffer: inout ByteBuffer) throws(RESPProtocolError) -> Step {
+        if partial == nil {
+            guard let first = buffer.readableBytesView.first else { return .needMoreData }
+            guard first == UInt8(ascii: "*") else { return try decodeInline(from: &buffer) }
+            guard let count = try readLengthLine(from: &buffer, tooLong: .tooBigMultibulkCount, invalid: .invalidMultibulkLength) else {
+                return .needMoreData
+            }
+            // Redis ignores `*0` and `*-1` (an empty or null array is no command).
+            if count == 0 || count == -1 { return .skipped }
+            guard count > 0, count <= Int64(limits.maxArguments) else { throw .invalidMultibulkLength }
+            var arguments: [ByteBuffer] = []
+            // Grow with what arrives, not with what the header claims.
+            arguments.reserveCapacity(min(Int(count), 16))
+            partial = PartialRequest(remainingArguments: Int(count), arguments: arguments, bytesSoFar: 0)
+        }
+        while var request = partial {
+            if request.pendingBulkLength == nil {
+                guard let first = buffer.readableBytesView.first else { return .needMoreData }
+                guard first == UInt8(ascii: "$") else { throw .expectedDollar(got: first) }
+                guard let length = try readLengthLine(from: &buffer, tooLong: .tooBigBulkCount, invalid: .invalidBulkLength) else {
+                    return .needMoreData
+                }
+                guard length >= 0, length <= Int64(limits.maxBulkBytes) else { throw .invalidBulkLength }
+                guard request.bytesSoFar + Int(length) <= limits.maxRequestBytes else { throw .requestTooLarge }
+                request.pendingBulkLength = Int(length)
+                partial = request
+            }
+            let length = request.pendingBulkLength!
+            guard buffer.readableBytes >= length + 2 else { return .needMoreData }
+            let bulk = buffer.readSlice(length: length)!
+            guard buffer.readInteger(as: UInt8.self) == UInt8(ascii: "\r"),
+                  buffer.readInteger(as: UInt8.self) == UInt8(ascii: "\n") else { throw .missingBulkTerminator }
+            request.arguments.append(bulk)
+            request.bytesSoFar += length
+            request.pendingBulkLength = nil
+            request.remainingArguments -= 1
+            if request.remainingArguments == 0 {
+                partial = nil
+                return .request(RESPRequest(arguments: request.arguments))
+            }
+            partial = request
+        }
+        return .needMoreData
+    }
+
+    /// Reads `<type byte><decimal>\r\n`; nil when the line is not complete yet.
+    private func readLengthLine(
+        from buffer: inout ByteBuffer, tooLong: RESPProtocolError, invalid: RESPProtocolError
+    ) throws(RESPProtocolError) -> Int64? {
+        let view = buffer.readableBytesView
+        guard let carriageReturn = view.firstIndex(of: UInt8(ascii: "\r")) else {
+            if view.count > limits.maxInlineBytes { throw tooLong }
+            return nil
+        }
+        if carriageReturn - view.startIndex > limits.maxInlineBytes { throw tooLong }
+        guard carriageReturn + 1 < view.endIndex else { return nil }
+        guard view[carriageReturn + 1] == UInt8(ascii: "\n") else { throw .missingLineTerminator }
+        guard let value = StrictInteger.parse(view[(view.startIndex + 1)..<carriageReturn]) else { throw invalid }
+        buffer.moveReaderIndex(forwardBy: carriageReturn + 2 - view.startIndex)
+        return value
+    }
+
+    private func decodeInline(from buffer: inout ByteBuffer) throws(RESPProtocolError) -> Step {
+        let view = buffer.readableBytesView
+        guard let newline = view.firstIndex(of: UInt8(ascii: "\n")) else {
+            if view.count > limits.maxInlineBytes { throw .tooBigInlineRequest }
+            return .needMoreData
+        }
+        var lineEnd = newline
+        if lineEnd > view.startIndex, view[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+        if lineEnd - view.startIndex > limits.maxInlineBytes { throw .tooBigInlineRequest }
+        let words = try InlineCommandSplitter.split(Array(view[view.startIndex..<lineEnd]))
+        buffer.moveReaderIndex(forwardBy: newline + 1 - view.startIndex)
+        if words.isEmpty { return .skipped }
+        if words.count > limits.maxArguments { throw .tooManyArguments }
+        return .request(RESPRequest(arguments: words.map { ByteBuffer(bytes: $0) }))
+    }
+}

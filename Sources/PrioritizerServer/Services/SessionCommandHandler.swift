@@ -1,0 +1,24 @@
+/// Sessions, tracking, prioritization and reports: what the runner pool implements.
+///
+/// Every method receives the caller's identity; a session of another organization must be
+/// answered exactly as an unknown one, by throwing `CommandError.noSuchSession`. Throw
+/// `CommandError.sessionClosed`, `.tryAgain` and `.busy` as SPEC says; any other error becomes
+/// `-ERR internal error`. Calls may complete in any order: the connection puts the replies
+/// back in request order.
+public protocol SessionCommandHandler: Sendable {
+    /// The new session's id.
+    func createSession(_ request: CreateSessionRequest, by caller: AuthenticatedIdentity) async throws -> SessionID
+    func session(_ id: SessionID, by caller: AuthenticatedIdentity) async throws -> SessionInfo
+    /// The caller's organization's session ids, newest first, at most `limit`.
+    func listSessions(limit: Int64, by caller: AuthenticatedIdentity) async throws -> [SessionID]
+    func closeSession(_ id: SessionID, by caller: AuthenticatedIdentity) async throws
+    /// The resource's access count in the session, once the event is committed.
+    func track(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> Int64
+    /// Entries ordered by importance descending, then path ascending.
+    func prioritize(_ request: PrioritizeRequest, by caller: AuthenticatedIdentity) async throws -> [ContextEntry]
+    /// Nil when the session never tracked the path.
+    func importance(_ request: ImportanceRequest, by caller: AuthenticatedIdentity) async throws -> Double?
+    func top(_ request: TopRequest, by caller: AuthenticatedIdentity) async throws -> [ContextEntry]
+    /// The report text in the requested format.
+    func metrics(_ request: MetricsRequest, by caller: AuthenticatedIdentity) async throws -> String
+}

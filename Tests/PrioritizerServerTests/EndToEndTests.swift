@@ -1,0 +1,126 @@
+import NIOCore
+import Testing
+@testable import PrioritizerServer
+
+@Suite("Server over TCP")
+struct EndToEndTests {
+    @Test func inlinePingHelloAndAuth() async throws {
+        try await withTestServer { port, _, _ in
+            let connection = try await RawConnection.connect(port: port)
+            try await connection.send("PING\r\n")
+            #expect(try await connection.receive(count: 7) == "+PONG\r\n")
+            connection.clear()
+            try await connection.send("SESSION.LIST\r\n")
+            #expect(try await connection.receive { $0.hasSuffix("\r\n") } == "-NOAUTH Authentication required.\r\n")
+            connection.clear()
+            try await connection.send("HELLO 3 AUTH default admin-token\r\n")
+            let hello = try await connection.receive { $0.contains("modules") }
+            #expect(hello.hasPrefix("%7\r\n$6\r\nserver\r\n$11\r\nprioritizer\r\n"))
+            #expect(hello.contains("$5\r\nproto\r\n:3\r\n"))
+            connection.clear()
+            // RESP3 now: a null is `_`.
+            try await connection.send("CLIENT GETNAME\r\n")
+            #expect(try await connection.receive(count: 3) == "_\r\n")
+            await connection.close()
+        }
+    }
+
+    @Test func pipelinedRepliesKeepRequestOrderEvenWhenAnsweredOutOfOrder() async throws {
+        try await withTestServer { port, _, _ in
+            let connection = try await RawConnection.connect(port: port)
+            // AUTH is a barrier: the SESSION.CREATE behind it in the same write is authenticated.
+            try await connection.send("AUTH admin-token\r\nSESSION.CREATE\r\n")
+            let created = try await connection.receive(count: 5 + 5 + 36 + 2)
+            #expect(created.hasPrefix("+OK\r\n$36\r\n"))
+            let id = created.components(separatedBy: "\r\n")[2]
+            connection.clear()
+
+            try await connection.send("TRACK \(id) fast code view\r\nTRACK \(id) fast code view\r\n")
+            let warmUp = try await connection.receive(count: 8)
+            #expect(warmUp == ":1\r\n:2\r\n")
+            connection.clear()
+
+            // slow/a completes ~100 ms after the fast requests behind it; its reply still leads.
+            let pipeline = "TRACK \(id) slow/a code view\r\nPING\r\n*5\r\n$5\r\nTRACK\r\n$36\r\n\(id)\r\n$4\r\nfast\r\n$4\r\nCODE\r\n$4\r\nVIEW\r\nECHO x\r\n"
+            try await connection.send(pipeline)
+            let replies = try await connection.receive(count: 4 + 7 + 4 + 7)
+            #expect(replies == ":1\r\n+PONG\r\n:3\r\n$1\r\nx\r\n")
+            await connection.close()
+        }
+    }
+
+    @Test func aProtocolErrorClosesOnlyThatConnection() async throws {
+        try await withTestServer { port, _, _ in
+            let bad = try await RawConnection.connect(port: port)
+            let good = try await RawConnection.connect(port: port)
+            try await bad.send("PING\r\n*1\r\n$-5\r\nPING\r\n")
+            #expect(try await bad.receive { $0.contains("length") } == "+PONG\r\n-ERR Protocol error: invalid bulk length\r\n")
+            #expect(try await bad.waitUntilClosed())
+            try await good.send("PING\r\n")
+            #expect(try await good.receive(count: 7) == "+PONG\r\n")
+            #expect(!good.isClosed)
+            await good.close()
+        }
+    }
+
+    @Test func overLongInlineLineIsAProtocolError() async throws {
+        let limits = RESPLimits(maxBulkBytes: 1024, maxRequestBytes: 4096, maxInlineBytes: 128, maxArguments: 16)
+        try await withTestServer(ServerConfiguration(port: 0, limits: limits)) { port, _, _ in
+            let connection = try await RawConnection.connect(port: port)
+            try await connection.send(String(repeating: "a", count: 300))
+            #expect(try await connection.receive { $0.hasSuffix("\r\n") } == "-ERR Protocol error: too big inline request\r\n")
+            #expect(try await connection.waitUntilClosed())
+        }
+    }
+
+    @Test func halfClosedClientStillGetsEveryReply() async throws {
+        try await withTestServer { port, _, _ in
+            let connection = try await RawConnection.connect(port: port)
+            try await connection.send("AUTH agent-token\r\nTOKENS \"a b c\"\r\nPING\r\n")
+            try await connection.closeOutput()
+            let replies = try await connection.receive(count: 5 + 4 + 7)
+            #expect(replies == "+OK\r\n:3\r\n+PONG\r\n")
+            #expect(try await connection.waitUntilClosed())
+        }
+    }
+
+    @Test func quitAnswersOKThenCloses() async throws {
+        try await withTestServer { port, _, _ in
+            let connection = try await RawConnection.connect(port: port)
+            try await connection.send("QUIT\r\nPING\r\n")
+            #expect(try await connection.receive(count: 5) == "+OK\r\n")
+            #expect(try await connection.waitUntilClosed())
+            #expect(connection.text == "+OK\r\n")
+        }
+    }
+
+    @Test func maxClientsRefusesTheNextConnection() async throws {
+        try await withTestServer(ServerConfiguration(port: 0, maxClients: 1)) { port, server, _ in
+            let first = try await RawConnection.connect(port: port)
+            try await first.send("PING\r\n")
+            #expect(try await first.receive(count: 7) == "+PONG\r\n")
+            let second = try await RawConnection.connect(port: port)
+            #expect(try await second.receive { $0.hasSuffix("\r\n") } == "-ERR max number of clients reached\r\n")
+            #expect(try await second.waitUntilClosed())
+            #expect(server.statistics.snapshot.rejectedConnections == 1)
+            await first.close()
+        }
+    }
+
+    @Test func shutdownAnswersRequestsAlreadyReceived() async throws {
+        let backend = InMemoryBackend()
+        let server = PrioritizerServer(configuration: ServerConfiguration(port: 0), services: backend.services)
+        let port = try await server.start().port!
+        let connection = try await RawConnection.connect(port: port)
+        try await connection.send("AUTH agent-token\r\nSESSION.CREATE\r\n")
+        let created = try await connection.receive(count: 5 + 5 + 36 + 2)
+        let id = created.components(separatedBy: "\r\n")[2]
+        connection.clear()
+        try await connection.send("TRACK \(id) slow/x code view\r\n")
+        try await Task.sleep(for: .milliseconds(20))
+        try await server.shutdown(gracePeriod: .seconds(5))
+        let replies = try await connection.receive(count: 4)
+        #expect(replies == ":1\r\n")
+        #expect(try await connection.waitUntilClosed())
+    }
+}
