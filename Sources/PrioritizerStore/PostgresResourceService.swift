@@ -136,6 +136,15 @@ public final class PostgresResourceService: ResourceService {
         }
     }
 
+    public func isAgentActive(orgID: UUID, agentID: UUID) async throws -> Bool {
+        try await tenant(orgID) { connection in
+            try connection.query(prepared: """
+                SELECT count(*) FROM prioritizer.agents
+                WHERE org_id = \(orgID) AND agent_id = \(agentID) AND revoked_at IS NULL
+                """)[0].decode(0, as: Int.self) == 1
+        }
+    }
+
     public func agentsRevoked(since: Date) async throws -> [UUID] {
         try await system { connection in
             try connection.query("SELECT agent_id FROM prioritizer.agents WHERE revoked_at >= \(since)")

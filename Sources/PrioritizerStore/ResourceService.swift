@@ -22,6 +22,8 @@ public protocol ResourceService: Sendable {
     func agents(orgID: UUID) async throws -> [AgentRecord]
     /// The agent a token belongs to, or nil for an unknown or revoked token.
     func authenticate(token: String) async throws -> AuthenticatedAgent?
+    /// Whether the agent exists and is not revoked: lets servers re-check logins that are open.
+    func isAgentActive(orgID: UUID, agentID: UUID) async throws -> Bool
     /// Agents revoked at or after `since`, across organizations: lets servers drop cached logins.
     func agentsRevoked(since: Date) async throws -> [UUID]
     /// Makes a LOGIN role that reads only this organization's rows.

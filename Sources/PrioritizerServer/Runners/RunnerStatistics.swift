@@ -1,0 +1,95 @@
+import Foundation
+
+/// Counters and latency histograms of the runners, for INFO. Updated from every runner, so
+/// guarded by a lock; each update is a few additions.
+final class RunnerStatistics: @unchecked Sendable {
+    private let lock = NSLock()
+    private var trackedWrites = 0
+    private var commits = 0
+    private var commitFailures = 0
+    private var committedWrites = 0
+    private var largestBatch = 0
+    private var busyRejections = 0
+    private var sessionsLoaded = 0
+    private var sessionsEvicted = 0
+    private var prioritizations = 0
+    private var commitLatency = LatencyHistogram()
+    private var prioritizeLatency = LatencyHistogram()
+
+    func enqueued() { locked { trackedWrites += 1 } }
+    func rejectedBusy() { locked { busyRejections += 1 } }
+    func loadedSession() { locked { sessionsLoaded += 1 } }
+    func evictedSession() { locked { sessionsEvicted += 1 } }
+    func commitFailed() { locked { commitFailures += 1 } }
+
+    func committed(batchSize: Int, duration: Duration) {
+        locked {
+            commits += 1
+            committedWrites += batchSize
+            largestBatch = max(largestBatch, batchSize)
+            commitLatency.record(duration)
+        }
+    }
+
+    func prioritized(duration: Duration) {
+        locked {
+            prioritizations += 1
+            prioritizeLatency.record(duration)
+        }
+    }
+
+    /// Name-value pairs for INFO's `stats` and `latency` sections.
+    func fields() -> (stats: [(String, String)], latency: [(String, String)]) {
+        locked {
+            let average = commits > 0 ? Double(committedWrites) / Double(commits) : 0
+            return (
+                [
+                    ("writes_taken", "\(trackedWrites)"), ("commits", "\(commits)"),
+                    ("commit_failures", "\(commitFailures)"), ("writes_committed", "\(committedWrites)"),
+                    ("batch_size_avg", String(format: "%.1f", average)), ("batch_size_max", "\(largestBatch)"),
+                    ("rejected_busy", "\(busyRejections)"), ("sessions_loaded", "\(sessionsLoaded)"),
+                    ("sessions_evicted", "\(sessionsEvicted)"), ("prioritizations", "\(prioritizations)"),
+                ],
+                [
+                    ("commit_p50_ms", commitLatency.percentileMilliseconds(0.50)),
+                    ("commit_p99_ms", commitLatency.percentileMilliseconds(0.99)),
+                    ("prioritize_p50_ms", prioritizeLatency.percentileMilliseconds(0.50)),
+                    ("prioritize_p99_ms", prioritizeLatency.percentileMilliseconds(0.99)),
+                ]
+            )
+        }
+    }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
+    }
+}
+
+/// Durations in buckets growing by 2^(1/4) from one microsecond: bounded memory, ~10% resolution.
+struct LatencyHistogram {
+    private var buckets = [Int](repeating: 0, count: 128)
+    private var count = 0
+
+    mutating func record(_ duration: Duration) {
+        let micros = max(1, Double(duration / .microseconds(1)))
+        let index = min(buckets.count - 1, max(0, Int((log2(micros) * 4).rounded(.down))))
+        buckets[index] += 1
+        count += 1
+    }
+
+    func percentileMilliseconds(_ quantile: Double) -> String {
+        guard count > 0 else { return "0" }
+        let target = Int((Double(count) * quantile).rounded(.up))
+        var seen = 0
+        for (index, bucket) in buckets.enumerated() {
+            seen += bucket
+            if seen >= target {
+                let upperMicros = exp2(Double(index + 1) / 4)
+                return String(format: "%.3f", upperMicros / 1000)
+            }
+        }
+        return "0"
+    }
+}

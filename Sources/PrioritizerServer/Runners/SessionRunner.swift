@@ -1,0 +1,379 @@
+import Foundation
+import Logging
+import Prioritization
+import PrioritizerStore
+
+/// Owns a share of the sessions (chosen by a stable hash of their ids): holds their state in
+/// memory, applies each session's requests in arrival order, and writes through group commits.
+///
+/// Every request that writes applies its change in memory, appends its write to the pending
+/// batch and gets a `CommitTicket`; one commit loop per runner writes the pending batch in one
+/// transaction through `ResourceService` and settles the tickets. Replies wait on their ticket,
+/// so nothing is acknowledged before it is durable.
+actor SessionRunner {
+    let index: Int
+    private let store: any ResourceService
+    private let configuration: RunnerConfiguration
+    private let clock: any ServerClock
+    private let statistics: RunnerStatistics
+    private let logger: Logger
+
+    private var sessions: [UUID: LoadedSession] = [:]
+    /// Loads in flight, by session and by the organization asking (a load answers for one organization).
+    private var loading: [LoadKey: Task<LoadedSession?, any Error>] = [:]
+    private struct LoadKey: Hashable {
+        let session: UUID
+        let org: UUID
+    }
+    private var residentResources = 0
+    private var useCounter: UInt64 = 0
+
+    private var pending: [PendingWrite] = []
+    private var committing = false
+
+    /// One write waiting for the next commit, with the ticket its request waits on.
+    private struct PendingWrite {
+        enum Item {
+            case access(TrackedAccess, ticket: CommitTicket<Int64>, count: Int64)
+            case run(PrioritizationRunRecord, ticket: CommitTicket<Void>)
+        }
+        var orgID: UUID
+        var sessionID: UUID
+        var item: Item
+    }
+
+    init(
+        index: Int, store: any ResourceService, configuration: RunnerConfiguration, clock: any ServerClock,
+        statistics: RunnerStatistics, logger: Logger
+    ) {
+        self.index = index
+        self.store = store
+        self.configuration = configuration
+        self.clock = clock
+        self.statistics = statistics
+        var logger = logger
+        logger[metadataKey: "runner"] = "\(index)"
+        self.logger = logger
+    }
+
+    // MARK: - Requests
+
+    func submitTrack(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<Int64> {
+        var session = try await loaded(request.session.uuid, for: caller)
+        guard !session.isClosed else { throw CommandError.sessionClosed }
+        guard pending.count < configuration.pendingPerRunner else {
+            statistics.rejectedBusy()
+            throw CommandError.busy
+        }
+        let tokens = Self.resolveTokens(request, encoding: session.encoding)
+        let at = request.at ?? clock.nowMilliseconds()
+        let count = session.state.apply(AccessEvent(
+            path: request.path, type: request.type, access: request.access, at: at, modified: request.modified,
+            tokens: tokens, size: request.size.map(Int.init)))
+        session.accesses += 1
+        session.pendingWrites += 1
+        remember(session)
+
+        let ticket = CommitTicket<Int64>()
+        let contentHash = request.content.map { ContentDigest.sha256($0) }
+        let access = TrackedAccess(
+            sessionID: request.session.uuid, agentID: caller.agentID, path: request.path, type: request.type,
+            access: request.access, at: at, modified: request.modified, sizeBytes: request.size.map(Int.init),
+            tokenCount: tokens, contentSHA256: contentHash)
+        enqueue(PendingWrite(
+            orgID: caller.organizationID, sessionID: request.session.uuid,
+            item: .access(access, ticket: ticket, count: Int64(count))))
+        return ticket
+    }
+
+    func submitPrioritize(_ request: PrioritizeRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<[ContextEntry]> {
+        var session = try await loaded(request.session.uuid, for: caller)
+        let at = request.at ?? clock.nowMilliseconds()
+        let promptTokens = request.prompt.map { Int64(Self.tokenizer(session.encoding).count(bytes: $0)) } ?? 0
+        let resourceBudget = max(0, request.budget - request.reserve - promptTokens)
+        let started = ContinuousClock.now
+        let result = Packer.pack(
+            session.state.candidates(at: at),
+            PackingRequest(
+                budget: Int(clamping: resourceBudget), limit: request.limit.map { Int(clamping: $0) },
+                strategy: request.strategy, timeCap: configuration.packingTimeCap))
+        let total = session.state.totalImportance(at: at)
+        statistics.prioritized(duration: ContinuousClock.now - started)
+        let entries = result.entries.map { ContextEntry(path: $0.path, importance: $0.importance, tokens: Int64($0.tokens)) }
+        if request.dryRun { return .settled(entries) }
+        guard pending.count < configuration.pendingPerRunner else {
+            statistics.rejectedBusy()
+            throw CommandError.busy
+        }
+
+        session.state.markIncluded(result.chosenPaths)
+        session.lastRun = PrioritizationRunSummary(result: result, totalImportance: total, at: at)
+        session.pendingWrites += 1
+        remember(session)
+        let run = PrioritizationRunRecord(
+            sessionID: request.session.uuid, agentID: caller.agentID, strategy: request.strategy.rawValue.lowercased(),
+            budget: Int(clamping: request.budget), resourceBudget: Int(clamping: resourceBudget),
+            chosenPaths: result.chosenPaths, chosenTokens: result.totalTokens,
+            capturedImportance: result.totalImportance, totalImportance: total, candidates: result.candidateCount,
+            durationMicros: Int(result.elapsed / .microseconds(1)),
+            evaluatedAt: at)
+        let written = CommitTicket<Void>()
+        enqueue(PendingWrite(orgID: caller.organizationID, sessionID: request.session.uuid, item: .run(run, ticket: written)))
+        let reply = CommitTicket<[ContextEntry]>()
+        Task {
+            do {
+                try await written.value()
+                reply.resolve(.success(entries))
+            } catch {
+                reply.resolve(.failure(error))
+            }
+        }
+        return reply
+    }
+
+    func importance(_ request: ImportanceRequest, by caller: AuthenticatedIdentity) async throws -> Double? {
+        let session = try await loaded(request.session.uuid, for: caller)
+        return session.state.importance(of: request.path, at: request.at ?? clock.nowMilliseconds())
+    }
+
+    func top(_ request: TopRequest, by caller: AuthenticatedIdentity) async throws -> [ContextEntry] {
+        let session = try await loaded(request.session.uuid, for: caller)
+        return session.state.top(Int(clamping: request.limit), at: request.at ?? clock.nowMilliseconds()).map {
+            ContextEntry(path: $0.resource.path, importance: $0.importance, tokens: Int64($0.resource.tokens ?? 0))
+        }
+    }
+
+    func metrics(_ request: MetricsRequest, by caller: AuthenticatedIdentity) async throws -> String {
+        let session = try await loaded(request.session.uuid, for: caller)
+        let report = MetricsReport(
+            sessionID: request.session.description, state: session.state, lastRun: session.lastRun,
+            at: clock.nowMilliseconds())
+        switch request.format {
+        case .markdown: return report.markdown()
+        case .json: return report.json()
+        }
+    }
+
+    func info(_ id: SessionID, by caller: AuthenticatedIdentity) async throws -> SessionInfo {
+        let session = try await loaded(id.uuid, for: caller)
+        let record = session.record
+        return SessionInfo(
+            id: id, label: record.label, budget: record.budget.map(Int64.init), halfLifeSeconds: record.halfLifeSeconds,
+            parent: record.parentSessionID.map(SessionID.init), agent: record.agentName,
+            createdAt: Int64((record.createdAt.timeIntervalSince1970 * 1000).rounded()), closed: session.isClosed,
+            resources: Int64(session.state.resources.count), accesses: Int64(session.accesses))
+    }
+
+    func close(_ id: SessionID, by caller: AuthenticatedIdentity) async throws {
+        _ = try await loaded(id.uuid, for: caller)
+        guard try await storeCall({ try await self.store.closeSession(orgID: caller.organizationID, sessionID: id.uuid) }) else {
+            throw CommandError.noSuchSession
+        }
+        if var session = sessions[id.uuid] {
+            session.record.closedAt = session.record.closedAt ?? Date()
+            sessions[id.uuid] = session
+        }
+    }
+
+    /// Waits until every write this runner has taken so far is committed (or failed).
+    func flush() async {
+        guard let last = pending.last else { return }
+        switch last.item {
+        case .access(_, let ticket, _): _ = try? await ticket.value()
+        case .run(_, let ticket): _ = try? await ticket.value()
+        }
+    }
+
+    var residentSessionCount: Int { sessions.count }
+    var residentResourceCount: Int { residentResources }
+    var pendingCount: Int { pending.count }
+
+    // MARK: - Sessions in memory
+
+    /// The caller's session, loaded from PostgreSQL on first use. A session of another
+    /// organization is answered exactly as an unknown one.
+    private func loaded(_ id: UUID, for caller: AuthenticatedIdentity) async throws -> LoadedSession {
+        if var session = sessions[id] {
+            guard session.record.orgID == caller.organizationID else { throw CommandError.noSuchSession }
+            useCounter += 1
+            session.lastUsed = useCounter
+            sessions[id] = session
+            return session
+        }
+        let key = LoadKey(session: id, org: caller.organizationID)
+        let task: Task<LoadedSession?, any Error>
+        if let inFlight = loading[key] {
+            task = inFlight
+        } else {
+            let store = self.store
+            let orgID = caller.organizationID
+            task = Task { try await Self.load(id, orgID: orgID, from: store) }
+            loading[key] = task
+        }
+        let outcome: LoadedSession?
+        do {
+            outcome = try await storeCall { try await task.value }
+        } catch {
+            loading[key] = nil
+            throw error
+        }
+        loading[key] = nil
+        // Another request may have loaded it meanwhile (or this one did).
+        if let session = sessions[id] {
+            guard session.record.orgID == caller.organizationID else { throw CommandError.noSuchSession }
+            return session
+        }
+        guard var session = outcome, session.record.orgID == caller.organizationID else {
+            throw CommandError.noSuchSession
+        }
+        useCounter += 1
+        session.lastUsed = useCounter
+        sessions[id] = session
+        residentResources += session.state.resources.count
+        evictIfNeeded()
+        statistics.loadedSession()
+        return session
+    }
+
+    private static func load(_ id: UUID, orgID: UUID, from store: any ResourceService) async throws -> LoadedSession? {
+        guard let record = try await store.session(orgID: orgID, sessionID: id) else { return nil }
+        let resources = try await store.sessionResources(orgID: orgID, sessionID: id)
+        let lastRun = try await store.latestRun(orgID: orgID, sessionID: id)
+        let state = SessionState(restoring: resources.map(\.sessionResource), halfLifeSeconds: record.halfLifeSeconds)
+        return LoadedSession(
+            record: record, state: state, encoding: (try? TokenEncoding(word: record.encoding)) ?? .default,
+            lastRun: lastRun.map(PrioritizationRunSummary.init), accesses: record.accesses)
+    }
+
+    /// Stores a session back after a change, keeping the resident-resource count right.
+    private func remember(_ session: LoadedSession) {
+        let before = sessions[session.record.sessionID]?.state.resources.count ?? 0
+        sessions[session.record.sessionID] = session
+        residentResources += session.state.resources.count - before
+    }
+
+    private func evictIfNeeded() {
+        let bound = configuration.residentResourcesPerRunner
+        guard residentResources > bound else { return }
+        let idle = sessions.values.filter { $0.pendingWrites == 0 }.sorted { $0.lastUsed < $1.lastUsed }
+        for session in idle where residentResources > bound {
+            evict(session.record.sessionID)
+        }
+    }
+
+    private func evict(_ id: UUID) {
+        if let session = sessions.removeValue(forKey: id) {
+            residentResources -= session.state.resources.count
+            statistics.evictedSession()
+        }
+    }
+
+    // MARK: - Group commit
+
+    private func enqueue(_ write: PendingWrite) {
+        pending.append(write)
+        statistics.enqueued()
+        if !committing {
+            committing = true
+            Task { await self.commitLoop() }
+        }
+    }
+
+    private func commitLoop() async {
+        while !pending.isEmpty {
+            if configuration.maxBatchDelay > .zero && pending.count < configuration.maxBatch {
+                try? await Task.sleep(for: configuration.maxBatchDelay)
+            }
+            let take = min(configuration.maxBatch, pending.count)
+            let writes = Array(pending.prefix(take))
+            pending.removeFirst(take)
+            var batch = WriteBatch()
+            for write in writes {
+                switch write.item {
+                case .access(let access, _, _): batch.events.append(TenantItem(orgID: write.orgID, access))
+                case .run(let run, _): batch.runs.append(TenantItem(orgID: write.orgID, run))
+                }
+            }
+            let started = ContinuousClock.now
+            do {
+                try await store.commit(batch)
+                statistics.committed(batchSize: writes.count, duration: ContinuousClock.now - started)
+                settle(writes, with: nil)
+            } catch {
+                statistics.commitFailed()
+                logger.warning("group commit failed", metadata: ["writes": "\(writes.count)", "error": "\(error)"])
+                settle(writes, with: Self.replyError(for: error))
+            }
+        }
+        committing = false
+    }
+
+    /// Settles the tickets of committed (or failed) writes and releases their sessions.
+    private func settle(_ writes: [PendingWrite], with failure: CommandError?) {
+        var failedSessions = Set<UUID>()
+        for write in writes {
+            if var session = sessions[write.sessionID] {
+                session.pendingWrites -= 1
+                sessions[write.sessionID] = session
+            }
+            switch write.item {
+            case .access(_, let ticket, let count):
+                ticket.resolve(failure.map { .failure($0) } ?? .success(count))
+            case .run(_, let ticket):
+                ticket.resolve(failure.map { .failure($0) } ?? .success(()))
+            }
+            if failure != nil { failedSessions.insert(write.sessionID) }
+        }
+        // Memory ran ahead of the database for these sessions: drop them so that their next
+        // request reloads what was really committed. Writes still queued for them were computed
+        // on that state and are failed too.
+        guard let failure, !failedSessions.isEmpty else { return }
+        let doomed = pending.filter { failedSessions.contains($0.sessionID) }
+        pending.removeAll { failedSessions.contains($0.sessionID) }
+        for write in doomed {
+            switch write.item {
+            case .access(_, let ticket, _): ticket.resolve(.failure(failure))
+            case .run(_, let ticket): ticket.resolve(.failure(failure))
+            }
+        }
+        for id in failedSessions { evict(id) }
+        evictIfNeeded()
+    }
+
+    // MARK: - Helpers
+
+    /// Runs a store call, answering database outages as -TRYAGAIN.
+    private func storeCall<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            throw Self.replyError(for: error)
+        }
+    }
+
+    static func replyError(for error: any Error) -> CommandError {
+        switch error {
+        case let error as CommandError: return error
+        case StoreError.unavailable: return .tryAgain
+        case StoreError.notFound: return .noSuchSession
+        default: return .internalError
+        }
+    }
+
+    /// Token count of a TRACK: exact from CONTENT, else as stated, else estimated from SIZE,
+    /// else nil (the last known count stays).
+    static func resolveTokens(_ request: TrackRequest, encoding: TokenEncoding) -> Int? {
+        if let content = request.content { return tokenizer(encoding).count(bytes: content) }
+        if let tokens = request.tokens { return Int(clamping: tokens) }
+        if let size = request.size {
+            return TokenEstimator.estimate(bytes: Int(clamping: size), type: request.type, path: request.path)
+        }
+        return nil
+    }
+
+    static func tokenizer(_ encoding: TokenEncoding) -> Tokenizer {
+        // The tables ship with the binary and are verified at start-up (RunnerPool.init).
+        try! Tokenizer.shared(encoding)
+    }
+}
+
