@@ -4,7 +4,7 @@ import Prioritization
 import PrioritizerStore
 
 // Usage: store-bench CONNINFO SECONDS BATCH COMMITTERS
-// Persists synthetic TRACK events through PostgresResourceService.commit in batches of BATCH,
+// Persists synthetic TRACK events (8 sessions split among the committers, 2,000 paths) through PostgresResourceService.commit in batches of BATCH,
 // from COMMITTERS concurrent committers (as the server's runners do), for SECONDS, then prints
 // "events_per_second N" and checks the access_logs row count.
 let arguments = CommandLine.arguments
@@ -46,6 +46,8 @@ func commitUntil(
         for committer in 0..<committers {
             group.addTask {
                 var source = EventSource(state: UInt64(committer + 1))
+                // Like the server's runners, each committer owns its own sessions.
+                let owned = sessions.indices.filter { $0 % committers == committer }.map { sessions[$0] }
                 var committed = 0
                 var clock: Int64 = 1_700_000_000_000
                 let accesses = AccessType.allCases
@@ -54,11 +56,14 @@ func commitUntil(
                     batch.events.reserveCapacity(batchSize)
                     for _ in 0..<batchSize {
                         clock += 37
-                        let path = "src/module\(source.next() % 40)/file\(source.next() % 50).swift"
+                        let module = source.next() % 40, file = source.next() % 50
+                        let path = "src/module\(module)/file\(file).swift"
                         batch.events.append(TenantItem(orgID: orgID, TrackedAccess(
-                            sessionID: sessions[Int(source.next() % 8)], agentID: agentID, path: path,
+                            sessionID: owned[Int(source.next() % UInt64(owned.count))], agentID: agentID, path: path,
                             type: .code, access: accesses[Int(source.next() % 4)], at: clock,
-                            modified: source.next() % 5 == 0, sizeBytes: 4_000, tokenCount: 1_000 + Int(source.next() % 500))))
+                            modified: source.next() % 5 == 0, sizeBytes: 4_000,
+                            // A file's size is stable between edits: most events repeat the known count.
+                            tokenCount: 1_000 + Int((module * 50 + file) % 500))))
                     }
                     try await service.commit(batch)
                     committed += batchSize

@@ -63,6 +63,22 @@ struct ResourceUpsert {
     }
 }
 
+/// A resource row's facts as stored, to tell whether a batch changes them.
+struct StoredResourceFacts {
+    let type: String
+    let sizeBytes: Int?
+    let tokenCount: Int?
+    let contentSHA256: [UInt8]?
+
+    /// Whether writing `wanted` would change the row (nil facts keep what is stored).
+    func differs(from wanted: ResourceUpsert) -> Bool {
+        wanted.type.rawValue != type
+            || (wanted.sizeBytes != nil && wanted.sizeBytes != sizeBytes)
+            || (wanted.tokenCount != nil && wanted.tokenCount != tokenCount)
+            || (wanted.contentSHA256 != nil && wanted.contentSHA256 != contentSHA256)
+    }
+}
+
 /// The batch's accesses to one resource in one session, folded into one row update.
 struct SessionResourceDelta {
     let sessionID: UUID

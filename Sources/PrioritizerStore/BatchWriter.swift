@@ -19,9 +19,10 @@ enum BatchWriter {
     ) throws {
         let halfLives = try sessionHalfLives(Set(events.map { $0.sessionID }), orgID: orgID, on: connection)
         let resourceIDs = try upsertResources(events, orgID: orgID, on: connection)
-        try insertLogs(events, orgID: orgID, resourceIDs: resourceIDs, on: connection)
+        // Session resources before logs: each log row references its session resource.
         try upsertSessionResources(
             events, orgID: orgID, resourceIDs: resourceIDs, halfLives: halfLives, model: model, on: connection)
+        try insertLogs(events, orgID: orgID, resourceIDs: resourceIDs, on: connection)
     }
 
     /// Half-lives in milliseconds by session; also proves every session exists in this organization.
@@ -41,7 +42,10 @@ enum BatchWriter {
         return result
     }
 
-    /// Upserts each distinct path once (sorted, so concurrent batches lock rows in the same order).
+    /// Resource ids for every path of the batch, inserting new paths and updating changed facts.
+    ///
+    /// Rows whose facts did not change are only read: an upsert would lock them until commit and
+    /// make concurrent batches of one organization (several runners) queue behind each other.
     private static func upsertResources(
         _ events: [TrackedAccess], orgID: UUID, on connection: isolated PQConnection
     ) throws -> [String: UUID] {
@@ -49,44 +53,54 @@ enum BatchWriter {
         for event in events {
             if byPath[event.path] == nil { byPath[event.path] = ResourceUpsert(event) } else { byPath[event.path]!.absorb(event) }
         }
-        let upserts = byPath.values.sorted { $0.path < $1.path }
-        // Rows whose facts did not change are not rewritten (no new tuple, no WAL); their ids come
-        // from the snapshot the statement started with.
+        let paths = byPath.keys.sorted()
         var ids: [String: UUID] = [:]
+        var changed: [ResourceUpsert] = []
         for row in try connection.query(prepared: """
-            WITH input AS (
-                SELECT * FROM unnest(\(upserts.map { $0.path }), \(upserts.map { $0.type.rawValue }),
-                                     \(upserts.map { $0.sizeBytes }), \(upserts.map { $0.tokenCount }),
-                                     \(upserts.map { $0.contentSHA256.map(PQBytes.init) }))
-                     AS u(path, type, size_bytes, token_count, content_sha256)
-            ), written AS (
-                INSERT INTO prioritizer.resources AS r (org_id, path, type, size_bytes, token_count, content_sha256)
-                SELECT \(orgID), path, type, size_bytes, token_count, content_sha256 FROM input
-                ON CONFLICT (org_id, path) DO UPDATE SET
-                    type = excluded.type,
-                    size_bytes = coalesce(excluded.size_bytes, r.size_bytes),
-                    token_count = coalesce(excluded.token_count, r.token_count),
-                    content_sha256 = coalesce(excluded.content_sha256, r.content_sha256),
-                    updated_at = now()
-                WHERE (r.type, r.size_bytes, r.token_count, r.content_sha256) IS DISTINCT FROM
-                      (excluded.type, coalesce(excluded.size_bytes, r.size_bytes),
-                       coalesce(excluded.token_count, r.token_count), coalesce(excluded.content_sha256, r.content_sha256))
-                RETURNING path, resource_id
-            )
-            SELECT path, resource_id FROM written
-            UNION ALL
-            SELECT r.path, r.resource_id FROM prioritizer.resources r JOIN input i ON i.path = r.path
-            WHERE r.org_id = \(orgID) AND NOT EXISTS (SELECT 1 FROM written w WHERE w.path = r.path)
+            SELECT path, resource_id, type, size_bytes, token_count, content_sha256 FROM prioritizer.resources
+            WHERE org_id = \(orgID) AND path = ANY(\(paths))
             """) {
-            ids[try row.decode(0)] = try row.decode(1)
+            let path: String = try row.decode(0)
+            ids[path] = try row.decode(1)
+            guard let wanted = byPath[path] else { continue }
+            let stored = StoredResourceFacts(
+                type: try row.decode(2), sizeBytes: try row.decode(3), tokenCount: try row.decode(4),
+                contentSHA256: try row.decode(5, as: PQBytes?.self)?.bytes)
+            if stored.differs(from: wanted) { changed.append(wanted) }
         }
-        if ids.count < upserts.count {
-            // A concurrent batch inserted some paths after our snapshot began (we waited for it on
-            // the conflict): those rows are neither written by us nor in our snapshot. A new
-            // statement sees them.
-            let missing = upserts.map { $0.path }.filter { ids[$0] == nil }
+
+        let fresh = paths.filter { ids[$0] == nil }.map { byPath[$0]! }
+        if !fresh.isEmpty {
+            for row in try connection.query(prepared: """
+                INSERT INTO prioritizer.resources (org_id, path, type, size_bytes, token_count, content_sha256)
+                SELECT \(orgID), u.path, u.type, u.size_bytes, u.token_count, u.content_sha256
+                FROM unnest(\(fresh.map { $0.path }), \(fresh.map { $0.type.rawValue }), \(fresh.map { $0.sizeBytes }),
+                            \(fresh.map { $0.tokenCount }), \(fresh.map { $0.contentSHA256.map(PQBytes.init) }))
+                     AS u(path, type, size_bytes, token_count, content_sha256)
+                ON CONFLICT (org_id, path) DO NOTHING
+                RETURNING path, resource_id
+                """) {
+                ids[try row.decode(0)] = try row.decode(1)
+            }
+            // Paths another batch inserted after our snapshot: their rows exist now; update them.
+            changed += fresh.filter { ids[$0.path] == nil }
+        }
+
+        if !changed.isEmpty {
+            changed.sort { $0.path < $1.path }
             for row in try connection.query("""
-                SELECT path, resource_id FROM prioritizer.resources WHERE org_id = \(orgID) AND path = ANY(\(missing))
+                UPDATE prioritizer.resources r SET
+                    type = u.type,
+                    size_bytes = coalesce(u.size_bytes, r.size_bytes),
+                    token_count = coalesce(u.token_count, r.token_count),
+                    content_sha256 = coalesce(u.content_sha256, r.content_sha256),
+                    updated_at = now()
+                FROM unnest(\(changed.map { $0.path }), \(changed.map { $0.type.rawValue }),
+                            \(changed.map { $0.sizeBytes }), \(changed.map { $0.tokenCount }),
+                            \(changed.map { $0.contentSHA256.map(PQBytes.init) }))
+                     AS u(path, type, size_bytes, token_count, content_sha256)
+                WHERE r.org_id = \(orgID) AND r.path = u.path
+                RETURNING r.path, r.resource_id
                 """) {
                 ids[try row.decode(0)] = try row.decode(1)
             }

@@ -296,13 +296,25 @@ public final class PostgresResourceService: ResourceService {
     public func commit(_ batch: WriteBatch) async throws {
         guard !batch.isEmpty else { return }
         let plan = BatchPlan(batch: batch, model: model)
-        try await onConnection { connection in
-            try connection.transaction { connection in
-                try connection.executeScript("SET LOCAL ROLE prioritizer_app")
-                for group in plan.groups {
-                    try connection.switchTenant(group.orgID)
-                    try BatchWriter.write(group, model: plan.model, on: connection)
+        // Concurrent batches of one organization may deadlock on the few rows both change; the
+        // transaction then rolled back whole, so running it again is safe.
+        var attempt = 1
+        while true {
+            do {
+                try await onConnection { connection in
+                    try connection.transaction { connection in
+                        try connection.executeScript("SET LOCAL ROLE prioritizer_app")
+                        for group in plan.groups {
+                            try connection.switchTenant(group.orgID)
+                            try BatchWriter.write(group, model: plan.model, on: connection)
+                        }
+                    }
                 }
+                return
+            } catch let error as PQError
+                where attempt < 3
+                && (error.sqlState == PQError.State.deadlockDetected || error.sqlState == PQError.State.serializationFailure) {
+                attempt += 1
             }
         }
     }

@@ -52,6 +52,15 @@ import TestSupport
             #expect(try totals.decode(0, as: Int.self) == 5)
             #expect(try totals.decode(1, as: Int.self) == 2)
             #expect(try totals.decode(2, as: Int.self) == 3)
+            // access_logs has no foreign keys (see migrations/0001): the writer keeps them whole.
+            let orphans = try await connection.query("""
+                SELECT count(*) FROM prioritizer.access_logs l
+                WHERE NOT EXISTS (SELECT 1 FROM prioritizer.session_resources sr
+                                  WHERE sr.org_id = l.org_id AND sr.session_id = l.session_id
+                                    AND sr.resource_id = l.resource_id)
+                   OR NOT EXISTS (SELECT 1 FROM prioritizer.agents a WHERE a.org_id = l.org_id AND a.agent_id = l.agent_id)
+                """)[0].decode(0, as: Int.self)
+            #expect(orphans == 0)
         }
     }
 
