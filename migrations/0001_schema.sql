@@ -63,12 +63,17 @@ CREATE TABLE prioritizer.session_resources (
     score                double precision NOT NULL CHECK (score >= 0),
     score_at             timestamptz NOT NULL,
     access_count         bigint NOT NULL CHECK (access_count >= 0),
+    view_count           bigint NOT NULL DEFAULT 0,
+    edit_count           bigint NOT NULL DEFAULT 0,
+    execute_count        bigint NOT NULL DEFAULT 0,
+    reference_count      bigint NOT NULL DEFAULT 0,
     token_count          bigint CHECK (token_count >= 0),
     modified             boolean NOT NULL DEFAULT false,
     included_in_context  boolean NOT NULL DEFAULT false,
     first_access_at      timestamptz NOT NULL,
     last_access_at       timestamptz NOT NULL,
     PRIMARY KEY (org_id, session_id, resource_id),
+    CHECK (access_count = view_count + edit_count + execute_count + reference_count),
     FOREIGN KEY (org_id, session_id) REFERENCES prioritizer.sessions (org_id, session_id),
     FOREIGN KEY (org_id, resource_id) REFERENCES prioritizer.resources (org_id, resource_id)
 );

@@ -36,17 +36,16 @@ struct BatchPlan: Sendable {
 }
 
 /// What a batch changes in one resource row: the latest known facts, by event time.
+///
+/// The type follows the latest event in time; size, tokens and content hash are the last ones
+/// reported (arrival order), as the server's in-memory session state keeps them.
 struct ResourceUpsert {
     let path: String
     var type: ResourceType
     var sizeBytes: Int?
     var tokenCount: Int?
     var contentSHA256: [UInt8]?
-    /// Event time of the fact kept in each field, so that a later event wins whatever the arrival order.
     var typeAt: Int64
-    var sizeAt: Int64 = .min
-    var tokensAt: Int64 = .min
-    var hashAt: Int64 = .min
 
     init(_ event: TrackedAccess) {
         path = event.path
@@ -57,9 +56,9 @@ struct ResourceUpsert {
 
     mutating func absorb(_ event: TrackedAccess) {
         if event.at >= typeAt { type = event.type; typeAt = event.at }
-        if let size = event.sizeBytes, event.at >= sizeAt { sizeBytes = size; sizeAt = event.at }
-        if let tokens = event.tokenCount, event.at >= tokensAt { tokenCount = tokens; tokensAt = event.at }
-        if let hash = event.contentSHA256, event.at >= hashAt { contentSHA256 = hash; hashAt = event.at }
+        if let size = event.sizeBytes { sizeBytes = size }
+        if let tokens = event.tokenCount { tokenCount = tokens }
+        if let hash = event.contentSHA256 { contentSHA256 = hash }
     }
 }
 
@@ -84,12 +83,11 @@ struct SessionResourceDelta {
     let sessionID: UUID
     let path: String
     var score: DecayedScore = .zero
-    var accessCount = 0
+    var counts = AccessCounts()
     var modified = false
     var firstAccessAt = Int64.max
     var lastAccessAt = Int64.min
     var tokenCount: Int?
-    var tokensAt = Int64.min
 
     init(sessionID: UUID, path: String) {
         self.sessionID = sessionID
@@ -98,14 +96,11 @@ struct SessionResourceDelta {
 
     mutating func absorb(_ event: TrackedAccess, weight: Double, halfLifeMilliseconds: Double) {
         score.add(weight, at: event.at, halfLifeMilliseconds: halfLifeMilliseconds)
-        accessCount += 1
+        counts.record(event.access)
         modified = modified || event.modified
         firstAccessAt = min(firstAccessAt, event.at)
         lastAccessAt = max(lastAccessAt, event.at)
-        if let tokens = event.tokenCount, event.at >= tokensAt {
-            tokenCount = tokens
-            tokensAt = event.at
-        }
+        if let tokens = event.tokenCount { tokenCount = tokens }
     }
 }
 

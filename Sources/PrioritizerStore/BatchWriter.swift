@@ -138,23 +138,30 @@ enum BatchWriter {
         let rows = deltas.values.sorted { $0.sessionID == $1.sessionID ? $0.path < $1.path : $0.sessionID < $1.sessionID }
         try connection.execute(prepared: """
             INSERT INTO prioritizer.session_resources AS sr
-                (org_id, session_id, resource_id, score, score_at, access_count, token_count, modified,
-                 first_access_at, last_access_at)
-            SELECT \(orgID), d.session_id, d.resource_id, d.score, d.score_at, d.access_count, d.token_count,
+                (org_id, session_id, resource_id, score, score_at, access_count, view_count, edit_count,
+                 execute_count, reference_count, token_count, modified, first_access_at, last_access_at)
+            SELECT \(orgID), d.session_id, d.resource_id, d.score, d.score_at,
+                   d.view_count + d.edit_count + d.execute_count + d.reference_count,
+                   d.view_count, d.edit_count, d.execute_count, d.reference_count, d.token_count,
                    d.modified, d.first_access_at, d.last_access_at
             FROM unnest(\(rows.map { $0.sessionID }), \(rows.map { resourceIDs[$0.path]! }), \(rows.map { $0.score.score }),
-                        \(rows.map { Date(unixMilliseconds: $0.score.at) }), \(rows.map { $0.accessCount }),
+                        \(rows.map { Date(unixMilliseconds: $0.score.at) }), \(rows.map { $0.counts.view }),
+                        \(rows.map { $0.counts.edit }), \(rows.map { $0.counts.execute }), \(rows.map { $0.counts.reference }),
                         \(rows.map { $0.tokenCount }), \(rows.map { $0.modified }),
                         \(rows.map { Date(unixMilliseconds: $0.firstAccessAt) }),
                         \(rows.map { Date(unixMilliseconds: $0.lastAccessAt) }))
-                 AS d(session_id, resource_id, score, score_at, access_count, token_count, modified,
-                      first_access_at, last_access_at)
+                 AS d(session_id, resource_id, score, score_at, view_count, edit_count, execute_count, reference_count,
+                      token_count, modified, first_access_at, last_access_at)
             ON CONFLICT (org_id, session_id, resource_id) DO UPDATE SET
                 score = (SELECT prioritizer.merge_score(sr.score, sr.score_at, excluded.score, excluded.score_at,
                                                         s.half_life_s)
                          FROM prioritizer.sessions s WHERE s.org_id = sr.org_id AND s.session_id = sr.session_id),
                 score_at = greatest(sr.score_at, excluded.score_at),
                 access_count = sr.access_count + excluded.access_count,
+                view_count = sr.view_count + excluded.view_count,
+                edit_count = sr.edit_count + excluded.edit_count,
+                execute_count = sr.execute_count + excluded.execute_count,
+                reference_count = sr.reference_count + excluded.reference_count,
                 token_count = coalesce(excluded.token_count, sr.token_count),
                 modified = sr.modified OR excluded.modified,
                 first_access_at = least(sr.first_access_at, excluded.first_access_at),

@@ -173,10 +173,12 @@ public final class PostgresResourceService: ResourceService {
                 // The child starts from the parent's resources, counts and importance as they stand.
                 try connection.execute("""
                     INSERT INTO prioritizer.session_resources
-                        (org_id, session_id, resource_id, score, score_at, access_count, token_count, modified,
-                         included_in_context, first_access_at, last_access_at)
-                    SELECT org_id, \(session.sessionID), resource_id, score, score_at, access_count, token_count,
-                           modified, false, first_access_at, last_access_at
+                        (org_id, session_id, resource_id, score, score_at, access_count, view_count, edit_count,
+                         execute_count, reference_count, token_count, modified, included_in_context,
+                         first_access_at, last_access_at)
+                    SELECT org_id, \(session.sessionID), resource_id, score, score_at, access_count, view_count,
+                           edit_count, execute_count, reference_count, token_count, modified, false,
+                           first_access_at, last_access_at
                     FROM prioritizer.session_resources
                     WHERE org_id = \(orgID) AND session_id = \(parent)
                     """)
@@ -237,9 +239,10 @@ public final class PostgresResourceService: ResourceService {
         try await tenant(orgID) { connection in
             try connection.query("""
                 SELECT sr.resource_id, r.path, r.type, r.size_bytes, sr.token_count, sr.score,
-                       (extract(epoch FROM sr.score_at) * 1000)::bigint, sr.access_count, sr.modified,
+                       (extract(epoch FROM sr.score_at) * 1000)::bigint, sr.view_count, sr.modified,
                        sr.included_in_context, (extract(epoch FROM sr.first_access_at) * 1000)::bigint,
-                       (extract(epoch FROM sr.last_access_at) * 1000)::bigint
+                       (extract(epoch FROM sr.last_access_at) * 1000)::bigint, sr.edit_count, sr.execute_count,
+                       sr.reference_count
                 FROM prioritizer.session_resources sr
                 JOIN prioritizer.resources r ON r.org_id = sr.org_id AND r.resource_id = sr.resource_id
                 WHERE sr.org_id = \(orgID) AND sr.session_id = \(sessionID)
@@ -250,7 +253,10 @@ public final class PostgresResourceService: ResourceService {
                     type: try ResourceType(word: try row.decode(2, as: String.self)),
                     sizeBytes: try row.decode(3), tokenCount: try row.decode(4),
                     score: DecayedScore(score: try row.decode(5), at: try row.decode(6)),
-                    accessCount: try row.decode(7), modified: try row.decode(8), includedInContext: try row.decode(9),
+                    accessCounts: AccessCounts(
+                        view: try row.decode(7), edit: try row.decode(12), execute: try row.decode(13),
+                        reference: try row.decode(14)),
+                    modified: try row.decode(8), includedInContext: try row.decode(9),
                     firstAccessAt: try row.decode(10), lastAccessAt: try row.decode(11)
                 )
             }

@@ -125,12 +125,21 @@ public struct SessionResourceRecord: Hashable, Sendable {
     public var sizeBytes: Int?
     public var tokenCount: Int?
     public var score: DecayedScore
-    public var accessCount: Int
+    public var accessCounts: AccessCounts
     public var modified: Bool
     public var includedInContext: Bool
     /// Unix milliseconds.
     public var firstAccessAt: Int64
     public var lastAccessAt: Int64
+
+    public var accessCount: Int { accessCounts.view + accessCounts.edit + accessCounts.execute + accessCounts.reference }
+
+    /// The resource as the domain's session state holds it.
+    public var sessionResource: SessionResource {
+        SessionResource(
+            path: path, type: type, score: score, accessCounts: accessCounts, tokens: tokenCount, size: sizeBytes,
+            modified: modified, included: includedInContext, firstAccessAt: firstAccessAt, lastAccessAt: lastAccessAt)
+    }
 }
 
 /// Counts of accesses per access type in one session, from access_logs.

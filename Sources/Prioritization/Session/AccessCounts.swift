@@ -9,6 +9,14 @@ public struct AccessCounts: Hashable, Sendable {
 
     public init() {}
 
+    /// Counts as persisted (a session reloaded from the database).
+    public init(view: Int, edit: Int, execute: Int, reference: Int) {
+        self.view = view
+        self.edit = edit
+        self.execute = execute
+        self.reference = reference
+    }
+
     public subscript(access: AccessType) -> Int {
         switch access {
         case .view: view

@@ -31,6 +31,24 @@ public struct SessionResource: Hashable, Sendable {
         self.lastAccessAt = at
     }
 
+    /// A resource as persisted (a session reloaded from the database).
+    public init(
+        path: String, type: ResourceType, score: DecayedScore, accessCounts: AccessCounts, tokens: Int?, size: Int?,
+        modified: Bool, included: Bool, firstAccessAt: Int64, lastAccessAt: Int64
+    ) {
+        self.path = path
+        self.type = type
+        self.score = score
+        self.accessCount = accessCounts.view + accessCounts.edit + accessCounts.execute + accessCounts.reference
+        self.accessCounts = accessCounts
+        self.tokens = tokens
+        self.size = size
+        self.modified = modified
+        self.included = included
+        self.firstAccessAt = firstAccessAt
+        self.lastAccessAt = lastAccessAt
+    }
+
     public func accessCount(of access: AccessType) -> Int {
         accessCounts[access]
     }

@@ -25,6 +25,17 @@ public struct SessionState: Sendable {
         markIncluded([])
     }
 
+    /// A session as persisted: its resources with their scores, counts and inclusion flags.
+    public init(restoring resources: some Sequence<SessionResource>, halfLifeSeconds: Double, model: ImportanceModel = .standard) {
+        self.model = model
+        self.halfLifeSeconds = halfLifeSeconds
+        for resource in resources {
+            self.resources[resource.path] = resource
+            totalAccesses += resource.accessCount
+            if resource.included { includedPaths.insert(resource.path) }
+        }
+    }
+
     public var halfLifeMilliseconds: Double { halfLifeSeconds * 1000 }
 
     public subscript(path: String) -> SessionResource? { resources[path] }
