@@ -48,7 +48,12 @@ final class ClientChannelHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        failAll(error as? PrioritizerClientError ?? .protocolViolation("\(error)"))
+        switch error {
+        case let error as PrioritizerClientError: failAll(error)
+        // The server closed or reset the socket: the connection is gone, not misbehaving.
+        case is IOError, is ChannelError: failAll(.connectionClosed)
+        default: failAll(.protocolViolation("\(error)"))
+        }
         context.close(promise: nil)
     }
 

@@ -1,29 +1,171 @@
 import ArgumentParser
+import Dispatch
 import Foundation
+import Logging
 import PQ
+import PrioritizerServer
 import PrioritizerStore
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "serve", abstract: "Run the RESP server (embedded PostgreSQL when no database is configured).")
+        commandName: "serve",
+        abstract: "Run the RESP server (on an embedded PostgreSQL when no database is configured).",
+        discussion: "Applies pending migrations first. SIGINT or SIGTERM: stop accepting, answer and commit what was received, exit 0.")
 
-    @Option(help: "Address to listen on.") var host = "127.0.0.1"
-    @Option(help: "TCP port.") var port = 7420
+    @Option(help: "Address to listen on.") var host = ServerConfiguration.defaultHost
+    @Option(help: "TCP port.") var port = ServerConfiguration.defaultPort
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Session runner actors (default: the number of cores).") var workers: Int?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
+    @OptionGroup(title: "Limits") var limits: ServeLimits
 
     func run() async throws {
         try await reportingFailures {
-            try await AdminDatabase.with(database) { database in
-                if case .embedded(let folder) = self.database.location,
-                   let token = try await DefaultOrganization.ensure(service: database.service, dataDirectory: folder) {
-                    print("created organization 'default'; its admin token (kept in \(folder.path)/admin-token):")
-                    print(token)
-                }
-                throw CommandFailure("the RESP server is not built yet (issue 4); the database is ready and migrated")
+            guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
+                throw CommandFailure("unknown log level '\(logLevel)': trace, debug, info, notice, warning, error or critical")
             }
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+            try await serve(logger: Logger(label: "prioritizer"))
+        }
+    }
+
+    private func serve(logger: Logger) async throws {
+        let runnerConfiguration = limits.runnerConfiguration(workers: workers)
+        let (conninfo, embedded) = try await openDatabase(logger: logger)
+        do {
+            let store = PostgresResourceService(conninfo: conninfo, connections: runnerConfiguration.workers + 4)
+            if case .embedded(let folder) = database.location,
+               let token = try await DefaultOrganization.ensure(service: store, dataDirectory: folder) {
+                print("created organization 'default'; its admin token (also in \(folder.path)/admin-token):")
+                print(token)
+            }
+            let runners = try RunnerPool(store: store, configuration: runnerConfiguration, logger: logger)
+            let services = ServerServices(
+                authenticator: StoreAuthenticator(store: store), sessions: runners, tokens: TokenizerTokenCounting(),
+                agents: StoreAgentAdministration(store: store), statistics: runners)
+            let server = PrioritizerServer(
+                configuration: limits.serverConfiguration(host: host, port: port), services: services, logger: logger)
+            let address = try await server.start()
+            print("prioritizer listening on \(address)")
+
+            let signal = await ShutdownSignal.wait()
+            logger.info("shutting down", metadata: ["signal": "\(signal)"])
+            try await server.shutdown()
+            await runners.flushAll()
+            await store.pool.close()
+        } catch {
+            try? embedded?.stop()
+            throw error
+        }
+        try embedded?.stop()
+        logger.info("stopped")
+    }
+
+    /// The configured database, or the embedded cluster started for this process; migrated.
+    private func openDatabase(logger: Logger) async throws -> (String, EmbeddedPostgres?) {
+        let conninfo: String
+        var embedded: EmbeddedPostgres?
+        switch database.location {
+        case .external(let configured):
+            conninfo = configured
+        case .embedded(let folder):
+            let cluster = try EmbeddedPostgres(dataDirectory: folder)
+            try await cluster.start()
+            logger.info("embedded PostgreSQL running", metadata: ["cluster": "\(cluster.clusterDirectory.path)"])
+            conninfo = cluster.conninfo
+            embedded = cluster
+        }
+        do {
+            let connection = try await PQConnection.connect(conninfo)
+            let applied = try await Migrator().migrate(connection)
+            for migration in applied { logger.info("applied migration", metadata: ["file": "\(migration.name)"]) }
+            await connection.close()
+        } catch {
+            try? embedded?.stop()
+            throw error
+        }
+        return (conninfo, embedded)
+    }
+}
+
+/// The limits of `serve`, each with its documented default.
+struct ServeLimits: ParsableArguments {
+    @Option(help: "Connections admitted at once.") var maxClients = ServerConfiguration.defaultMaxClients
+    @Option(help: "Replies outstanding per connection before it stops being read.")
+    var maxPipeline = ServerConfiguration.defaultMaxPipelinedRequests
+    @Option(help: "Largest bulk argument, bytes.") var maxBulkBytes = RESPLimits.defaultMaxBulkBytes
+    @Option(help: "Largest request, bytes.") var maxRequestBytes = RESPLimits.defaultMaxRequestBytes
+    @Option(help: "Longest inline command or header line, bytes.") var maxInlineBytes = RESPLimits.defaultMaxInlineBytes
+    @Option(help: "Most arguments in one request.") var maxArguments = RESPLimits.defaultMaxArguments
+    @Option(help: "Writes per group commit.") var batchSize = RunnerConfiguration.defaultMaxBatch
+    @Option(help: "Longest wait for a group commit to fill, milliseconds (0: commit as soon as the previous one ends).")
+    var batchDelayMs = 0
+    @Option(help: "Writes queued across runners before -BUSY.") var maxPending = RunnerConfiguration.defaultMaxPending
+    @Option(help: "Session resources kept in memory before idle sessions are evicted.")
+    var maxResidentResources = RunnerConfiguration.defaultMaxResidentResources
+    @Option(help: "Longest search of the optimal packing, milliseconds.") var packingTimeCapMs = 50
+
+    func validate() throws {
+        let positive: [(String, Int)] = [
+            ("--max-clients", maxClients), ("--max-pipeline", maxPipeline), ("--max-bulk-bytes", maxBulkBytes),
+            ("--max-request-bytes", maxRequestBytes), ("--max-inline-bytes", maxInlineBytes),
+            ("--max-arguments", maxArguments), ("--batch-size", batchSize), ("--max-pending", maxPending),
+            ("--max-resident-resources", maxResidentResources),
+        ]
+        for (flag, value) in positive where value <= 0 {
+            throw ValidationError("\(flag) must be positive")
+        }
+        if batchDelayMs < 0 || packingTimeCapMs < 0 { throw ValidationError("durations must not be negative") }
+    }
+
+    func serverConfiguration(host: String, port: Int) -> ServerConfiguration {
+        ServerConfiguration(
+            host: host, port: port, maxClients: maxClients, maxPipelinedRequests: maxPipeline,
+            limits: RESPLimits(
+                maxBulkBytes: maxBulkBytes, maxRequestBytes: maxRequestBytes, maxInlineBytes: maxInlineBytes,
+                maxArguments: maxArguments))
+    }
+
+    func runnerConfiguration(workers: Int?) -> RunnerConfiguration {
+        RunnerConfiguration(
+            workers: workers ?? RunnerConfiguration.defaultWorkers, maxBatch: batchSize,
+            maxBatchDelay: .milliseconds(batchDelayMs), maxPending: maxPending,
+            maxResidentResources: maxResidentResources, packingTimeCap: .milliseconds(packingTimeCapMs))
+    }
+}
+
+/// SIGINT and SIGTERM, delivered once as an async value instead of killing the process.
+enum ShutdownSignal {
+    static func wait() async -> String {
+        await withCheckedContinuation { continuation in
+            let once = ResumeOnce(continuation)
+            for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { once.resume(name) }
+                source.resume()
+                retained.append(source)
+            }
+        }
+    }
+
+    nonisolated(unsafe) private static var retained: [any DispatchSourceSignal] = []
+
+    private final class ResumeOnce: @unchecked Sendable {
+        private let lock = NSLock()
+        private var continuation: CheckedContinuation<String, Never>?
+        init(_ continuation: CheckedContinuation<String, Never>) { self.continuation = continuation }
+        func resume(_ value: String) {
+            lock.lock()
+            let pending = continuation
+            continuation = nil
+            lock.unlock()
+            pending?.resume(returning: value)
         }
     }
 }

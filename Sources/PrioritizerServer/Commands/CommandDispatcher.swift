@@ -80,16 +80,26 @@ public struct CommandDispatcher: Sendable {
         return .deferred(barrier: false) {
             do {
                 guard try await services.authenticator.isStillValid(identity) else {
-                    return CommandOutcome(CommandError.wrongPass.reply, update: ConnectionUpdate(deauthenticate: identity))
+                    return .ready(CommandOutcome(CommandError.wrongPass.reply, update: ConnectionUpdate(deauthenticate: identity)))
                 }
-                return CommandOutcome(try await ServiceCommandExecutor(services: services).reply(to: command, by: identity))
-            } catch let error as CommandError {
-                return CommandOutcome(error.reply)
+                let reply = try await ServiceCommandExecutor(services: services).submit(command, by: identity)
+                return PendingOutcome {
+                    do {
+                        return CommandOutcome(try await reply())
+                    } catch {
+                        return Self.failureOutcome(error, logger: logger)
+                    }
+                }
             } catch {
-                logger.error("command failed", metadata: ["error": "\(String(reflecting: error))"])
-                return CommandOutcome(CommandError.internalError.reply)
+                return .ready(Self.failureOutcome(error, logger: logger))
             }
         }
+    }
+
+    private static func failureOutcome(_ error: any Error, logger: Logger) -> CommandOutcome {
+        if let error = error as? CommandError { return CommandOutcome(error.reply) }
+        logger.error("command failed", metadata: ["error": "\(String(reflecting: error))"])
+        return CommandOutcome(CommandError.internalError.reply)
     }
 
     // MARK: Connection commands
@@ -100,14 +110,14 @@ public struct CommandDispatcher: Sendable {
         return .deferred(barrier: true) {
             do {
                 guard let identity = try await Self.authenticate(request, with: authenticator) else {
-                    return CommandOutcome(CommandError.wrongPass.reply)
+                    return .ready(CommandOutcome(CommandError.wrongPass.reply))
                 }
-                return CommandOutcome(.ok, update: ConnectionUpdate(identity: identity))
+                return .ready(CommandOutcome(.ok, update: ConnectionUpdate(identity: identity)))
             } catch let error as CommandError {
-                return CommandOutcome(error.reply)
+                return .ready(CommandOutcome(error.reply))
             } catch {
                 logger.error("authentication failed", metadata: ["error": "\(String(reflecting: error))"])
-                return CommandOutcome(CommandError.tryAgain.reply)
+                return .ready(CommandOutcome(CommandError.tryAgain.reply))
             }
         }
     }
@@ -134,18 +144,18 @@ public struct CommandDispatcher: Sendable {
         return .deferred(barrier: true) {
             do {
                 guard let identity = try await Self.authenticate(credentials, with: authenticator) else {
-                    return CommandOutcome(CommandError.wrongPass.reply)
+                    return .ready(CommandOutcome(CommandError.wrongPass.reply))
                 }
                 var update = updateWithoutIdentity
                 update.identity = identity
                 var after = state
                 update.apply(to: &after)
-                return CommandOutcome(dispatcher.helloMap(after), update: update)
+                return .ready(CommandOutcome(dispatcher.helloMap(after), update: update))
             } catch let error as CommandError {
-                return CommandOutcome(error.reply)
+                return .ready(CommandOutcome(error.reply))
             } catch {
                 logger.error("authentication failed", metadata: ["error": "\(String(reflecting: error))"])
-                return CommandOutcome(CommandError.tryAgain.reply)
+                return .ready(CommandOutcome(CommandError.tryAgain.reply))
             }
         }
     }
@@ -191,7 +201,7 @@ public struct CommandDispatcher: Sendable {
     private func info(sections: [String]) -> DispatchResult {
         let report = ServerInfoReport(statistics: statistics, configuration: configuration, source: services.statistics)
         return .deferred(barrier: false) {
-            CommandOutcome(.bulkString(await report.text(sections: sections)))
+            .ready(CommandOutcome(.bulkString(await report.text(sections: sections))))
         }
     }
 }

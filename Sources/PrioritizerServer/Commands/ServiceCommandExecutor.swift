@@ -5,6 +5,22 @@ import NIOCore
 struct ServiceCommandExecutor: Sendable {
     let services: ServerServices
 
+    /// Submits the command in request order; the returned closure gives its reply, waiting for
+    /// the group commit where the command writes (TRACK, PRIORITIZE).
+    func submit(_ command: Command, by caller: AuthenticatedIdentity) async throws -> @Sendable () async throws -> RESPValue {
+        switch command {
+        case .track(let request):
+            let ticket = try await services.sessions.submitTrack(request, by: caller)
+            return { .integer(try await ticket.value()) }
+        case .prioritize(let request):
+            let ticket = try await services.sessions.submitPrioritize(request, by: caller)
+            return { ReplyShapes.entries(try await ticket.value()) }
+        default:
+            let value = try await reply(to: command, by: caller)
+            return { value }
+        }
+    }
+
     func reply(to command: Command, by caller: AuthenticatedIdentity) async throws -> RESPValue {
         switch command {
         case .sessionCreate(let request):

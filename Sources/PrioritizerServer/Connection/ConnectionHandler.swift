@@ -145,11 +145,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private struct DeferredJob: Sendable {
         var sequence: UInt64
         var version: RESPProtocolVersion
-        var operation: @Sendable () async -> CommandOutcome
+        var operation: ServiceOperation
     }
 
-    /// Service calls collected during one read burst; started together by `startCollectedJobs`,
-    /// so a pipeline of n requests costs one task and one hop back to the event loop, not n.
+    /// Settled once the previous read burst's requests are all submitted: the next burst submits
+    /// after it, so a connection's requests reach their sessions in the order they were sent.
+    private var previousSubmission: CommitTicket<Void>?
+
     private var collectedJobs: [DeferredJob] = []
     private var releasingHeldRequests = false
     private var completingBatch = false
@@ -164,7 +166,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             // Requests before the barrier start first; those after it wait for it.
             startCollectedJobs(context: context)
             barrierInFlight = true
-            context.eventLoop.makeFutureWithTask(operation).assumeIsolated().whenSuccess { outcome in
+            context.eventLoop.makeFutureWithTask { await operation().wait() }.assumeIsolated().whenSuccess { outcome in
                 guard self.active else { return }
                 self.complete(sequence, with: outcome, version: version, context: context)
                 self.barrierInFlight = false
@@ -177,22 +179,27 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Runs the collected service calls concurrently in one task (their sessions may live on
-    /// different runners) and completes them together on the event loop.
+    /// Runs the collected service calls in one task — submitted in order, awaited together (their
+    /// sessions may live on different runners) — and completes them together on the event loop.
     private func startCollectedJobs(context: ChannelHandlerContext) {
         guard !collectedJobs.isEmpty else { return }
         let jobs = collectedJobs
         collectedJobs.removeAll(keepingCapacity: true)
+        let previous = previousSubmission
+        let submitted = CommitTicket<Void>()
+        previousSubmission = submitted
         context.eventLoop.makeFutureWithTask { () async -> [CommandOutcome] in
-            if jobs.count == 1 { return [await jobs[0].operation()] }
-            return await withTaskGroup(of: (Int, CommandOutcome).self) { group in
-                for (index, job) in jobs.enumerated() {
-                    group.addTask { (index, await job.operation()) }
-                }
-                var outcomes = [CommandOutcome?](repeating: nil, count: jobs.count)
-                for await (index, outcome) in group { outcomes[index] = outcome }
-                return outcomes.map { $0! }
-            }
+            if let previous { _ = try? await previous.value() }
+            // Submit in request order (cheap: a write is applied in memory and queued), then wait
+            // for all of them together (their commits overlap).
+            var pending: [PendingOutcome] = []
+            pending.reserveCapacity(jobs.count)
+            for job in jobs { pending.append(await job.operation()) }
+            submitted.resolve(.success(()))
+            var outcomes: [CommandOutcome] = []
+            outcomes.reserveCapacity(jobs.count)
+            for outcome in pending { outcomes.append(await outcome.wait()) }
+            return outcomes
         }.assumeIsolated().whenSuccess { outcomes in
             guard self.active else { return }
             self.completingBatch = true

@@ -58,5 +58,19 @@ enum DispatchResult: Sendable {
     case immediate(CommandOutcome)
     /// `barrier`: later requests of the connection wait until this one completes, because it
     /// changes who the connection is (AUTH, HELLO … AUTH) and later requests depend on that.
-    case deferred(barrier: Bool, @Sendable () async -> CommandOutcome)
+    case deferred(barrier: Bool, ServiceOperation)
+}
+
+/// A service call in two steps. Calling it *submits* the request: connections submit their
+/// requests one after another, in request order, so each takes its place in its session's queue
+/// in the order it was sent. What it returns may still be waiting (for a group commit); the
+/// connection awaits all of them together.
+typealias ServiceOperation = @Sendable () async -> PendingOutcome
+
+struct PendingOutcome: Sendable {
+    let wait: @Sendable () async -> CommandOutcome
+
+    static func ready(_ outcome: CommandOutcome) -> PendingOutcome {
+        PendingOutcome { outcome }
+    }
 }

@@ -21,4 +21,23 @@ public protocol SessionCommandHandler: Sendable {
     func top(_ request: TopRequest, by caller: AuthenticatedIdentity) async throws -> [ContextEntry]
     /// The report text in the requested format.
     func metrics(_ request: MetricsRequest, by caller: AuthenticatedIdentity) async throws -> String
+
+    /// Two-step forms of the writing commands (see the extension below for the defaults).
+    func submitTrack(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<Int64>
+    func submitPrioritize(_ request: PrioritizeRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<[ContextEntry]>
+}
+
+extension SessionCommandHandler {
+    /// TRACK in two steps: take the request's place in its session's queue now (the server
+    /// submits a connection's requests in order), reply once committed. The default does the
+    /// whole request at once; the runner pool applies the event in memory, queues its write for
+    /// the next group commit and returns at once.
+    public func submitTrack(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<Int64> {
+        .settled(try await track(request, by: caller))
+    }
+
+    /// PRIORITIZE in two steps, as `submitTrack`.
+    public func submitPrioritize(_ request: PrioritizeRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<[ContextEntry]> {
+        .settled(try await prioritize(request, by: caller))
+    }
 }

@@ -33,7 +33,7 @@ struct DispatchHarness {
         let outcome: CommandOutcome
         switch dispatcher.dispatch(request, state: state) {
         case .immediate(let immediate): outcome = immediate
-        case .deferred(_, let operation): outcome = await operation()
+        case .deferred(_, let operation): outcome = await operation().wait()
         }
         outcome.update.apply(to: &state)
         return outcome

@@ -1,0 +1,132 @@
+import Foundation
+import Logging
+import Prioritization
+import PrioritizerStore
+
+/// The server's `SessionCommandHandler`: N `SessionRunner` actors, each owning the sessions whose
+/// id hashes to it, so one session's requests are applied in arrival order by one actor while
+/// different sessions proceed in parallel.
+public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
+    private let runners: [SessionRunner]
+    private let store: any ResourceService
+    private let configuration: RunnerConfiguration
+    private let statistics = RunnerStatistics()
+
+    public init(
+        store: any ResourceService, configuration: RunnerConfiguration = RunnerConfiguration(),
+        clock: any ServerClock = SystemClock(), logger: Logger = Logger(label: "prioritizer.runners")
+    ) throws {
+        // Load and verify the token tables now, so a damaged installation fails at start-up
+        // rather than on a client's first TRACK.
+        for encoding in TokenEncoding.allCases { _ = try Tokenizer.shared(encoding) }
+        self.store = store
+        self.configuration = configuration
+        let statistics = self.statistics
+        runners = (0..<configuration.workers).map { index in
+            SessionRunner(
+                index: index, store: store, configuration: configuration, clock: clock, statistics: statistics,
+                logger: logger)
+        }
+    }
+
+    /// The runner that owns a session: a stable function of its id (the same after a restart).
+    private func runner(for id: SessionID) -> SessionRunner {
+        let bytes = id.uuid.uuid
+        let mixed = UInt64(bytes.8) << 56 | UInt64(bytes.9) << 48 | UInt64(bytes.10) << 40 | UInt64(bytes.11) << 32
+            | UInt64(bytes.12) << 24 | UInt64(bytes.13) << 16 | UInt64(bytes.14) << 8 | UInt64(bytes.15)
+        return runners[Int(mixed % UInt64(runners.count))]
+    }
+
+    // MARK: - SessionCommandHandler
+
+    public func createSession(_ request: CreateSessionRequest, by caller: AuthenticatedIdentity) async throws -> SessionID {
+        if let parent = request.parent {
+            // The child copies the parent's rows in the database: commit what the parent's runner
+            // has taken so far first, so the copy includes every acknowledged TRACK.
+            _ = try await runner(for: parent).info(parent, by: caller)
+            await runner(for: parent).flush()
+        }
+        let session = NewSession(
+            agentID: caller.agentID, label: request.label, budget: request.budget.map { Int(clamping: $0) },
+            halfLifeSeconds: request.halfLifeSeconds ?? ImportanceModel.standard.defaultHalfLifeSeconds,
+            encoding: (request.encoding ?? .default).rawValue, parentSessionID: request.parent?.uuid)
+        do {
+            let record = try await store.createSession(orgID: caller.organizationID, session)
+            return SessionID(record.sessionID)
+        } catch {
+            throw SessionRunner.replyError(for: error)
+        }
+    }
+
+    public func session(_ id: SessionID, by caller: AuthenticatedIdentity) async throws -> SessionInfo {
+        try await runner(for: id).info(id, by: caller)
+    }
+
+    public func listSessions(limit: Int64, by caller: AuthenticatedIdentity) async throws -> [SessionID] {
+        do {
+            return try await store.sessionIDs(orgID: caller.organizationID, limit: Int(clamping: limit)).map(SessionID.init)
+        } catch {
+            throw SessionRunner.replyError(for: error)
+        }
+    }
+
+    public func closeSession(_ id: SessionID, by caller: AuthenticatedIdentity) async throws {
+        try await runner(for: id).close(id, by: caller)
+    }
+
+    public func submitTrack(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<Int64> {
+        try await runner(for: request.session).submitTrack(request, by: caller)
+    }
+
+    public func track(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> Int64 {
+        try await submitTrack(request, by: caller).value()
+    }
+
+    public func submitPrioritize(_ request: PrioritizeRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<[ContextEntry]> {
+        try await runner(for: request.session).submitPrioritize(request, by: caller)
+    }
+
+    public func prioritize(_ request: PrioritizeRequest, by caller: AuthenticatedIdentity) async throws -> [ContextEntry] {
+        try await submitPrioritize(request, by: caller).value()
+    }
+
+    public func importance(_ request: ImportanceRequest, by caller: AuthenticatedIdentity) async throws -> Double? {
+        try await runner(for: request.session).importance(request, by: caller)
+    }
+
+    public func top(_ request: TopRequest, by caller: AuthenticatedIdentity) async throws -> [ContextEntry] {
+        try await runner(for: request.session).top(request, by: caller)
+    }
+
+    public func metrics(_ request: MetricsRequest, by caller: AuthenticatedIdentity) async throws -> String {
+        try await runner(for: request.session).metrics(request, by: caller)
+    }
+
+    /// Waits until every write taken so far is committed (graceful shutdown).
+    public func flushAll() async {
+        for runner in runners { await runner.flush() }
+    }
+
+    // MARK: - INFO
+
+    public func infoSections() async -> [InfoSection] {
+        var sessions = 0
+        var resources = 0
+        var pending = 0
+        for runner in runners {
+            sessions += await runner.residentSessionCount
+            resources += await runner.residentResourceCount
+            pending += await runner.pendingCount
+        }
+        let (stats, latency) = statistics.fields()
+        return [
+            InfoSection(name: "runners", fields: [
+                ("workers", "\(runners.count)"), ("sessions_in_memory", "\(sessions)"),
+                ("resources_in_memory", "\(resources)"), ("pending_writes", "\(pending)"),
+                ("max_batch", "\(configuration.maxBatch)"), ("max_pending", "\(configuration.maxPending)"),
+            ]),
+            InfoSection(name: "stats", fields: stats.map { (key: $0.0, value: $0.1) }),
+            InfoSection(name: "latency", fields: latency.map { (key: $0.0, value: $0.1) }),
+        ]
+    }
+}
