@@ -113,6 +113,15 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
+            name: "PrioritizerIntegrationTests",
+            dependencies: [
+                "PrioritizerServer", "PrioritizerClient", "PrioritizerStore", "Prioritization", "PQ", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "PrioritizerStoreTests",
             dependencies: ["PrioritizerStore", "Prioritization", "PQ", "TestSupport"]
         ),
