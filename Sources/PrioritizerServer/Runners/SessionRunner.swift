@@ -58,46 +58,51 @@ actor SessionRunner {
 
     // MARK: - Requests
 
+    // Sessions are mutated in place (`sessions[id]!.state.apply(...)`): a local copy of a
+    // LoadedSession would share its resource dictionary, and the first mutation would then copy
+    // the whole dictionary — once per request.
+
     func submitTrack(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<Int64> {
-        var session = try await loaded(request.session.uuid, for: caller)
-        guard !session.isClosed else { throw CommandError.sessionClosed }
+        let id = request.session.uuid
+        try await ensureLoaded(id, for: caller)
+        guard !sessions[id]!.isClosed else { throw CommandError.sessionClosed }
         guard pending.count < configuration.pendingPerRunner else {
             statistics.rejectedBusy()
             throw CommandError.busy
         }
-        let tokens = Self.resolveTokens(request, encoding: session.encoding)
+        let tokens = Self.resolveTokens(request, encoding: sessions[id]!.encoding)
         let at = request.at ?? clock.nowMilliseconds()
-        let count = session.state.apply(AccessEvent(
+        let before = sessions[id]!.state.resources.count
+        let count = sessions[id]!.state.apply(AccessEvent(
             path: request.path, type: request.type, access: request.access, at: at, modified: request.modified,
             tokens: tokens, size: request.size.map(Int.init)))
-        session.accesses += 1
-        session.pendingWrites += 1
-        remember(session)
+        sessions[id]!.accesses += 1
+        sessions[id]!.pendingWrites += 1
+        residentResources += sessions[id]!.state.resources.count - before
 
         let ticket = CommitTicket<Int64>()
         let contentHash = request.content.map { ContentDigest.sha256($0) }
         let access = TrackedAccess(
-            sessionID: request.session.uuid, agentID: caller.agentID, path: request.path, type: request.type,
+            sessionID: id, agentID: caller.agentID, path: request.path, type: request.type,
             access: request.access, at: at, modified: request.modified, sizeBytes: request.size.map(Int.init),
             tokenCount: tokens, contentSHA256: contentHash)
-        enqueue(PendingWrite(
-            orgID: caller.organizationID, sessionID: request.session.uuid,
-            item: .access(access, ticket: ticket, count: Int64(count))))
+        enqueue(PendingWrite(orgID: caller.organizationID, sessionID: id, item: .access(access, ticket: ticket, count: Int64(count))))
         return ticket
     }
 
     func submitPrioritize(_ request: PrioritizeRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<[ContextEntry]> {
-        var session = try await loaded(request.session.uuid, for: caller)
+        let id = request.session.uuid
+        try await ensureLoaded(id, for: caller)
         let at = request.at ?? clock.nowMilliseconds()
-        let promptTokens = request.prompt.map { Int64(Self.tokenizer(session.encoding).count(bytes: $0)) } ?? 0
+        let promptTokens = request.prompt.map { Int64(Self.tokenizer(sessions[id]!.encoding).count(bytes: $0)) } ?? 0
         let resourceBudget = max(0, request.budget - request.reserve - promptTokens)
         let started = ContinuousClock.now
         let result = Packer.pack(
-            session.state.candidates(at: at),
+            sessions[id]!.state.candidates(at: at),
             PackingRequest(
                 budget: Int(clamping: resourceBudget), limit: request.limit.map { Int(clamping: $0) },
                 strategy: request.strategy, timeCap: configuration.packingTimeCap))
-        let total = session.state.totalImportance(at: at)
+        let total = sessions[id]!.state.totalImportance(at: at)
         statistics.prioritized(duration: ContinuousClock.now - started)
         let entries = result.entries.map { ContextEntry(path: $0.path, importance: $0.importance, tokens: Int64($0.tokens)) }
         if request.dryRun { return .settled(entries) }
@@ -106,19 +111,18 @@ actor SessionRunner {
             throw CommandError.busy
         }
 
-        session.state.markIncluded(result.chosenPaths)
-        session.lastRun = PrioritizationRunSummary(result: result, totalImportance: total, at: at)
-        session.pendingWrites += 1
-        remember(session)
+        sessions[id]!.state.markIncluded(result.chosenPaths)
+        sessions[id]!.lastRun = PrioritizationRunSummary(result: result, totalImportance: total, at: at)
+        sessions[id]!.pendingWrites += 1
         let run = PrioritizationRunRecord(
-            sessionID: request.session.uuid, agentID: caller.agentID, strategy: request.strategy.rawValue.lowercased(),
+            sessionID: id, agentID: caller.agentID, strategy: request.strategy.rawValue.lowercased(),
             budget: Int(clamping: request.budget), resourceBudget: Int(clamping: resourceBudget),
             chosenPaths: result.chosenPaths, chosenTokens: result.totalTokens,
             capturedImportance: result.totalImportance, totalImportance: total, candidates: result.candidateCount,
             durationMicros: Int(result.elapsed / .microseconds(1)),
             evaluatedAt: at)
         let written = CommitTicket<Void>()
-        enqueue(PendingWrite(orgID: caller.organizationID, sessionID: request.session.uuid, item: .run(run, ticket: written)))
+        enqueue(PendingWrite(orgID: caller.organizationID, sessionID: id, item: .run(run, ticket: written)))
         let reply = CommitTicket<[ContextEntry]>()
         Task {
             do {
@@ -132,21 +136,24 @@ actor SessionRunner {
     }
 
     func importance(_ request: ImportanceRequest, by caller: AuthenticatedIdentity) async throws -> Double? {
-        let session = try await loaded(request.session.uuid, for: caller)
-        return session.state.importance(of: request.path, at: request.at ?? clock.nowMilliseconds())
+        let id = request.session.uuid
+        try await ensureLoaded(id, for: caller)
+        return sessions[id]!.state.importance(of: request.path, at: request.at ?? clock.nowMilliseconds())
     }
 
     func top(_ request: TopRequest, by caller: AuthenticatedIdentity) async throws -> [ContextEntry] {
-        let session = try await loaded(request.session.uuid, for: caller)
-        return session.state.top(Int(clamping: request.limit), at: request.at ?? clock.nowMilliseconds()).map {
+        let id = request.session.uuid
+        try await ensureLoaded(id, for: caller)
+        return sessions[id]!.state.top(Int(clamping: request.limit), at: request.at ?? clock.nowMilliseconds()).map {
             ContextEntry(path: $0.resource.path, importance: $0.importance, tokens: Int64($0.resource.tokens ?? 0))
         }
     }
 
     func metrics(_ request: MetricsRequest, by caller: AuthenticatedIdentity) async throws -> String {
-        let session = try await loaded(request.session.uuid, for: caller)
+        let id = request.session.uuid
+        try await ensureLoaded(id, for: caller)
         let report = MetricsReport(
-            sessionID: request.session.description, state: session.state, lastRun: session.lastRun,
+            sessionID: request.session.description, state: sessions[id]!.state, lastRun: sessions[id]!.lastRun,
             at: clock.nowMilliseconds())
         switch request.format {
         case .markdown: return report.markdown()
@@ -155,7 +162,8 @@ actor SessionRunner {
     }
 
     func info(_ id: SessionID, by caller: AuthenticatedIdentity) async throws -> SessionInfo {
-        let session = try await loaded(id.uuid, for: caller)
+        try await ensureLoaded(id.uuid, for: caller)
+        let session = sessions[id.uuid]!
         let record = session.record
         return SessionInfo(
             id: id, label: record.label, budget: record.budget.map(Int64.init), halfLifeSeconds: record.halfLifeSeconds,
@@ -165,13 +173,12 @@ actor SessionRunner {
     }
 
     func close(_ id: SessionID, by caller: AuthenticatedIdentity) async throws {
-        _ = try await loaded(id.uuid, for: caller)
+        try await ensureLoaded(id.uuid, for: caller)
         guard try await storeCall({ try await self.store.closeSession(orgID: caller.organizationID, sessionID: id.uuid) }) else {
             throw CommandError.noSuchSession
         }
-        if var session = sessions[id.uuid] {
-            session.record.closedAt = session.record.closedAt ?? Date()
-            sessions[id.uuid] = session
+        if sessions[id.uuid] != nil, sessions[id.uuid]!.record.closedAt == nil {
+            sessions[id.uuid]!.record.closedAt = Date()
         }
     }
 
@@ -190,15 +197,14 @@ actor SessionRunner {
 
     // MARK: - Sessions in memory
 
-    /// The caller's session, loaded from PostgreSQL on first use. A session of another
-    /// organization is answered exactly as an unknown one.
-    private func loaded(_ id: UUID, for caller: AuthenticatedIdentity) async throws -> LoadedSession {
-        if var session = sessions[id] {
-            guard session.record.orgID == caller.organizationID else { throw CommandError.noSuchSession }
-            useCounter += 1
-            session.lastUsed = useCounter
-            sessions[id] = session
-            return session
+    /// Makes sure the caller's session is in memory, loading it from PostgreSQL on first use. A
+    /// session of another organization is answered exactly as an unknown one.
+    private func ensureLoaded(_ id: UUID, for caller: AuthenticatedIdentity) async throws {
+        useCounter += 1
+        if sessions[id] != nil {
+            guard sessions[id]!.record.orgID == caller.organizationID else { throw CommandError.noSuchSession }
+            sessions[id]!.lastUsed = useCounter
+            return
         }
         let key = LoadKey(session: id, org: caller.organizationID)
         let task: Task<LoadedSession?, any Error>
@@ -218,21 +224,19 @@ actor SessionRunner {
             throw error
         }
         loading[key] = nil
-        // Another request may have loaded it meanwhile (or this one did).
-        if let session = sessions[id] {
-            guard session.record.orgID == caller.organizationID else { throw CommandError.noSuchSession }
-            return session
+        // Another request may have installed it meanwhile (the one that started the load).
+        if sessions[id] != nil {
+            guard sessions[id]!.record.orgID == caller.organizationID else { throw CommandError.noSuchSession }
+            return
         }
         guard var session = outcome, session.record.orgID == caller.organizationID else {
             throw CommandError.noSuchSession
         }
-        useCounter += 1
         session.lastUsed = useCounter
-        sessions[id] = session
         residentResources += session.state.resources.count
-        evictIfNeeded()
+        sessions[id] = session
         statistics.loadedSession()
-        return session
+        evictIfNeeded(keeping: id)
     }
 
     private static func load(_ id: UUID, orgID: UUID, from store: any ResourceService) async throws -> LoadedSession? {
@@ -245,19 +249,17 @@ actor SessionRunner {
             lastRun: lastRun.map(PrioritizationRunSummary.init), accesses: record.accesses)
     }
 
-    /// Stores a session back after a change, keeping the resident-resource count right.
-    private func remember(_ session: LoadedSession) {
-        let before = sessions[session.record.sessionID]?.state.resources.count ?? 0
-        sessions[session.record.sessionID] = session
-        residentResources += session.state.resources.count - before
-    }
-
-    private func evictIfNeeded() {
+    /// Evicts least recently used sessions without pending writes until under the bound (never
+    /// `keeping`, the session a request is about to use).
+    private func evictIfNeeded(keeping: UUID? = nil) {
         let bound = configuration.residentResourcesPerRunner
         guard residentResources > bound else { return }
-        let idle = sessions.values.filter { $0.pendingWrites == 0 }.sorted { $0.lastUsed < $1.lastUsed }
-        for session in idle where residentResources > bound {
-            evict(session.record.sessionID)
+        let idle = sessions.values
+            .filter { $0.pendingWrites == 0 && $0.record.sessionID != keeping }
+            .map { (id: $0.record.sessionID, lastUsed: $0.lastUsed) }
+            .sorted { $0.lastUsed < $1.lastUsed }
+        for candidate in idle where residentResources > bound {
+            evict(candidate.id)
         }
     }
 
@@ -312,10 +314,7 @@ actor SessionRunner {
     private func settle(_ writes: [PendingWrite], with failure: CommandError?) {
         var failedSessions = Set<UUID>()
         for write in writes {
-            if var session = sessions[write.sessionID] {
-                session.pendingWrites -= 1
-                sessions[write.sessionID] = session
-            }
+            if sessions[write.sessionID] != nil { sessions[write.sessionID]!.pendingWrites -= 1 }
             switch write.item {
             case .access(_, let ticket, let count):
                 ticket.resolve(failure.map { .failure($0) } ?? .success(count))
