@@ -38,27 +38,36 @@ import Testing
             let port = live.port, token = live.acme.token
             let count = 3000
             let socket = try RawSocket(port: port, receiveTimeoutSeconds: 15)
-            var payload = RawSocket.encode(["AUTH", token])
+            // Logged in first, so that the connection is surely accepted and served before the stop.
+            let login = try await offloaded { () throws -> [RESPReply] in
+                try socket.write(RawSocket.encode(["AUTH", token]))
+                return try socket.readReplies(1)
+            }
+            #expect(login == [.simpleString("OK")])
+            var payload: [UInt8] = []
             for _ in 0..<count { payload += RawSocket.encode(["TRACK", session, "s.swift", "CODE", "VIEW", "TOKENS", "2"]) }
             let bytes = payload
+            // Stop once the server is surely in the middle of the pipeline: after its first reply.
+            let firstReplies = try await offloaded { () throws -> [RESPReply] in
+                try socket.write(bytes)
+                return try socket.readReplies(1)
+            }
             let reading = Task { try await offloaded { socket.readToEnd() } }
-            try await offloaded { try? socket.write(bytes) }
-            try await Task.sleep(for: .milliseconds(20))
             try await live.restart()
             let received = try await reading.value
-            var replies: [RESPReply] = []
+            var replies: [RESPReply] = firstReplies
             var offset = 0
             while let (reply, used) = RESPParser.parse(received, from: offset) {
                 replies.append(reply)
                 offset += used
             }
-            #expect(replies.first == .simpleString("OK"))
-            let acknowledged = replies.dropFirst().compactMap { reply -> Int? in
+            let acknowledged = replies.compactMap { reply -> Int? in
                 if case .integer(let value) = reply { return Int(value) }
                 return nil
             }
-            let others = replies.dropFirst().filter { $0.integer == nil }
+            let others = replies.filter { $0.integer == nil }
             #expect(acknowledged == (0..<acknowledged.count).map { $0 + 1 }, "acknowledged out of order")
+
             // Whatever was acknowledged is committed, and nothing else was.
             #expect(try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(session)::uuid") == acknowledged.count,
                     "\(acknowledged.count) acknowledged, \(others.count) other replies: \(others.prefix(2))")
