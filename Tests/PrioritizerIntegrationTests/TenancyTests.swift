@@ -128,6 +128,22 @@ import Testing
         }
     }
 
+    /// WHOAMI alone on a revoked agent's open connection: the token no longer works there either.
+    @Test func revokedTokenRefusedForWhoami() async throws {
+        try await LiveServer.with { live in
+            let admin = try await live.client(live.acme.token)
+            let token = try await admin.agentCreate(name: "gone", role: .agent)
+            let gone = try await live.client(token)
+            #expect(try await gone.whoami().agent == "gone")
+            try await admin.agentRevoke(name: "gone")
+            try await Task.sleep(for: .milliseconds(1200))
+            let reply = try await gone.send(["WHOAMI"])
+            #expect(reply == .error("WRONGPASS invalid token"), "\(reply)")
+            try await gone.close()
+            try await admin.close()
+        }
+    }
+
     @Test func revokedTokenRefusedOnOpenConnection() async throws {
         try await LiveServer.with { live in
             let admin = try await live.client(live.acme.token)
