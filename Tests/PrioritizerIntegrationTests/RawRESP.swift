@@ -155,10 +155,22 @@ struct CommandOutput: Sendable {
 }
 
 func redisCli(_ arguments: [String], input: String? = nil, timeoutSeconds: Double = 20) async throws -> CommandOutput {
+    try await runTool("redis-cli", arguments, input: input, timeoutSeconds: timeoutSeconds)
+}
+
+/// Whether `tool` is on the PATH.
+func toolExists(_ tool: String) -> Bool {
+    (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").contains {
+        FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)")
+    }
+}
+
+/// Runs `tool` with `arguments` (and `input` on standard input), bounded in time.
+func runTool(_ tool: String, _ arguments: [String], input: String? = nil, timeoutSeconds: Double = 20) async throws -> CommandOutput {
     try await offloaded {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["redis-cli"] + arguments
+        process.arguments = [tool] + arguments
         let stdout = Pipe(), stderr = Pipe(), stdin = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr

@@ -110,6 +110,34 @@ import Testing
         }
     }
 
+    /// What a human does: inline commands typed into `nc`. With -N, nc half-closes after its
+    /// input; the server answers everything, then closes.
+    @Test(.enabled(if: toolExists("nc"))) func inlineCommandsThroughNetcat() async throws {
+        try await LiveServer.with { live in
+            let input = "AUTH \(live.acme.token)\r\nSESSION.CREATE LABEL \"via nc\"\r\nWHOAMI\r\nTOKENS \"hello world\"\r\nSESSION.GET 'not a session'\r\n"
+            let output = try await runTool("nc", ["-N", "127.0.0.1", String(live.port)], input: input, timeoutSeconds: 15)
+            #expect(output.status == 0, "\(output)")
+            let bytes = Array(output.stdout.utf8)
+            var replies: [RESPReply] = []
+            var offset = 0
+            while let (reply, used) = RESPParser.parse(bytes, from: offset) {
+                replies.append(reply)
+                offset += used
+            }
+            #expect(offset == bytes.count, "trailing bytes: \(output.stdout)")
+            try #require(replies.count == 5, "\(output.stdout)")
+            #expect(replies[0] == .simpleString("OK"))
+            let session = try #require(replies[1].string)
+            #expect(replies[2].dictionary?["org"]?.string == "acme")
+            if case .array = replies[2] {} else { Issue.record("WHOAMI in RESP2 is not a flat array: \(replies[2])") }
+            #expect(replies[3] == .integer(2))
+            #expect(replies[4] == .error(noSession))
+            let client = try await live.client(live.acme.token)
+            #expect(try await client.sessionGet(session).label == "via nc")
+            try await client.close()
+        }
+    }
+
     @Test func inlineCommandsOnASocket() async throws {
         try await LiveServer.with { live in
             let token = live.acme.token

@@ -101,6 +101,27 @@ import Testing
         }
     }
 
+    /// The same path in two organizations is two resources: neither sees the other's tokens,
+    /// counts or rows.
+    @Test func samePathInTwoOrganizations() async throws {
+        try await LiveServer.with { live in
+            let acme = try await live.client(live.acme.token)
+            let globex = try await live.client(live.globex.token)
+            let a = try await acme.createSession()
+            let g = try await globex.createSession()
+            #expect(try await acme.track(session: a, path: "shared/README.md", type: .documentation, access: .view, tokens: 111) == 1)
+            #expect(try await acme.track(session: a, path: "shared/README.md", type: .documentation, access: .edit) == 2)
+            #expect(try await globex.track(session: g, path: "shared/README.md", type: .documentation, access: .view) == 1)
+            // globex never stated a count: unknown for globex, whatever acme said.
+            #expect(try await globex.prioritize(session: g, budget: 10_000, dryRun: true).isEmpty)
+            #expect(try await acme.top(session: a).map(\.tokens) == [111])
+            #expect(try await live.count("SELECT count(*) FROM prioritizer.resources WHERE path = 'shared/README.md'") == 2)
+            #expect(try await live.count("SELECT count(DISTINCT org_id) FROM prioritizer.resources WHERE path = 'shared/README.md'") == 2)
+            try await acme.close()
+            try await globex.close()
+        }
+    }
+
     @Test func readerRefusedOnWrites() async throws {
         try await LiveServer.with { live in
             let admin = try await live.client(live.acme.token)
