@@ -370,6 +370,10 @@ import Testing
             json = try await client.metrics(session: session, format: .json)
             report = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
             #expect(report["included_resources"] as? Int == narrow.count)
+            // A DRYRUN afterwards changes neither the marks nor the report.
+            _ = try await client.prioritize(session: session, budget: 5000, at: at, dryRun: true)
+            #expect(try await includedPaths(live, session: session) == Set(narrow.map(\.path)))
+            #expect(try await live.count(runs) == 2)
             let markdown = try await client.metrics(session: session)
             #expect(markdown.contains("Included in Context: \(narrow.count)"))
             let explicitMarkdown = try await client.metrics(session: session, format: .markdown)

@@ -216,6 +216,10 @@ import Testing
             #expect(try await fresh.send(["AUTH", "doomed", token]) == .error("WRONGPASS invalid token"))
             #expect(try await fresh.send(["SESSION.LIST"]) == .error("NOAUTH Authentication required."))
 
+            // The logged-out connection may log in again with a valid token.
+            #expect(try await raw.send(["AUTH", live.acme.token]) == .simpleString("OK"))
+            #expect(try await raw.send(["SESSION.GET", session]).dictionary?["accesses"]?.integer == 1)
+
             // The admin is unaffected.
             #expect(try await admin.sessionGet(session).accesses == 1)
             for client in [admin, doomed, raw, fresh] { try? await client.close() }
