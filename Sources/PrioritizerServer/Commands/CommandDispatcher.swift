@@ -62,7 +62,7 @@ public struct CommandDispatcher: Sendable {
         case .quit: return .immediate(CommandOutcome(.ok, closeAfterReply: true))
         case .client(let subcommand): return .immediate(client(subcommand, state: state))
         case .info(let sections): return info(sections: sections)
-        case .whoami: return .immediate(CommandOutcome(whoami(state.identity!)))
+        case .whoami: return whoamiCall(state.identity!)
         case .command(let subcommand): return .immediate(CommandOutcome(CommandIntrospection(table: table).reply(to: subcommand)))
         case .help(let name): return .immediate(CommandOutcome(CommandIntrospection(table: table).help(for: name)))
         default:
@@ -90,6 +90,24 @@ public struct CommandDispatcher: Sendable {
                         return Self.failureOutcome(error, logger: logger)
                     }
                 }
+            } catch {
+                return .ready(Self.failureOutcome(error, logger: logger))
+            }
+        }
+    }
+
+    /// WHOAMI answers only while the login is still valid: a revoked token must not keep naming
+    /// its agent on connections that were open when it was revoked.
+    private func whoamiCall(_ identity: AuthenticatedIdentity) -> DispatchResult {
+        let authenticator = services.authenticator
+        let logger = self.logger
+        let reply = whoami(identity)
+        return .deferred(barrier: false) {
+            do {
+                guard try await authenticator.isStillValid(identity) else {
+                    return .ready(CommandOutcome(CommandError.wrongPass.reply, update: ConnectionUpdate(deauthenticate: identity)))
+                }
+                return .ready(CommandOutcome(reply))
             } catch {
                 return .ready(Self.failureOutcome(error, logger: logger))
             }

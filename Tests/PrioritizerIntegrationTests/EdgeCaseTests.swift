@@ -1,0 +1,162 @@
+import Foundation
+import PQ
+import PrioritizerClient
+import PrioritizerServer
+import Testing
+
+/// Cases at the edges of SPEC: ancient events, a stop in the middle of a pipeline, sessions
+/// evicted from memory, many agents in one session.
+@Suite("Edge cases") struct EdgeCaseTests {
+    @Test func rankingSurvivesUnderflowOfAncientEvents() async throws {
+        try await LiveServer.with { live in
+            let client = try await live.client(live.acme.token)
+            // Half-life of one second, judged ten years later: 2^-315,000,000 underflows any double.
+            let session = try await client.createSession(halfLife: 1)
+            for _ in 0..<5 { try await client.track(session: session, path: "z-heavy.swift", type: .code, access: .edit, tokens: 10, at: epochMs) }
+            try await client.track(session: session, path: "a-light.swift", type: .code, access: .reference, tokens: 10, at: epochMs)
+            try await client.track(session: session, path: "m-later.swift", type: .code, access: .reference, tokens: 10, at: epochMs + 60_000)
+            let decade = epochMs + 10 * 365 * 86_400_000
+            let top = try await client.top(session: session, limit: 3, at: decade)
+            // The later event outranks the older ones; of two equally old, the heavier one first.
+            #expect(top.map(\.path) == ["m-later.swift", "z-heavy.swift", "a-light.swift"], "\(top)")
+            for strategy in PrioritizerClient.Strategy.allCases {
+                let one = try await client.prioritize(session: session, budget: 10, strategy: strategy, at: decade, dryRun: true)
+                #expect(one.map(\.path) == ["m-later.swift"], "\(strategy): \(one)")
+                let two = try await client.prioritize(session: session, budget: 20, strategy: strategy, at: decade, dryRun: true)
+                #expect(Set(two.map(\.path)) == ["m-later.swift", "z-heavy.swift"], "\(strategy): \(two)")
+            }
+            for entry in top { #expect(entry.importance >= 0 && entry.importance.isFinite) }
+            try await client.close()
+        }
+    }
+
+    @Test func stopInTheMiddleOfAPipelineAnswersAndCommitsWhatItReceived() async throws {
+        try await LiveServer.with { live in
+            let admin = try await live.client(live.acme.token)
+            let session = try await admin.createSession()
+            try await admin.close()
+            let port = live.port, token = live.acme.token
+            let count = 3000
+            let socket = try RawSocket(port: port, receiveTimeoutSeconds: 15)
+            // Logged in first, so that the connection is surely accepted and served before the stop.
+            let login = try await offloaded { () throws -> [RESPReply] in
+                try socket.write(RawSocket.encode(["AUTH", token]))
+                return try socket.readReplies(1)
+            }
+            #expect(login == [.simpleString("OK")])
+            var payload: [UInt8] = []
+            for _ in 0..<count { payload += RawSocket.encode(["TRACK", session, "s.swift", "CODE", "VIEW", "TOKENS", "2"]) }
+            let bytes = payload
+            // Stop once the server is surely in the middle of the pipeline: after its first reply.
+            let firstReplies = try await offloaded { () throws -> [RESPReply] in
+                try socket.write(bytes)
+                return try socket.readReplies(1)
+            }
+            let reading = Task { try await offloaded { socket.readToEnd() } }
+            try await live.restart()
+            let received = try await reading.value
+            var replies: [RESPReply] = firstReplies
+            var offset = 0
+            while let (reply, used) = RESPParser.parse(received, from: offset) {
+                replies.append(reply)
+                offset += used
+            }
+            let acknowledged = replies.compactMap { reply -> Int? in
+                if case .integer(let value) = reply { return Int(value) }
+                return nil
+            }
+            let others = replies.filter { $0.integer == nil }
+            #expect(acknowledged == (0..<acknowledged.count).map { $0 + 1 }, "acknowledged out of order")
+
+            // Whatever was acknowledged is committed, and nothing else was.
+            #expect(try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(session)::uuid") == acknowledged.count,
+                    "\(acknowledged.count) acknowledged, \(others.count) other replies: \(others.prefix(2))")
+            let client = try await live.client(live.acme.token)
+            #expect(try await client.track(session: session, path: "s.swift", type: .code, access: .view) == acknowledged.count + 1)
+            try await client.close()
+        }
+    }
+
+    /// The same events into a server that keeps everything in memory and into one that must evict
+    /// sessions all the time: the same replies.
+    @Test func evictedSessionsAnswerAsResidentOnes() async throws {
+        let tight = RunnerConfiguration(workers: 2, maxResidentResources: 4)
+        try await LiveServer.with(configuration: tight) { evicting in
+            try await LiveServer.with { resident in
+                let a = try await evicting.client(evicting.acme.token)
+                let b = try await resident.client(resident.acme.token)
+                var sessionsA: [String] = [], sessionsB: [String] = []
+                for index in 0..<5 {
+                    sessionsA.append(try await a.createSession(label: "s\(index)", halfLife: 45))
+                    sessionsB.append(try await b.createSession(label: "s\(index)", halfLife: 45))
+                }
+                var step: Int64 = 0
+                for round in 0..<4 {
+                    for index in 0..<5 {
+                        for resource in 0..<3 {
+                            step += 1
+                            let path = "r\(resource).swift"
+                            let access: PrioritizerClient.AccessType = (round + resource) % 2 == 0 ? .edit : .view
+                            let at = epochMs + step * 700
+                            let countA = try await a.track(session: sessionsA[index], path: path, type: .code, access: access, tokens: 10 + resource * 7, at: at)
+                            let countB = try await b.track(session: sessionsB[index], path: path, type: .code, access: access, tokens: 10 + resource * 7, at: at)
+                            #expect(countA == round + 1)
+                            #expect(countA == countB)
+                        }
+                    }
+                }
+                let at = epochMs + step * 700 + 5_000
+                for index in 0..<5 {
+                    let topA = try await a.top(session: sessionsA[index], limit: 10, at: at)
+                    let topB = try await b.top(session: sessionsB[index], limit: 10, at: at)
+                    #expect(topA.map(\.path) == topB.map(\.path))
+                    #expect(topA.map(\.tokens) == topB.map(\.tokens))
+                    for (x, y) in zip(topA, topB) { #expect(relativelyEqual(x.importance, y.importance), "\(x) vs \(y)") }
+                    let chosenA = try await a.prioritize(session: sessionsA[index], budget: 30, at: at)
+                    let chosenB = try await b.prioritize(session: sessionsB[index], budget: 30, at: at)
+                    #expect(chosenA.map(\.path) == chosenB.map(\.path))
+                    #expect(try await a.sessionGet(sessionsA[index]).accesses == 12)
+                }
+                // The marks of the runs survive eviction too.
+                for index in 0..<5 {
+                    let json = try await a.metrics(session: sessionsA[index], format: .json)
+                    let report = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+                    let chosen = try await b.prioritize(session: sessionsB[index], budget: 30, at: at, dryRun: true)
+                    #expect(report?["included_resources"] as? Int == chosen.count)
+                }
+                try await a.close()
+                try await b.close()
+            }
+        }
+    }
+
+    @Test func manyAgentsOfOneOrganizationInOneSession() async throws {
+        try await LiveServer.with { live in
+            let admin = try await live.client(live.acme.token)
+            let session = try await admin.createSession(label: "shared")
+            var agents: [(PrioritizerClient, UUID)] = []
+            for index in 0..<3 {
+                let credentials = try await live.store.createAgent(orgID: live.acme.agent.orgID, name: "worker\(index)", role: .agent)
+                agents.append((try await live.client(credentials.token), credentials.agent.agentID))
+            }
+            var expected = 0
+            for round in 0..<3 {
+                for (client, _) in agents {
+                    expected += 1
+                    #expect(try await client.track(session: session, path: "common.swift", type: .code, access: .view, tokens: 4) == expected)
+                }
+                _ = round
+            }
+            let sql = try await live.sql()
+            for (_, agentID) in agents {
+                let rows = try await sql.query(
+                    "SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(session)::uuid AND agent_id = \(agentID.uuidString.lowercased())::uuid")
+                #expect(try rows[0].decode(0, as: Int.self) == 3)
+            }
+            await sql.close()
+            #expect(try await admin.sessionGet(session).agent == "admin")
+            for (client, _) in agents { try await client.close() }
+            try await admin.close()
+        }
+    }
+}
