@@ -245,7 +245,13 @@ public actor PQConnection {
 
     static func trimmedError(_ message: UnsafePointer<CChar>?) -> String {
         guard let message else { return "unknown error" }
-        return String(cString: message).trimmingCharacters(in: .whitespacesAndNewlines)
+        // libpq's messages span lines ("connection to server … failed: …\n\tIs the server
+        // running…"); errors here are reported on one line.
+        return String(cString: message)
+            .split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+            .joined(separator: "; ")
     }
 }
 

@@ -1,0 +1,120 @@
+import Foundation
+import PQ
+import PrioritizerStore
+import Testing
+import TestSupport
+
+/// The `prioritizer` administration commands, run as a user runs them: the built binary against
+/// a test database, checking output, exit status and rows.
+@Suite("prioritizer command line") struct CommandLineTests {
+    struct Outcome {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    /// The built executable: it sits next to the test bundle in the build folder.
+    static var binary: URL {
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while folder.path != "/" {
+            let candidate = folder.appending(path: "prioritizer")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        return URL(fileURLWithPath: ".build/debug/prioritizer")
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["DATABASE_URL"] = nil
+        env["PGHOST"] = nil
+        env["PGDATABASE"] = nil
+        env.merge(environment) { $1 }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func administrationEndToEnd() async throws {
+        try await withTestDatabase(migrated: false) { database in
+            let url = ["--database-url", database.conninfo]
+            // Before `migrate`, administration refuses with a one-line reason.
+            let early = try Self.run(["org", "create", "acme"] + url)
+            #expect(early.status != 0)
+            #expect(early.stderr.contains("prioritizer migrate"))
+            #expect(early.stderr.split(separator: "\n").count == 1)
+
+            let migrate = try Self.run(["migrate"] + url)
+            #expect(migrate.status == 0, "\(migrate.stderr)")
+            #expect(migrate.stdout.contains("0001_schema.sql"))
+            #expect(try Self.run(["migrate"] + url).stdout.contains("up to date"))
+
+            let created = try Self.run(["org", "create", "acme", "--json"] + url)
+            #expect(created.status == 0, "\(created.stderr)")
+            let json = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: String]
+            #expect(json?["org"] == "acme" && json?["agent"] == "admin" && json?["role"] == "admin")
+            #expect(json?["token"]?.hasPrefix("prk_") == true)
+            #expect(UUID(uuidString: json?["org_id"] ?? "") != nil)
+
+            let agent = try Self.run(["agent", "create", "--org", "acme", "bot", "--role", "reader"] + url)
+            #expect(agent.status == 0)
+            let token = agent.stdout.split(separator: "\n").last.map(String.init) ?? ""
+            #expect(token.hasPrefix("prk_"))
+            let service = PostgresResourceService(conninfo: database.conninfo, connections: 1)
+            #expect(try await service.authenticate(token: token)?.role == .reader)
+
+            #expect(try Self.run(["agent", "create", "--org", "acme", "x", "--role", "boss"] + url).status != 0)
+            #expect(try Self.run(["agent", "create", "--org", "nowhere", "x"] + url).stderr.contains("no organization"))
+            #expect(try Self.run(["org", "create", "acme"] + url).stderr.contains("already exists"))
+
+            #expect(try Self.run(["agent", "revoke", "--org", "acme", "bot"] + url).status == 0)
+            #expect(try await service.authenticate(token: token) == nil)
+            #expect(try Self.run(["agent", "revoke", "--org", "acme", "bot"] + url).status != 0)
+
+            let role = "cli_analyst_" + String(UUID().uuidString.prefix(6)).lowercased()
+            let grant = try Self.run(["analyst", "grant", "--org", "acme", role, "--password", "pw"] + url)
+            #expect(grant.status == 0, "\(grant.stderr)")
+            let analyst = try await PQConnection.connect(database.conninfo.replacingOccurrences(
+                of: "user=postgres", with: "user=\(role)"))
+            let orgs = try await analyst.query("SELECT name FROM prioritizer.organizations").map { try $0.decode(0, as: String.self) }
+            #expect(orgs == ["acme"])
+            await #expect(throws: PQError.self) { try await analyst.query("SELECT token_hash FROM prioritizer.agents") }
+            await #expect(throws: PQError.self) { try await analyst.execute("DELETE FROM prioritizer.agents") }
+            await analyst.close()
+            await service.pool.close()
+        }
+    }
+
+    @Test func unreachableDatabaseIsOneLineAndNonZero() throws {
+        let outcome = try Self.run(["org", "create", "x", "--database-url", "host=/nonexistent dbname=x"])
+        #expect(outcome.status != 0)
+        #expect(outcome.stderr.hasPrefix("error: "))
+        #expect(outcome.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func tokensCountsLikeWc() throws {
+        let folder = FileManager.default.temporaryDirectory.appending(path: "tokens-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data("hello world".utf8).write(to: folder.appending(path: "a.txt"))
+        try Data([0x68, 0x69, 0xFF, 0x0D, 0x0A]).write(to: folder.appending(path: "b.bin"))
+        let outcome = try Self.run(["tokens", folder.appending(path: "a.txt").path, folder.appending(path: "b.bin").path])
+        #expect(outcome.status == 0)
+        let lines = outcome.stdout.split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines[0].hasPrefix("2 "))
+        #expect(lines.last?.hasSuffix(" total") == true)
+    }
+}
