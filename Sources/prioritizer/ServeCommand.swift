@@ -103,6 +103,8 @@ struct ServeLimits: ParsableArguments {
     @Option(help: "Longest inline command or header line, bytes.") var maxInlineBytes = RESPLimits.defaultMaxInlineBytes
     @Option(help: "Most arguments in one request.") var maxArguments = RESPLimits.defaultMaxArguments
     @Option(help: "Writes per group commit.") var batchSize = RunnerConfiguration.defaultMaxBatch
+    @Option(help: "Group commits of one runner in flight at once.")
+    var commitConcurrency = RunnerConfiguration.defaultCommitConcurrency
     @Option(help: "Longest wait for a group commit to fill, milliseconds (0: commit as soon as the previous one ends).")
     var batchDelayMs = 0
     @Option(help: "Writes queued across runners before -BUSY.") var maxPending = RunnerConfiguration.defaultMaxPending
@@ -115,6 +117,7 @@ struct ServeLimits: ParsableArguments {
             ("--max-clients", maxClients), ("--max-pipeline", maxPipeline), ("--max-bulk-bytes", maxBulkBytes),
             ("--max-request-bytes", maxRequestBytes), ("--max-inline-bytes", maxInlineBytes),
             ("--max-arguments", maxArguments), ("--batch-size", batchSize), ("--max-pending", maxPending),
+            ("--commit-concurrency", commitConcurrency),
             ("--max-resident-resources", maxResidentResources),
         ]
         for (flag, value) in positive where value <= 0 {
@@ -133,7 +136,7 @@ struct ServeLimits: ParsableArguments {
 
     func runnerConfiguration(workers: Int?) -> RunnerConfiguration {
         RunnerConfiguration(
-            workers: workers ?? RunnerConfiguration.defaultWorkers, maxBatch: batchSize,
+            workers: workers ?? RunnerConfiguration.defaultWorkers, commitConcurrency: commitConcurrency, maxBatch: batchSize,
             maxBatchDelay: .milliseconds(batchDelayMs), maxPending: maxPending,
             maxResidentResources: maxResidentResources, packingTimeCap: .milliseconds(packingTimeCapMs))
     }

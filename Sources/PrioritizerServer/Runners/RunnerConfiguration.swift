@@ -21,7 +21,13 @@ public struct RunnerConfiguration: Sendable, Hashable {
     /// Longest an `optimal` packing may search before answering its best so far. Flag `--packing-time-cap-ms`.
     public static let defaultPackingTimeCap: Duration = .milliseconds(50)
 
+    /// Group commits of one runner in flight at once: with 2, a batch is written while the next is
+    /// prepared and sent, so one busy session uses the database's time and the server's at once.
+    /// Flag `--commit-concurrency`.
+    public static let defaultCommitConcurrency = 2
+
     public var workers: Int
+    public var commitConcurrency: Int
     public var maxBatch: Int
     public var maxBatchDelay: Duration
     public var maxPending: Int
@@ -29,11 +35,13 @@ public struct RunnerConfiguration: Sendable, Hashable {
     public var packingTimeCap: Duration
 
     public init(
-        workers: Int = RunnerConfiguration.defaultWorkers, maxBatch: Int = defaultMaxBatch,
+        workers: Int = RunnerConfiguration.defaultWorkers, commitConcurrency: Int = defaultCommitConcurrency,
+        maxBatch: Int = defaultMaxBatch,
         maxBatchDelay: Duration = defaultMaxBatchDelay, maxPending: Int = defaultMaxPending,
         maxResidentResources: Int = defaultMaxResidentResources, packingTimeCap: Duration = defaultPackingTimeCap
     ) {
         self.workers = max(1, workers)
+        self.commitConcurrency = max(1, commitConcurrency)
         self.maxBatch = max(1, maxBatch)
         self.maxBatchDelay = maxBatchDelay
         self.maxPending = max(1, maxPending)

@@ -29,7 +29,6 @@ actor SessionRunner {
     private var useCounter: UInt64 = 0
 
     private var pending: [PendingWrite] = []
-    private var committing = false
 
     /// One write waiting for the next commit, with the ticket its request waits on.
     private struct PendingWrite {
@@ -184,12 +183,14 @@ actor SessionRunner {
 
     /// Waits until every write this runner has taken so far is committed (or failed).
     func flush() async {
-        guard let last = pending.last else { return }
-        switch last.item {
-        case .access(_, let ticket, _): _ = try? await ticket.value()
-        case .run(_, let ticket): _ = try? await ticket.value()
-        }
+        guard !pending.isEmpty || inFlight > 0 else { return }
+        let idle = CommitTicket<Void>()
+        idleWaiters.append(idle)
+        _ = try? await idle.value()
     }
+
+    /// Waiting in `flush` until nothing is queued or in flight.
+    private var idleWaiters: [CommitTicket<Void>] = []
 
     var residentSessionCount: Int { sessions.count }
     var residentResourceCount: Int { residentResources }
@@ -201,6 +202,7 @@ actor SessionRunner {
     /// session of another organization is answered exactly as an unknown one.
     private func ensureLoaded(_ id: UUID, for caller: AuthenticatedIdentity) async throws {
         useCounter += 1
+        if failedSessions[id] != nil { throw CommandError.tryAgain }
         if sessions[id] != nil {
             guard sessions[id]!.record.orgID == caller.organizationID else { throw CommandError.noSuchSession }
             sessions[id]!.lastUsed = useCounter
@@ -275,44 +277,81 @@ actor SessionRunner {
     private func enqueue(_ write: PendingWrite) {
         pending.append(write)
         statistics.enqueued()
-        if !committing {
-            committing = true
-            Task { await self.commitLoop() }
+        pump()
+    }
+
+    /// Starts commits while there is work and room: up to `commitConcurrency` batches in flight,
+    /// so one batch is written while the next is being prepared and sent.
+    ///
+    /// Rules that keep this equal to one commit at a time:
+    /// - scores and counts merge commutatively in SQL, so event batches may commit in any order;
+    /// - a batch holding a prioritization run starts alone, after every earlier batch committed
+    ///   (its inclusion flags apply to rows those batches create), and nothing starts beside it;
+    /// - after a failure nothing new starts until every batch in flight has settled, then the
+    ///   failed sessions are dropped from memory and their queued writes failed (see `settle`).
+    private func pump() {
+        while !pending.isEmpty, !draining, !exclusiveInFlight, inFlight < configuration.commitConcurrency {
+            let take = min(configuration.maxBatch, pending.count)
+            let holdsRun = pending.prefix(take).contains { if case .run = $0.item { true } else { false } }
+            if holdsRun && inFlight > 0 { return }
+            if configuration.maxBatchDelay > .zero && take < configuration.maxBatch && !delayed {
+                delayed = true
+                Task {
+                    try? await Task.sleep(for: configuration.maxBatchDelay)
+                    self.delayElapsed()
+                }
+                return
+            }
+            delayed = false
+            let writes = Array(pending.prefix(take))
+            pending.removeFirst(take)
+            inFlight += 1
+            exclusiveInFlight = holdsRun
+            Task { await self.commit(writes, exclusive: holdsRun) }
         }
     }
 
-    private func commitLoop() async {
-        while !pending.isEmpty {
-            if configuration.maxBatchDelay > .zero && pending.count < configuration.maxBatch {
-                try? await Task.sleep(for: configuration.maxBatchDelay)
-            }
-            let take = min(configuration.maxBatch, pending.count)
-            let writes = Array(pending.prefix(take))
-            pending.removeFirst(take)
-            var batch = WriteBatch()
-            for write in writes {
-                switch write.item {
-                case .access(let access, _, _): batch.events.append(TenantItem(orgID: write.orgID, access))
-                case .run(let run, _): batch.runs.append(TenantItem(orgID: write.orgID, run))
-                }
-            }
-            let started = ContinuousClock.now
-            do {
-                try await store.commit(batch)
-                statistics.committed(batchSize: writes.count, duration: ContinuousClock.now - started)
-                settle(writes, with: nil)
-            } catch {
-                statistics.commitFailed()
-                logger.warning("group commit failed", metadata: ["writes": "\(writes.count)", "error": "\(error)"])
-                settle(writes, with: Self.replyError(for: error))
+    private var delayed = false
+    private var inFlight = 0
+    private var exclusiveInFlight = false
+    /// A commit failed: start nothing new until the batches in flight have settled.
+    private var draining = false
+    private var failedSessions: [UUID: CommandError] = [:]
+
+    private func delayElapsed() {
+        pump()
+    }
+
+    private func commit(_ writes: [PendingWrite], exclusive: Bool) async {
+        var batch = WriteBatch()
+        for write in writes {
+            switch write.item {
+            case .access(let access, _, _): batch.events.append(TenantItem(orgID: write.orgID, access))
+            case .run(let run, _): batch.runs.append(TenantItem(orgID: write.orgID, run))
             }
         }
-        committing = false
+        let started = ContinuousClock.now
+        do {
+            try await store.commit(batch)
+            statistics.committed(batchSize: writes.count, duration: ContinuousClock.now - started)
+            settle(writes, with: nil)
+        } catch {
+            statistics.commitFailed()
+            logger.warning("group commit failed", metadata: ["writes": "\(writes.count)", "error": "\(error)"])
+            settle(writes, with: Self.replyError(for: error))
+        }
+        inFlight -= 1
+        if exclusive { exclusiveInFlight = false }
+        if inFlight == 0 { dropFailedSessions() }
+        pump()
+        if pending.isEmpty && inFlight == 0 {
+            for waiter in idleWaiters { waiter.resolve(.success(())) }
+            idleWaiters.removeAll()
+        }
     }
 
     /// Settles the tickets of committed (or failed) writes and releases their sessions.
     private func settle(_ writes: [PendingWrite], with failure: CommandError?) {
-        var failedSessions = Set<UUID>()
         for write in writes {
             if sessions[write.sessionID] != nil { sessions[write.sessionID]!.pendingWrites -= 1 }
             switch write.item {
@@ -321,21 +360,33 @@ actor SessionRunner {
             case .run(_, let ticket):
                 ticket.resolve(failure.map { .failure($0) } ?? .success(()))
             }
-            if failure != nil { failedSessions.insert(write.sessionID) }
+            if let failure {
+                failedSessions[write.sessionID] = failure
+                draining = true
+            }
         }
-        // Memory ran ahead of the database for these sessions: drop them so that their next
-        // request reloads what was really committed. Writes still queued for them were computed
-        // on that state and are failed too.
-        guard let failure, !failedSessions.isEmpty else { return }
-        let doomed = pending.filter { failedSessions.contains($0.sessionID) }
-        pending.removeAll { failedSessions.contains($0.sessionID) }
+    }
+
+    /// Memory ran ahead of the database for sessions whose writes failed: once no commit is in
+    /// flight, drop them so that their next request reloads what was really committed. Writes
+    /// still queued for them were computed on that state and are failed too.
+    private func dropFailedSessions() {
+        defer {
+            failedSessions.removeAll()
+            draining = false
+        }
+        guard !failedSessions.isEmpty else { return }
+        let doomed = pending.filter { failedSessions[$0.sessionID] != nil }
+        pending.removeAll { failedSessions[$0.sessionID] != nil }
         for write in doomed {
+            let failure = failedSessions[write.sessionID] ?? .tryAgain
+            if sessions[write.sessionID] != nil { sessions[write.sessionID]!.pendingWrites -= 1 }
             switch write.item {
             case .access(_, let ticket, _): ticket.resolve(.failure(failure))
             case .run(_, let ticket): ticket.resolve(.failure(failure))
             }
         }
-        for id in failedSessions { evict(id) }
+        for id in failedSessions.keys { evict(id) }
         evictIfNeeded()
     }
 
