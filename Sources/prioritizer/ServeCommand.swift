@@ -21,6 +21,9 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup(title: "Limits") var limits: ServeLimits
 
     func run() async throws {
+        // Line-buffered even into a pipe or a log file: the admin token and the "listening" line
+        // must appear when they happen, not when the process exits.
+        setvbuf(stdout, nil, _IOLBF, 0)
         try await reportingFailures {
             guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
                 throw CommandFailure("unknown log level '\(logLevel)': trace, debug, info, notice, warning, error or critical")
