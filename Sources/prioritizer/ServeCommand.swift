@@ -21,9 +21,6 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup(title: "Limits") var limits: ServeLimits
 
     func run() async throws {
-        // Line-buffered even into a pipe or a log file: the admin token and the "listening" line
-        // must appear when they happen, not when the process exits.
-        setvbuf(stdout, nil, _IOLBF, 0)
         try await reportingFailures {
             guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
                 throw CommandFailure("unknown log level '\(logLevel)': trace, debug, info, notice, warning, error or critical")
@@ -44,8 +41,8 @@ struct ServeCommand: AsyncParsableCommand {
             let store = PostgresResourceService(conninfo: conninfo, connections: runnerConfiguration.workers + 4)
             if case .embedded(let folder) = database.location,
                let token = try await DefaultOrganization.ensure(service: store, dataDirectory: folder) {
-                print("created organization 'default'; its admin token (also in \(folder.path)/admin-token):")
-                print(token)
+                say("created organization 'default'; its admin token (also in \(folder.path)/admin-token):")
+                say(token)
             }
             let runners = try RunnerPool(store: store, configuration: runnerConfiguration, logger: logger)
             let services = ServerServices(
@@ -54,7 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
             let server = PrioritizerServer(
                 configuration: limits.serverConfiguration(host: host, port: port), services: services, logger: logger)
             let address = try await server.start()
-            print("prioritizer listening on \(address)")
+            say("prioritizer listening on \(address)")
 
             let signal = await ShutdownSignal.wait()
             logger.info("shutting down", metadata: ["signal": "\(signal)"])
@@ -94,6 +91,12 @@ struct ServeCommand: AsyncParsableCommand {
         }
         return (conninfo, embedded)
     }
+}
+
+/// Writes a line to standard output at once: `print` is block-buffered into pipes and log files,
+/// and the admin token and the "listening" line must appear when they happen.
+private func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 /// The limits of `serve`, each with its documented default.
