@@ -39,6 +39,8 @@ actor SessionRunner {
         var orgID: UUID
         var sessionID: UUID
         var item: Item
+        /// Order taken, from 0: lets `flush` wait for exactly the writes taken before it.
+        var sequence = 0
     }
 
     init(
@@ -183,14 +185,34 @@ actor SessionRunner {
 
     /// Waits until every write this runner has taken so far is committed (or failed).
     func flush() async {
-        guard !pending.isEmpty || inFlight > 0 else { return }
-        let idle = CommitTicket<Void>()
-        idleWaiters.append(idle)
-        _ = try? await idle.value()
+        let target = nextSequence - 1
+        guard settledThrough < target else { return }
+        let waiter = CommitTicket<Void>()
+        flushWaiters.append((target, waiter))
+        _ = try? await waiter.value()
     }
 
-    /// Waiting in `flush` until nothing is queued or in flight.
-    private var idleWaiters: [CommitTicket<Void>] = []
+    /// `flush` callers, each waiting until every write up to its sequence has settled. Under
+    /// steady load the runner is never idle; this waits only for what was taken before the call.
+    private var flushWaiters: [(through: Int, waiter: CommitTicket<Void>)] = []
+    private var nextSequence = 0
+    /// The first sequence of each batch in flight.
+    private var inFlightStarts: [Int] = []
+
+    /// Every write with a sequence up to this one has settled (committed or failed).
+    private var settledThrough: Int {
+        let oldestOpen = min(pending.first?.sequence ?? nextSequence, inFlightStarts.min() ?? nextSequence)
+        return oldestOpen - 1
+    }
+
+    private func wakeFlushWaiters() {
+        let through = settledThrough
+        flushWaiters.removeAll { entry in
+            guard entry.through <= through else { return false }
+            entry.waiter.resolve(.success(()))
+            return true
+        }
+    }
 
     var residentSessionCount: Int { sessions.count }
     var residentResourceCount: Int { residentResources }
@@ -275,6 +297,9 @@ actor SessionRunner {
     // MARK: - Group commit
 
     private func enqueue(_ write: PendingWrite) {
+        var write = write
+        write.sequence = nextSequence
+        nextSequence += 1
         pending.append(write)
         statistics.enqueued()
         pump()
@@ -306,6 +331,7 @@ actor SessionRunner {
             let writes = Array(pending.prefix(take))
             pending.removeFirst(take)
             inFlight += 1
+            inFlightStarts.append(writes[0].sequence)
             exclusiveInFlight = holdsRun
             Task { await self.commit(writes, exclusive: holdsRun) }
         }
@@ -341,13 +367,11 @@ actor SessionRunner {
             settle(writes, with: Self.replyError(for: error))
         }
         inFlight -= 1
+        if let index = inFlightStarts.firstIndex(of: writes[0].sequence) { inFlightStarts.remove(at: index) }
         if exclusive { exclusiveInFlight = false }
         if inFlight == 0 { dropFailedSessions() }
+        wakeFlushWaiters()
         pump()
-        if pending.isEmpty && inFlight == 0 {
-            for waiter in idleWaiters { waiter.resolve(.success(())) }
-            idleWaiters.removeAll()
-        }
     }
 
     /// Settles the tickets of committed (or failed) writes and releases their sessions.
