@@ -18,6 +18,9 @@ let arguments = CommandLine.arguments
 let quick = arguments.contains("--quick")
 let fixture = arguments.firstIndex(of: "--fixture").map { URL(fileURLWithPath: arguments[$0 + 1]) }
 
+TiedSession.run(quick: quick)
+if arguments.contains("--tied-only") { exit(0) }
+
 print("## Packing latency (release, one thread, ms per call; sessions: 4 h of simulated accesses)")
 print("")
 print("| resources | budget | strategy | p50 ms | p99 ms | max ms | proven optimal | captured vs optimal |")

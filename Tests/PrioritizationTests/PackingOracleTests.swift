@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Prioritization
 
@@ -104,6 +105,35 @@ extension PackingOracleTests {
             let limit = Int.random(in: 3...10, using: &rng)
             let instance = RandomInstance.make(shape: shape, count: count, budget: budget, using: &rng)
             Self.check(instance, limit: limit, label: "\(shape)#\(round) n=\(count) B=\(budget) k=\(limit)", cap: cap)
+        }
+    }
+}
+
+extension PackingOracleTests {
+    /// A fresh session as the server sees one: every resource tracked once within a few seconds
+    /// with a random access type, so importances are 4 values (VIEW 1, EDIT 3, EXECUTE 2,
+    /// REFERENCE 0.5) with tiny decay differences (some exactly tied), and tokens log-normal with
+    /// a long tail. Densities nearly tie, which grows the solver's core; it must stay exact.
+    @Test func nearTiedFreshSessionsMatchTheOracle() {
+        var rng = SeededGenerator(seed: 0x71ED)
+        let weights = [1.0, 1.0, 3.0, 0.5, 2.0]
+        for round in 0..<60 {
+            let count = Int.random(in: 50...(round < 50 ? 400 : 2_000), using: &rng)
+            let budget = Int.random(in: 50...(round < 50 ? 2_000 : 8_000), using: &rng)
+            let median = Double(max(2, budget / Int.random(in: 4...40, using: &rng)))
+            var candidates: [PackingCandidate] = []
+            for index in 0..<count {
+                let u = max(Double.random(in: 0..<1, using: &rng), 1e-12)
+                let v = Double.random(in: 0..<1, using: &rng)
+                let normal = (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
+                let tokens = max(1, Int(median * exp(normal)))
+                // Ages in whole milliseconds over a few seconds; a fifth share one instant.
+                let age = Int.random(in: 0..<5, using: &rng) == 0 ? 0.0 : Double(Int.random(in: 0...5_000, using: &rng))
+                let importance = weights[Int.random(in: 0..<5, using: &rng)] * exp2(-age / 1_800_000)
+                candidates.append(PackingCandidate(path: "src/file\(index).swift", importance: importance, tokens: tokens))
+            }
+            Self.check(RandomInstance(candidates: candidates, budget: budget), limit: nil,
+                       label: "tied#\(round) n=\(count) B=\(budget)")
         }
     }
 }

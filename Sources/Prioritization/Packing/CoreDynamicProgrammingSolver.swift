@@ -46,6 +46,12 @@ struct CoreDynamicProgrammingSolver {
         }
         if breakItem == n { return Outcome(chosen: Array(0..<n), finished: true, steps: 0) }
         let density = (0..<n).map { values[$0] / Double(weights[$0]) }
+        // `lightestFrom[i]`: the smallest weight among items i..<n (Int.max past the end). A
+        // state with less room than that cannot add anything without first removing.
+        var lightestFrom = [Int](repeating: Int.max, count: n + 1)
+        for item in stride(from: n - 1, through: 0, by: -1) {
+            lightestFrom[item] = min(weights[item], lightestFrom[item + 1])
+        }
 
         var best = incumbent.reduce(0.0) { $0 + values[$1] }
         var bestFlips: Int32? = nil
@@ -68,6 +74,13 @@ struct CoreDynamicProgrammingSolver {
 
         while !states.isEmpty, nextRemove >= 0 || nextAdd < n, !expired {
             steps += 1
+            if nextRemove < 0 {
+                // Only additions are left: items too heavy for every state's room change nothing.
+                var room = 0
+                for state in states where state.weight <= capacity { room = max(room, capacity - state.weight) }
+                while nextAdd < n, weights[nextAdd] > room { nextAdd += 1 }
+                if nextAdd == n { break }
+            }
             let adding = nextAdd < n && (addTurn || nextRemove < 0)
             addTurn.toggle()
             let item = adding ? nextAdd : nextRemove
@@ -120,18 +133,56 @@ struct CoreDynamicProgrammingSolver {
                 bestFlips = state.flips
             }
             let margin = pruneMargin(best)
-            let addDensity = nextAdd < n ? density[nextAdd] : 0
+            // Martello–Toth bounds: branch on the next item to add (or remove), then Dantzig on
+            // each side. With a = nextAdd, b = nextRemove: every undecided item to add has density
+            // at most d[a] (after a: at most d[a+1]); every one to remove at least d[b] (before b:
+            // at least d[b-1]), and d[b] ≥ d[a].
+            let a = nextAdd
+            let b = nextRemove
+            let addDensity = a < n ? density[a] : 0
+            let afterAddDensity = a + 1 < n ? density[a + 1] : 0
+            let removeDensity = b >= 0 ? density[b] : .infinity
+            let beforeRemoveDensity = b >= 1 ? density[b - 1] : .infinity
+            let threshold = best + margin
             states.removeAll(keepingCapacity: true)
             for state in merged {
-                let bound: Double
+                var bound: Double
                 if state.weight <= capacity {
-                    bound = state.value + Double(capacity - state.weight) * addDensity
-                } else if nextRemove >= 0 {
-                    bound = state.value - Double(state.weight - capacity) * density[nextRemove]
+                    let room = capacity - state.weight
+                    if a < n, room < weights[a] {
+                        // Skip a: fill at d[a+1]. Take a: shed the overflow at d[b] (impossible without b).
+                        bound = state.value + Double(room) * afterAddDensity
+                        if b >= 0 {
+                            bound = max(bound, state.value + values[a] - Double(weights[a] - room) * removeDensity)
+                        }
+                    } else {
+                        bound = state.value + Double(room) * addDensity
+                    }
+                    let lightest = lightestFrom[a]
+                    if room < lightest {
+                        // Nothing fits as is: either stay (value), or remove x ≥ lightest − room
+                        // at d[b] or more and add at most room + x at d[a] or less, best at the
+                        // smallest x.
+                        var tight = state.value
+                        if b >= 0, lightest != Int.max {
+                            tight = max(tight, state.value + Double(lightest) * addDensity
+                                - Double(lightest - room) * removeDensity)
+                        }
+                        bound = min(bound, tight)
+                    }
+                } else if b >= 0 {
+                    let excess = state.weight - capacity
+                    // Keep b: shed the excess at d[b-1]. Drop b: then fill or shed the rest.
+                    bound = b >= 1 ? state.value - Double(excess) * beforeRemoveDensity : -.infinity
+                    let shed = state.value - values[b]
+                    let rest = weights[b] - excess
+                    let dropped = rest >= 0 ? shed + Double(rest) * addDensity
+                        : (b >= 1 ? shed - Double(-rest) * beforeRemoveDensity : -.infinity)
+                    bound = max(bound, dropped)
                 } else {
                     continue
                 }
-                if bound > best + margin { states.append(state) }
+                if bound > threshold { states.append(state) }
             }
             if steps & 7 == 0 || states.count > 256, clock.now >= deadline { expired = true }
         }
