@@ -1,4 +1,5 @@
 import Foundation
+import PQ
 import Prioritization
 
 /// A write batch split by organization, in the order organizations first appear, so each group
@@ -68,6 +69,20 @@ struct StoredResourceFacts {
     let sizeBytes: Int?
     let tokenCount: Int?
     let contentSHA256: [UInt8]?
+
+    init(type: String, sizeBytes: Int?, tokenCount: Int?, contentSHA256: [UInt8]?) {
+        self.type = type
+        self.sizeBytes = sizeBytes
+        self.tokenCount = tokenCount
+        self.contentSHA256 = contentSHA256
+    }
+
+    /// Reads `type, size_bytes, token_count, content_sha256` starting at column `first`.
+    init(_ row: PQRow, from first: Int) throws {
+        self.init(
+            type: try row.decode(first), sizeBytes: try row.decode(first + 1), tokenCount: try row.decode(first + 2),
+            contentSHA256: try row.decode(first + 3, as: PQBytes?.self)?.bytes)
+    }
 
     /// Whether writing `wanted` would change the row (nil facts keep what is stored).
     func differs(from wanted: ResourceUpsert) -> Bool {

@@ -5,20 +5,27 @@ import Prioritization
 /// Writes one organization's part of a group commit: a handful of multi-row statements whatever
 /// the batch size (arrays bound as parameters and expanded with `unnest`).
 enum BatchWriter {
-    static func write(_ group: BatchPlan.OrgGroup, model: ImportanceModel = .standard, on connection: isolated PQConnection) throws {
+    /// Returns the resource facts the group learned, for `cache` once the transaction committed.
+    static func write(
+        _ group: BatchPlan.OrgGroup, model: ImportanceModel = .standard, cache: ResourceFactsCache,
+        on connection: isolated PQConnection
+    ) throws -> [String: ResourceFactsCache.Entry] {
+        var learned: [String: ResourceFactsCache.Entry] = [:]
         if !group.events.isEmpty {
-            try writeEvents(group.events, orgID: group.orgID, model: model, on: connection)
+            try writeEvents(group.events, orgID: group.orgID, model: model, cache: cache, learned: &learned, on: connection)
         }
         for run in group.runs {
             try writeRun(run, orgID: group.orgID, on: connection)
         }
+        return learned
     }
 
     private static func writeEvents(
-        _ events: [TrackedAccess], orgID: UUID, model: ImportanceModel, on connection: isolated PQConnection
+        _ events: [TrackedAccess], orgID: UUID, model: ImportanceModel, cache: ResourceFactsCache,
+        learned: inout [String: ResourceFactsCache.Entry], on connection: isolated PQConnection
     ) throws {
         let halfLives = try sessionHalfLives(Set(events.map { $0.sessionID }), orgID: orgID, on: connection)
-        let resourceIDs = try upsertResources(events, orgID: orgID, on: connection)
+        let resourceIDs = try upsertResources(events, orgID: orgID, cache: cache, learned: &learned, on: connection)
         // Session resources before logs: each log row references its session resource.
         try upsertSessionResources(
             events, orgID: orgID, resourceIDs: resourceIDs, halfLives: halfLives, model: model, on: connection)
@@ -44,32 +51,44 @@ enum BatchWriter {
 
     /// Resource ids for every path of the batch, inserting new paths and updating changed facts.
     ///
-    /// Rows whose facts did not change are only read: an upsert would lock them until commit and
-    /// make concurrent batches of one organization (several runners) queue behind each other.
+    /// Rows whose facts did not change are only read — from `cache` when this process already
+    /// knows them: an upsert would lock them until commit and make concurrent batches of one
+    /// organization (several runners) queue behind each other. What the batch learns goes into
+    /// `learned`, for the cache once the transaction has committed.
     private static func upsertResources(
-        _ events: [TrackedAccess], orgID: UUID, on connection: isolated PQConnection
+        _ events: [TrackedAccess], orgID: UUID, cache: ResourceFactsCache,
+        learned: inout [String: ResourceFactsCache.Entry], on connection: isolated PQConnection
     ) throws -> [String: UUID] {
         var byPath: [String: ResourceUpsert] = [:]
         for event in events {
             if byPath[event.path] == nil { byPath[event.path] = ResourceUpsert(event) } else { byPath[event.path]!.absorb(event) }
         }
-        let paths = byPath.keys.sorted()
         var ids: [String: UUID] = [:]
         var changed: [ResourceUpsert] = []
-        for row in try connection.query(prepared: """
-            SELECT path, resource_id, type, size_bytes, token_count, content_sha256 FROM prioritizer.resources
-            WHERE org_id = \(orgID) AND path = ANY(\(paths))
-            """) {
-            let path: String = try row.decode(0)
-            ids[path] = try row.decode(1)
-            guard let wanted = byPath[path] else { continue }
-            let stored = StoredResourceFacts(
-                type: try row.decode(2), sizeBytes: try row.decode(3), tokenCount: try row.decode(4),
-                contentSHA256: try row.decode(5, as: PQBytes?.self)?.bytes)
-            if stored.differs(from: wanted) { changed.append(wanted) }
+        for (path, entry) in cache.entries(org: orgID, paths: byPath.keys) {
+            ids[path] = entry.resourceID
+            if entry.facts.differs(from: byPath[path]!) { changed.append(byPath[path]!) }
+        }
+        let unknown = byPath.keys.filter { ids[$0] == nil }.sorted()
+        if !unknown.isEmpty {
+            for row in try connection.query(prepared: """
+                SELECT path, resource_id, type, size_bytes, token_count, content_sha256 FROM prioritizer.resources
+                WHERE org_id = \(orgID) AND path = ANY(\(unknown))
+                """) {
+                let path: String = try row.decode(0)
+                let id: UUID = try row.decode(1)
+                ids[path] = id
+                guard let wanted = byPath[path] else { continue }
+                let stored = try StoredResourceFacts(row, from: 2)
+                if stored.differs(from: wanted) {
+                    changed.append(wanted)
+                } else {
+                    learned[path] = .init(resourceID: id, facts: stored)
+                }
+            }
         }
 
-        let fresh = paths.filter { ids[$0] == nil }.map { byPath[$0]! }
+        let fresh = unknown.filter { ids[$0] == nil }.map { byPath[$0]! }
         if !fresh.isEmpty {
             for row in try connection.query(prepared: """
                 INSERT INTO prioritizer.resources (org_id, path, type, size_bytes, token_count, content_sha256)
@@ -78,9 +97,12 @@ enum BatchWriter {
                             \(fresh.map { $0.tokenCount }), \(fresh.map { $0.contentSHA256.map(PQBytes.init) }))
                      AS u(path, type, size_bytes, token_count, content_sha256)
                 ON CONFLICT (org_id, path) DO NOTHING
-                RETURNING path, resource_id
+                RETURNING path, resource_id, type, size_bytes, token_count, content_sha256
                 """) {
-                ids[try row.decode(0)] = try row.decode(1)
+                let path: String = try row.decode(0)
+                let id: UUID = try row.decode(1)
+                ids[path] = id
+                learned[path] = .init(resourceID: id, facts: try StoredResourceFacts(row, from: 2))
             }
             // Paths another batch inserted after our snapshot: their rows exist now; update them.
             changed += fresh.filter { ids[$0.path] == nil }
@@ -100,9 +122,12 @@ enum BatchWriter {
                             \(changed.map { $0.contentSHA256.map(PQBytes.init) }))
                      AS u(path, type, size_bytes, token_count, content_sha256)
                 WHERE r.org_id = \(orgID) AND r.path = u.path
-                RETURNING r.path, r.resource_id
+                RETURNING r.path, r.resource_id, r.type, r.size_bytes, r.token_count, r.content_sha256
                 """) {
-                ids[try row.decode(0)] = try row.decode(1)
+                let path: String = try row.decode(0)
+                let id: UUID = try row.decode(1)
+                ids[path] = id
+                learned[path] = .init(resourceID: id, facts: try StoredResourceFacts(row, from: 2))
             }
         }
         return ids

@@ -8,6 +8,7 @@ import Prioritization
 public final class PostgresResourceService: ResourceService {
     public let pool: PQConnectionPool
     public let model: ImportanceModel
+    private let resourceCache = ResourceFactsCache()
 
     public init(pool: PQConnectionPool, model: ImportanceModel = .standard) {
         self.pool = pool
@@ -316,20 +317,29 @@ public final class PostgresResourceService: ResourceService {
         var attempt = 1
         while true {
             do {
-                try await onConnection { connection in
+                let cache = resourceCache
+                let learned = try await onConnection { connection in
                     try connection.transaction { connection in
                         try connection.executeScript("SET LOCAL ROLE prioritizer_app")
+                        var learned: [(UUID, [String: ResourceFactsCache.Entry])] = []
                         for group in plan.groups {
                             try connection.switchTenant(group.orgID)
-                            try BatchWriter.write(group, model: plan.model, on: connection)
+                            learned.append((group.orgID, try BatchWriter.write(group, model: plan.model, cache: cache, on: connection)))
                         }
+                        return learned
                     }
                 }
+                for (orgID, entries) in learned { resourceCache.remember(org: orgID, entries) }
                 return
             } catch let error as PQError
                 where attempt < 3
                 && (error.sqlState == PQError.State.deadlockDetected || error.sqlState == PQError.State.serializationFailure) {
+                resourceCache.removeAll()
                 attempt += 1
+            } catch {
+                // Whatever went wrong, read resource rows afresh from now on.
+                resourceCache.removeAll()
+                throw error
             }
         }
     }

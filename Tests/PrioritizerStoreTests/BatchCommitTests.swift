@@ -172,4 +172,38 @@ import TestSupport
             }
         }
     }
+
+    /// Later batches read resource facts from the writer's cache: changes must still reach the row.
+    @Test func resourceFactsChangedInLaterBatchesAreWritten() async throws {
+        try await ServiceFixture.with { fixture in
+            let session = try await fixture.newSession()
+            func commit(_ event: TenantItem<TrackedAccess>) async throws {
+                var batch = WriteBatch()
+                batch.events = [event]
+                try await fixture.service.commit(batch)
+            }
+            let connection = try await fixture.database.connect()
+            func stored() async throws -> (String, Int?, Int?) {
+                let row = try await connection.query(
+                    "SELECT type, token_count, size_bytes FROM prioritizer.resources WHERE path = 'r.md'")[0]
+                return (try row.decode(0), try row.decode(1), try row.decode(2))
+            }
+            try await commit(fixture.event(session, "r.md", at: 1, type: .documentation, tokens: 100, size: 400))
+            try await commit(fixture.event(session, "r.md", at: 2, type: .documentation))
+            #expect(try await stored() == ("DOCUMENTATION", 100, 400))
+            try await commit(fixture.event(session, "r.md", at: 3, type: .documentation, tokens: 200))
+            #expect(try await stored() == ("DOCUMENTATION", 200, 400))
+            try await commit(fixture.event(session, "r.md", at: 4, type: .research, size: 900))
+            #expect(try await stored() == ("RESEARCH", 200, 900))
+            // A row changed behind the writer's back is noticed once a commit fails on it.
+            try await connection.execute("DELETE FROM prioritizer.access_logs")
+            try await connection.execute("DELETE FROM prioritizer.session_resources")
+            try await connection.execute("DELETE FROM prioritizer.resources")
+            await #expect(throws: (any Error).self) {
+                try await commit(fixture.event(session, "r.md", at: 5, type: .research))
+            }
+            try await commit(fixture.event(session, "r.md", at: 6, type: .research, tokens: 7))
+            #expect(try await stored() == ("RESEARCH", 7, nil))
+        }
+    }
 }
