@@ -123,4 +123,9 @@ extension Date {
     init(unixMilliseconds: Int64) {
         self.init(timeIntervalSince1970: Double(unixMilliseconds) / 1000)
     }
+
+    /// Unix milliseconds, as the protocol reports times (`created_at`).
+    public var unixMilliseconds: Int64 {
+        Int64((timeIntervalSince1970 * 1000).rounded())
+    }
 }

@@ -41,6 +41,14 @@ actor SessionRunner {
         var item: Item
         /// Order taken, from 0: lets `flush` wait for exactly the writes taken before it.
         var sequence = 0
+
+        /// Answers the request waiting on this write: its reply, or the failure.
+        func settle(failure: CommandError?) {
+            switch item {
+            case .access(_, let ticket, let count): ticket.resolve(failure.map { .failure($0) } ?? .success(count))
+            case .run(_, let ticket): ticket.resolve(failure.map { .failure($0) } ?? .success(()))
+            }
+        }
     }
 
     init(
@@ -169,7 +177,7 @@ actor SessionRunner {
         return SessionInfo(
             id: id, label: record.label, budget: record.budget.map(Int64.init), halfLifeSeconds: record.halfLifeSeconds,
             parent: record.parentSessionID.map(SessionID.init), agent: record.agentName,
-            createdAt: Int64((record.createdAt.timeIntervalSince1970 * 1000).rounded()), closed: session.isClosed,
+            createdAt: record.createdAt.unixMilliseconds, closed: session.isClosed,
             resources: Int64(session.state.resources.count), accesses: Int64(session.accesses))
     }
 
@@ -378,12 +386,7 @@ actor SessionRunner {
     private func settle(_ writes: [PendingWrite], with failure: CommandError?) {
         for write in writes {
             if sessions[write.sessionID] != nil { sessions[write.sessionID]!.pendingWrites -= 1 }
-            switch write.item {
-            case .access(_, let ticket, let count):
-                ticket.resolve(failure.map { .failure($0) } ?? .success(count))
-            case .run(_, let ticket):
-                ticket.resolve(failure.map { .failure($0) } ?? .success(()))
-            }
+            write.settle(failure: failure)
             if let failure {
                 failedSessions[write.sessionID] = failure
                 draining = true
@@ -405,10 +408,7 @@ actor SessionRunner {
         for write in doomed {
             let failure = failedSessions[write.sessionID] ?? .tryAgain
             if sessions[write.sessionID] != nil { sessions[write.sessionID]!.pendingWrites -= 1 }
-            switch write.item {
-            case .access(_, let ticket, _): ticket.resolve(.failure(failure))
-            case .run(_, let ticket): ticket.resolve(.failure(failure))
-            }
+            write.settle(failure: failure)
         }
         for id in failedSessions.keys { evict(id) }
         evictIfNeeded()

@@ -34,7 +34,7 @@ public struct StoreAgentAdministration: AgentAdministration {
             return try await store.agents(orgID: caller.organizationID).map { agent in
                 AgentInfo(
                     name: agent.name, role: agent.role,
-                    createdAt: Int64((agent.createdAt.timeIntervalSince1970 * 1000).rounded()),
+                    createdAt: agent.createdAt.unixMilliseconds,
                     revoked: agent.revokedAt != nil)
             }
         } catch {
