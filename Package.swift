@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "prioritizer", targets: ["prioritizer"]),
         .library(name: "PrioritizerClient", targets: ["PrioritizerClient"]),
         .library(name: "Prioritization", targets: ["Prioritization"]),
+        .library(name: "PrioritizerServer", targets: ["PrioritizerServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),

@@ -7,10 +7,12 @@ extension PQConnection {
     func tenantTransaction<T>(
         _ orgID: UUID, _ body: @Sendable (isolated PQConnection) throws -> T
     ) throws -> T {
-        try transaction { connection in
-            try connection.executeScript("SET LOCAL ROLE prioritizer_app")
-            try connection.switchTenant(orgID)
-            return try body(connection)
+        // A UUID's text is hex and dashes only, so it may stand in the constant preamble.
+        try transaction(preamble: """
+            SET LOCAL ROLE prioritizer_app; \
+            SELECT set_config('prioritizer.org_id', '\(orgID.uuidString.lowercased())', true)
+            """) { connection in
+            try body(connection)
         }
     }
 
@@ -22,9 +24,8 @@ extension PQConnection {
     /// A transaction for lookups across organizations (tokens, organizations by name): it runs as
     /// `prioritizer_system`, whose policies open only `organizations` and `agents`.
     func systemTransaction<T>(_ body: @Sendable (isolated PQConnection) throws -> T) throws -> T {
-        try transaction { connection in
-            try connection.executeScript("SET LOCAL ROLE prioritizer_system")
-            return try body(connection)
+        try transaction(preamble: "SET LOCAL ROLE prioritizer_system") { connection in
+            try body(connection)
         }
     }
 }

@@ -1,0 +1,117 @@
+import Benchmark
+import NIOCore
+import Prioritization
+import PrioritizerServer
+
+// The server's hot paths, each measured alone: what one TRACK costs before it reaches the
+// database (decode + parse + importance update), what one PRIORITIZE costs in packing, and what
+// exact token counting costs per kilobyte. Run: `swift package benchmark` in this folder, or
+// `scripts/bench`, which prints them beside the end-to-end figures.
+
+/// A pipelined burst of TRACK requests exactly as redis-benchmark sends them.
+private func trackBurst(count: Int) -> ByteBuffer {
+    var buffer = ByteBuffer()
+    let session = "0f8fad5b-d9cb-469f-a165-70867728950e"
+    for index in 0..<count {
+        let words = ["TRACK", session, "src/file\(index % 1000).swift", "code", "view", "TOKENS", "1200"]
+        buffer.writeString("*\(words.count)\r\n")
+        for word in words { buffer.writeString("$\(word.utf8.count)\r\n\(word)\r\n") }
+    }
+    return buffer
+}
+
+/// A session of `count` resources with log-normal-ish token counts and mixed access histories.
+private func filledSession(resources count: Int) -> SessionState {
+    var state = SessionState()
+    var generator = SplitMix(seed: 7)
+    let accesses = AccessType.allCases
+    for index in 0..<count {
+        let tokens = 50 + Int(generator.next() % 4000)
+        for repeatIndex in 0...Int(generator.next() % 3) {
+            _ = state.apply(AccessEvent(
+                path: "src/m\(index % 97)/f\(index).swift", type: .code,
+                access: accesses[Int(generator.next() % UInt64(accesses.count))],
+                at: 1_700_000_000_000 + Int64(index * 1000 + repeatIndex * 17), tokens: tokens))
+        }
+    }
+    return state
+}
+
+private struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+private let sampleText: String = {
+    // About 4 KB of Swift-like source: identifiers, punctuation, numbers, indentation.
+    var text = ""
+    var line = 0
+    while text.utf8.count < 4096 {
+        text += "    let value\(line) = compute(index: \(line * 37), name: \"item_\(line)\") // step \(line)\n"
+        line += 1
+    }
+    return text
+}()
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput, .mallocCountTotal],
+        maxDuration: .seconds(2),
+        maxIterations: 100_000
+    )
+
+    Benchmark("RESP decode + parse, 1,000 pipelined TRACKs", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        let burst = trackBurst(count: 1000)
+        let table = CommandTable.standard
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations.lowerBound..<(benchmark.scaledIterations.upperBound / 1000) {
+            var buffer = burst
+            var decoder = RESPRequestDecoder()
+            while case .request(let request) = try decoder.decodeRequest(from: &buffer) {
+                blackHole(try table.parse(request))
+            }
+        }
+    }
+
+    Benchmark("Importance update (SessionState.apply), 1,000 paths", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        var state = filledSession(resources: 1000)
+        var clock: Int64 = 1_800_000_000_000
+        let paths = (0..<1000).map { "src/m\($0 % 97)/f\($0).swift" }
+        benchmark.startMeasurement()
+        for iteration in benchmark.scaledIterations {
+            clock += 13
+            blackHole(state.apply(AccessEvent(
+                path: paths[iteration % 1000], type: .code, access: .view, at: clock, tokens: 900)))
+        }
+    }
+
+    for (resources, budget) in [(1000, 8000), (10_000, 128_000)] {
+        for strategy in [PackingStrategy.optimal, .density, .greedy] {
+            Benchmark("Packing \(strategy.rawValue.lowercased()), \(resources) resources, budget \(budget)") { benchmark in
+                let state = filledSession(resources: resources)
+                let now: Int64 = 1_700_000_000_000 + Int64(resources * 1000)
+                let request = PackingRequest(budget: budget, strategy: strategy)
+                benchmark.startMeasurement()
+                for _ in benchmark.scaledIterations {
+                    blackHole(Packer.pack(state.candidates(at: now), request))
+                }
+            }
+        }
+    }
+
+    Benchmark("BPE count, o200k_base, 4 KB of source", configuration: .init(scalingFactor: .one)) { benchmark in
+        let tokenizer = try Tokenizer.shared(.o200kBase)
+        blackHole(tokenizer.count(sampleText))
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(tokenizer.count(sampleText))
+        }
+    }
+}
