@@ -7,7 +7,7 @@ import TestSupport
 @Suite("examples/ agents against a live server") struct ExamplesTests {
     /// Both examples simulate the same session and prepare a context of 8,000 tokens.
     static let budget = 8_000
-    static let trackedFiles = 8
+    static let trackedFiles = 7
     static let trackedAccesses = 10
 
     @Test func pythonAgentOnRedisPy() async throws {
