@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 import TestSupport
 @testable import PrioritizerServer
@@ -43,6 +44,21 @@ import TestSupport
             #expect(Self.tableNames.contains(name), "docs/protocol.md documents '\(name)', which the command table lacks")
         }
         #expect(Set(names).count == names.count, "a command has two sections")
+    }
+
+    /// Every interactive example (`127.0.0.1:7420> …`) in docs/protocol.md and README.md is a
+    /// request the command table accepts: split as redis-cli's inline quoting, parsed with its
+    /// arguments. (The replies shown were taken from a real server.)
+    @Test(arguments: ["docs/protocol.md", "README.md"]) func everyExampleRequestParses(file: String) throws {
+        let prompt = "127.0.0.1:7420> "
+        let examples = try RepositoryFiles.text(file).split(separator: "\n").filter { $0.hasPrefix(prompt) }
+        #expect(!examples.isEmpty)
+        for example in examples {
+            let line = example.dropFirst(prompt.count)
+            let words = try InlineCommandSplitter.split(Array(line.utf8))
+            let request = RESPRequest(arguments: words.map { ByteBuffer(bytes: $0) })
+            #expect(throws: Never.self, "\(file): \(line)") { try CommandTable.standard.parse(request) }
+        }
     }
 
     /// The usage line of each command, as the table declares it, appears in its section.
