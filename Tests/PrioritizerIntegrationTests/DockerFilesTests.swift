@@ -66,6 +66,21 @@ import TestSupport
         }
     }
 
+    /// SwiftPM refuses a manifest whose target folders are missing, so the build stage must copy
+    /// every top-level folder a target lives in (Sources, Tests, and each custom `path:`).
+    @Test func dockerfileCopiesEveryTargetFolder() throws {
+        let manifest = try RepositoryFiles.text("Package.swift")
+        var folders: Set<String> = ["Sources", "Tests"]
+        for match in manifest.matches(of: /path: "([^"\/]+)/) { folders.insert(String(match.1)) }
+        let copied = Set(try RepositoryFiles.text("docker/Dockerfile").split(separator: "\n")
+            .filter { $0.hasPrefix("COPY ") && !$0.contains("--from=") }
+            .flatMap { $0.split(separator: " ").dropFirst().dropLast().map(String.init) })
+        #expect(folders.count >= 5, "\(folders)")
+        for folder in folders.sorted() {
+            #expect(copied.contains(folder), "docker/Dockerfile does not copy \(folder), which Package.swift needs")
+        }
+    }
+
     @Test func everyPrioritizerFlagExists() async throws {
         let services = try Self.services(try await Self.compose())
         var commands: [[String]] = []
