@@ -4,8 +4,8 @@ import PrioritizerClient
 import Testing
 import TestSupport
 
-/// Every ```sql block of docs/sql.md runs as an analyst role (made by the same grant as
-/// `prioritizer analyst grant`) against data made through the server, and returns rows.
+/// Every ```sql block of docs/sql.md runs as an analyst role (made by `prioritizer analyst grant`)
+/// against data made through the server, and returns rows.
 @Suite("docs/sql.md cookbook") struct SQLCookbookTests {
     @Test func everyQueryOfTheDocRunsAsAnAnalystAndReturnsRows() async throws {
         let blocks = RepositoryFiles.fencedBlocks("sql", in: try RepositoryFiles.text("docs/sql.md"))
@@ -14,8 +14,12 @@ import TestSupport
         try await LiveServer.with { live in
             try await Self.editingDay(live)
 
+            // The analyst role as users make it: `prioritizer analyst grant`.
             let role = "cookbook_" + String(UUID().uuidString.prefix(8)).lowercased()
-            try await live.store.grantAnalyst(orgID: live.acme.agent.orgID, role: role, password: nil)
+            let grant = try await runTool(
+                BuiltExecutable.url("prioritizer").path,
+                ["analyst", "grant", "--org", "acme", role, "--database-url", live.database.conninfo], timeoutSeconds: 60)
+            try #require(grant.status == 0, "\(grant)")
             let analyst = try await PQConnection.connect(
                 live.database.conninfo.replacingOccurrences(of: "user=postgres", with: "user=\(role)"))
             for block in blocks {
