@@ -104,6 +104,14 @@ let package = Package(
             path: "Benchmarks/StoreBench"
         ),
 
+        // Example agent on PrioritizerClient (examples/swift-agent); built with the package so CI
+        // builds it and the test suite runs it against a live server.
+        .executableTarget(
+            name: "swift-agent",
+            dependencies: ["PrioritizerClient"],
+            path: "examples/swift-agent"
+        ),
+
         // Throwaway databases for integration tests (not a product).
         .target(name: "TestSupport", dependencies: ["PQ", "PrioritizerStore"], path: "Tests/TestSupport"),
 
@@ -130,6 +138,7 @@ let package = Package(
             name: "PrioritizerServerTests",
             dependencies: [
                 "PrioritizerServer",
+                "TestSupport",
                 "PrioritizerClient",
                 "Prioritization",
                 "PrioritizerStore",

@@ -13,16 +13,8 @@ import TestSupport
         let stderr: String
     }
 
-    /// The built executable: it sits next to the test bundle in the build folder.
-    static var binary: URL {
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while folder.path != "/" {
-            let candidate = folder.appending(path: "prioritizer")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            folder = folder.deletingLastPathComponent()
-        }
-        return URL(fileURLWithPath: ".build/debug/prioritizer")
-    }
+    /// The built executable.
+    static var binary: URL { BuiltExecutable.url("prioritizer") }
 
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
         let process = Process()
