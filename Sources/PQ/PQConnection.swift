@@ -67,6 +67,14 @@ public actor PQConnection {
         return PQstatus(handle) == CONNECTION_OK
     }
 
+    /// Whether the connection still works, judged without a round trip: reads whatever the server
+    /// sent while the connection sat idle (a termination notice, end of file), which is how a
+    /// connection ended by a server shutdown or `pg_terminate_backend` shows itself.
+    public var isAlive: Bool {
+        guard let handle, PQstatus(handle) == CONNECTION_OK else { return false }
+        return PQconsumeInput(handle) == 1 && PQstatus(handle) == CONNECTION_OK
+    }
+
     /// The backend's process id, e.g. to terminate it in tests.
     public var backendPID: Int32 {
         handle.map { PQbackendPID($0) } ?? 0
