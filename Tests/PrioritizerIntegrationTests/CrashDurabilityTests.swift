@@ -29,8 +29,8 @@ import Testing
             ORDER BY l.log_id
             """).map { row in
             LoggedAccess(
-                session: try row.decode(0), path: try row.decode(1), type: try ResourceType(word: try row.decode(2)),
-                access: try AccessType(word: try row.decode(3)), at: try row.decode(4), modified: try row.decode(5),
+                session: try row.decode(0), path: try row.decode(1), type: try ResourceType(word: try row.decode(2, as: String.self)),
+                access: try AccessType(word: try row.decode(3, as: String.self)), at: try row.decode(4), modified: try row.decode(5),
                 size: try row.decode(6), tokens: try row.decode(7))
         }
     }

@@ -30,7 +30,7 @@ import Testing
             for words in [["AGENT.CREATE", "x"], ["AGENT.REVOKE", "bot"], ["AGENT.LIST"]] {
                 #expect(errorLine(of: try await globexBot.send(words))?.hasPrefix("NOPERM ") == true, "\(words[0])")
             }
-            #expect(try await globex.send(["AGENT.REVOKE", "bot"]) == .ok)
+            #expect(try await globex.send(["AGENT.REVOKE", "bot"]) == .simpleString("OK"))
             #expect(await errorLine { try await live.client(globexBotToken) } == "WRONGPASS invalid token")
             let acmeBotAgain = try await live.client(acmeBotToken)
             #expect(try await acmeBotAgain.whoami().agent == "bot")
@@ -86,7 +86,7 @@ import Testing
             replies.append(try await admin.send(["SESSION.GET", acme.token]))
             replies.append(try await admin.send(["AGENT.REVOKE", agentToken]))
             replies.append(try await admin.send(["AGENT.CREATE", acme.token]))
-            #expect(try await admin.send(["AGENT.REVOKE", "worker"]) == .ok)
+            #expect(try await admin.send(["AGENT.REVOKE", "worker"]) == .simpleString("OK"))
             try await Task.sleep(for: .milliseconds(1_200))
             replies.append(try await worker.send(["WHOAMI"]))
             replies.append(try await anonymous.send(["AUTH", agentToken]))

@@ -76,9 +76,7 @@ final class TrackLoad: @unchecked Sendable {
 
     /// Asks every connection to stop after its current chunk and waits (up to `timeout`).
     func stop(timeout: Duration = .seconds(60)) async -> Outcome {
-        lock.lock()
-        stopped = true
-        lock.unlock()
+        lock.withLock { stopped = true }
         return await finished(timeout: timeout)
     }
 
@@ -86,10 +84,7 @@ final class TrackLoad: @unchecked Sendable {
     func finished(timeout: Duration = .seconds(60)) async -> Outcome {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            lock.lock()
-            let done = running == 0
-            lock.unlock()
-            if done { break }
+            if lock.withLock({ running == 0 }) { break }
             try? await Task.sleep(for: .milliseconds(20))
         }
         return snapshot
