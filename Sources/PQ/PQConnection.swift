@@ -72,7 +72,12 @@ public actor PQConnection {
     /// connection ended by a server shutdown or `pg_terminate_backend` shows itself.
     public var isAlive: Bool {
         guard let handle, PQstatus(handle) == CONNECTION_OK else { return false }
-        return PQconsumeInput(handle) == 1 && PQstatus(handle) == CONNECTION_OK
+        // One call reads what is buffered (say the termination notice); end of file shows only
+        // on the next read. Reads never block: libpq's socket is non-blocking underneath.
+        for _ in 0..<3 {
+            if PQconsumeInput(handle) == 0 || PQstatus(handle) != CONNECTION_OK { return false }
+        }
+        return true
     }
 
     /// The backend's process id, e.g. to terminate it in tests.
