@@ -1,6 +1,7 @@
 import Foundation
 import PQ
 import PrioritizerClient
+import PrioritizerServer
 import PrioritizerStore
 import TestSupport
 import Testing
@@ -54,6 +55,37 @@ import Testing
             #expect(!(try await globex.sessionList(limit: 1000)).contains(acmeSession))
             #expect(try await globex.whoami().organization == "globex")
             for client in [acme, globex, acmeBot, globexBot, acmeBotAgain] { try await client.close() }
+        }
+    }
+
+    /// Every command of the table is walled by a test: the session commands by TenancyTests'
+    /// cross-tenant matrix, the admin commands above, and the rest, which carry no tenant data,
+    /// here. A new command fails this test until it is placed in one of the groups.
+    @Test func everyCommandIsCoveredByATenantWall() async throws {
+        let namingASession: Set = ["session.get", "session.close", "session.create", "track", "prioritize", "importance", "top", "metrics"]
+        let administration: Set = ["agent.create", "agent.revoke", "agent.list", "session.list", "whoami"]
+        let ownLoginOnly: Set = ["auth", "hello", "client", "quit"]
+        let noTenantData: Set = ["ping", "echo", "command", "help", "tokens", "tokens.estimate", "info"]
+        let all = Set(CommandTable.standard.declarations.map(\.name))
+        #expect(all == namingASession.union(administration).union(ownLoginOnly).union(noTenantData),
+                "unplaced: \(all.subtracting(namingASession.union(administration).union(ownLoginOnly).union(noTenantData)))")
+
+        try await LiveServer.with { live in
+            let acme = try await live.client(live.acme.token)
+            let globex = try await live.client(live.globex.token)
+            let secret = try await acme.createSession(label: "acme-label-secret")
+            try await acme.track(session: secret, path: "acme/secret-path.swift", type: .code, access: .edit, tokens: 9)
+            _ = try await acme.send(["CLIENT", "SETNAME", "acme-client-name"])
+            // What globex can ask that names no session reveals nothing of acme.
+            for words in [["INFO"], ["INFO", "all"], ["CLIENT", "GETNAME"], ["CLIENT", "ID"], ["COMMAND", "DOCS", "track"],
+                          ["HELP"], ["TOKENS", "x"], ["TOKENS.ESTIMATE", "10", "CODE"], ["PING"], ["ECHO", "x"]] {
+                let text = "\(try await globex.send(words))"
+                for leak in [secret, "acme", "secret-path", "acme-label-secret", "acme-client-name"] {
+                    #expect(!text.contains(leak), "\(words.joined(separator: " ")) shows \(leak)")
+                }
+            }
+            try await acme.close()
+            try await globex.close()
         }
     }
 
