@@ -18,9 +18,14 @@ import Glibc
             let store = PostgresResourceService(conninfo: database.conninfo, connections: 1)
             let (_, acme) = try await store.createOrganization(name: "acme")
             await store.pool.close()
-            let server = try ServerProcess(conninfo: database.conninfo, arguments: ["--workers", "2"] + arguments)
-            defer { server.stop() }
-            try await body(server, acme)
+            let server = try await ServerProcess.start(conninfo: database.conninfo, arguments: ["--workers", "2"] + arguments)
+            do {
+                try await body(server, acme)
+                await server.stop()
+            } catch {
+                await server.stop()
+                throw error
+            }
         }
     }
 

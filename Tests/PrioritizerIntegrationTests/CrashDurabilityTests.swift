@@ -53,7 +53,7 @@ import Testing
             let (_, acme) = try await store.createOrganization(name: "acme")
             let halfLife = 120.0
 
-            let first = try ServerProcess(conninfo: database.conninfo, arguments: ["--workers", "2"])
+            let first = try await ServerProcess.start(conninfo: database.conninfo, arguments: ["--workers", "2"])
             let admin = try await PrioritizerClient.connect(host: "127.0.0.1", port: first.port, token: acme.token)
             let sessions = [
                 try await admin.createSession(halfLife: halfLife), try await admin.createSession(halfLife: halfLife),
@@ -62,7 +62,7 @@ import Testing
 
             let load = TrackLoad(port: first.port, token: acme.token, sessions: sessions, connections: 4, baseAt: epochMs)
             await load.waitForAcknowledged(3_000)
-            first.crash()
+            await first.crash()
             let outcome = await load.finished()
             let acknowledged = outcome.acknowledged
             #expect(acknowledged.count >= 3_000, "acknowledged before the kill: \(acknowledged.count), endings \(outcome.endings)")
@@ -77,7 +77,7 @@ import Testing
             #expect(rows.count == persisted.count, "a TRACK was written twice")
             print("crash durability: \(acknowledged.count) acknowledged, \(rows.count) rows, \(lost.count) lost")
 
-            let second = try ServerProcess(conninfo: database.conninfo, arguments: ["--workers", "2"])
+            let second = try await ServerProcess.start(conninfo: database.conninfo, arguments: ["--workers", "2"])
             let client = try await PrioritizerClient.connect(host: "127.0.0.1", port: second.port, token: acme.token)
             let at = epochMs + 50_000_000
             for session in sessions {
@@ -110,7 +110,7 @@ import Testing
                 }
             }
             try await client.close()
-            second.stop()
+            await second.stop()
         }
     }
 }

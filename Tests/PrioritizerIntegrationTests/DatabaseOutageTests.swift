@@ -1,7 +1,6 @@
 import Foundation
 import PQ
 import PrioritizerClient
-import PrioritizerServer
 import PrioritizerStore
 import TestSupport
 import Testing
@@ -28,48 +27,68 @@ import Testing
         return try await body(cluster)
     }
 
+    /// A TRACK on a raw connection, timed on the calling thread: the error code, or nil when acknowledged.
+    static func timedTrack(_ socket: RawSocket, session: String) throws -> (code: String?, took: Duration) {
+        let started = ContinuousClock.now
+        try socket.write(RawSocket.encode(["TRACK", session, "probe.swift", "CODE", "VIEW", "TOKENS", "1"]))
+        let reply = try socket.readReplies(1)[0]
+        let took = ContinuousClock.now - started
+        if case .integer = reply { return (nil, took) }
+        return (String((errorLine(of: reply) ?? "UNEXPECTED \(reply)").prefix { $0 != " " }), took)
+    }
+
+    // The server is a separate process and every client runs on threads of its own, so the
+    // latencies measured are the server's, not the test process's (whose cooperative threads
+    // the rest of the suite keeps busy).
     @Test func outageUnderLoadAnswersFastRecoversAndKeepsEverythingAcknowledged() async throws {
         try await Self.withPrivateCluster { cluster in
-            let configuration = RunnerConfiguration(workers: 2)
-            let store = PostgresResourceService(conninfo: cluster.conninfo, connections: configuration.workers + 3)
+            let store = PostgresResourceService(conninfo: cluster.conninfo, connections: 1)
             let (_, acme) = try await store.createOrganization(name: "acme")
-            let (server, runners, port) = try await LiveServer.boot(store: store, configuration: configuration)
-            let probe = try await PrioritizerClient.connect(host: "127.0.0.1", port: port, token: acme.token)
-            let sessions = [try await probe.createSession(), try await probe.createSession()]
+            await store.pool.close()
+            let server = try await ServerProcess.start(conninfo: cluster.conninfo, arguments: ["--workers", "2"])
+            let port = server.port, token = acme.token
+            let admin = try await PrioritizerClient.connect(host: "127.0.0.1", port: port, token: token)
+            let sessions = [try await admin.createSession(), try await admin.createSession()]
+            let probe = try await offloaded { () throws -> RawSocket in
+                let socket = try RawSocket(port: port, receiveTimeoutSeconds: 30)
+                try socket.write(RawSocket.encode(["AUTH", token]))
+                _ = try socket.readReplies(1)
+                return socket
+            }
 
-            let load = TrackLoad(port: port, token: acme.token, sessions: sessions, connections: 3, pipeline: 8, baseAt: epochMs)
+            let load = TrackLoad(port: port, token: token, sessions: sessions, connections: 3, pipeline: 8, baseAt: epochMs)
             await load.waitForAcknowledged(500)
             let beforeOutage = load.acknowledgedCount
             _ = load.takeSlowestChunk()
 
-            // Down for 4 seconds; a client keeps asking meanwhile, each request timed.
+            // Down for 4 seconds; the probe keeps asking meanwhile, each request timed.
             try await offloaded { try cluster.stop() }
-            var slowestProbe = Duration.zero
-            var probeReplies: [String: Int] = [:]
-            let downUntil = ContinuousClock.now + .seconds(4)
-            while ContinuousClock.now < downUntil {
-                let started = ContinuousClock.now
-                let line = await errorLine {
-                    try await probe.track(session: sessions[0], path: "probe.swift", type: .code, access: .view, tokens: 1)
+            let session = sessions[0]
+            let (slowestProbe, probeReplies) = try await offloaded { () throws -> (Duration, [String: Int]) in
+                var slowest = Duration.zero
+                var replies: [String: Int] = [:]
+                let downUntil = ContinuousClock.now + .seconds(4)
+                while ContinuousClock.now < downUntil {
+                    let (code, took) = try Self.timedTrack(probe, session: session)
+                    slowest = max(slowest, took)
+                    replies[code ?? "acknowledged", default: 0] += 1
+                    Thread.sleep(forTimeInterval: 0.05)
                 }
-                slowestProbe = max(slowestProbe, ContinuousClock.now - started)
-                probeReplies[line.map { String($0.prefix { $0 != " " }) } ?? "acknowledged", default: 0] += 1
-                try await Task.sleep(for: .milliseconds(50))
+                return (slowest, replies)
             }
             let slowestDuringOutage = load.takeSlowestChunk()
             let duringOutage = load.snapshot
 
             try await cluster.start()
             let returned = ContinuousClock.now
-            var recovered: Duration?
-            while recovered == nil && ContinuousClock.now - returned < .seconds(30) {
-                do {
-                    try await probe.track(session: sessions[0], path: "probe.swift", type: .code, access: .view, tokens: 1)
-                    recovered = ContinuousClock.now - returned
-                } catch {
-                    try await Task.sleep(for: .milliseconds(20))
+            let servedAt = try await offloaded { () throws -> ContinuousClock.Instant? in
+                while ContinuousClock.now - returned < .seconds(30) {
+                    if try Self.timedTrack(probe, session: session).code == nil { return ContinuousClock.now }
+                    Thread.sleep(forTimeInterval: 0.01)
                 }
+                return nil
             }
+            let recovered = servedAt.map { $0 - returned }
             let afterReturn = load.acknowledgedCount
             await load.waitForAcknowledged(afterReturn + 300, timeout: .seconds(30))
             let outcome = await load.stop()
@@ -96,12 +115,10 @@ import Testing
             let loadRows = rows.filter { $0.path != "probe.swift" }
             #expect(Set(loadRows.map { "\($0.session) \($0.at)" }).count == loadRows.count)
             for session in sessions {
-                #expect(try await probe.sessionGet(session).accesses == rows.filter { $0.session == session }.count)
+                #expect(try await admin.sessionGet(session).accesses == rows.filter { $0.session == session }.count)
             }
-            try await probe.close()
-            try? await server.shutdown(gracePeriod: .seconds(5))
-            await runners.flushAll()
-            await store.pool.close()
+            try await admin.close()
+            await server.stop()
         }
     }
 }

@@ -30,8 +30,7 @@ final class LiveServer: @unchecked Sendable {
         (server, runners, port) = try await Self.boot(store: store, configuration: configuration)
     }
 
-    /// A server with its runners over `store` on an ephemeral loopback port.
-    static func boot(
+    private static func boot(
         store: PostgresResourceService, configuration: RunnerConfiguration
     ) async throws -> (PrioritizerServer, RunnerPool, Int) {
         var logger = Logger(label: "test.server")

@@ -15,8 +15,14 @@ final class ServerProcess: @unchecked Sendable {
 
     var pid: Int32 { process.processIdentifier }
 
-    /// Starts the server and waits (up to `timeout`) for its "listening" line.
-    init(conninfo: String, arguments: [String] = [], timeout: Duration = .seconds(60)) throws {
+    /// Starts the server and waits (up to `timeout`) for its "listening" line, on a thread of its
+    /// own: waiting for a child process must not hold one of the few cooperative threads that the
+    /// other tests' servers run on.
+    static func start(conninfo: String, arguments: [String] = []) async throws -> ServerProcess {
+        try await offloaded { try ServerProcess(conninfo: conninfo, arguments: arguments) }
+    }
+
+    private init(conninfo: String, arguments: [String] = [], timeout: Duration = .seconds(60)) throws {
         process = Process()
         process.executableURL = BuiltExecutable.url("prioritizer")
         process.arguments = ["serve", "--database-url", conninfo, "--host", "127.0.0.1", "--port", "0"] + arguments
@@ -56,15 +62,18 @@ final class ServerProcess: @unchecked Sendable {
     var output: String { stdout.text + stderr.text }
 
     /// SIGKILL: no shutdown, no flush, exactly what a crash leaves.
-    func crash() {
-        kill(pid, SIGKILL)
-        process.waitUntilExit()
+    func crash() async {
+        _ = try? await offloaded { [self] in killAndWait(SIGKILL) }
     }
 
     /// SIGTERM and wait: the graceful stop.
-    func stop() {
+    func stop() async {
+        _ = try? await offloaded { [self] in killAndWait(SIGTERM) }
+    }
+
+    private func killAndWait(_ signal: Int32) {
         guard process.isRunning else { return }
-        kill(pid, SIGTERM)
+        kill(pid, signal)
         process.waitUntilExit()
     }
 
@@ -88,7 +97,7 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     deinit {
-        if process.isRunning { crash() }
+        killAndWait(SIGKILL)
     }
 }
 

@@ -94,8 +94,7 @@ import Testing
             let store = PostgresResourceService(conninfo: database.conninfo, connections: 1)
             let (_, acme) = try await store.createOrganization(name: "acme")
             await store.pool.close()
-            let server = try ServerProcess(conninfo: database.conninfo, arguments: ["--workers", "1", "--log-level", "trace"])
-            defer { server.stop() }
+            let server = try await ServerProcess.start(conninfo: database.conninfo, arguments: ["--workers", "1", "--log-level", "trace"])
             let port = server.port
             let wrong = "prk_" + String(repeating: "Zq9", count: 14) + "x"
             let shapeless = "not-a-token-" + UUID().uuidString
@@ -124,7 +123,7 @@ import Testing
             replies.append(try await anonymous.send(["AUTH", agentToken]))
             #expect(replies.contains(.error("WRONGPASS invalid token")))
             for client in [admin, worker, anonymous] { try? await client.close() }
-            server.stop()
+            await server.stop()
 
             let log = server.output
             #expect(log.contains("listening"), "the log was not captured: \(log.prefix(200))")
