@@ -2,7 +2,7 @@
 ///
 /// `withConnection` lends a connection for the duration of its closure. When all are lent,
 /// callers wait in FIFO order. A connection that reports itself broken is closed instead of being
-/// returned, and an idle one is checked before it is lent, so the next borrower opens a fresh one.
+/// returned, and one that sat idle is checked before it is lent, so the next borrower opens a fresh one.
 ///
 /// A circuit breaker keeps an outage from costing every request a connect attempt: once opening a
 /// connection fails, the database is known to be unreachable, every borrower (and every waiter)
@@ -14,7 +14,11 @@ public actor PQConnectionPool {
     public nonisolated let capacity: Int
     private let connectTimeoutSeconds: Int
     private let probeInterval: Duration
-    private var idle: [PQConnection] = []
+    /// Connections ready to lend, with when each was returned.
+    private var idle: [(connection: PQConnection, since: ContinuousClock.Instant)] = []
+    /// Idle longer than this, a connection is checked before it is lent (an extra hop to its
+    /// thread): under load connections come back within milliseconds and are lent unchecked.
+    private static let checkAfterIdle: Duration = .milliseconds(250)
     private var opened = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private var closed = false
@@ -66,7 +70,8 @@ public actor PQConnectionPool {
         while true {
             if closed { throw PQError.misuse("the connection pool is closed") }
             if let outage { throw PQError.connectFailed(message: "the database is unreachable (\(outage)); retrying in the background") }
-            if let connection = idle.popLast() {
+            if let (connection, since) = idle.popLast() {
+                if ContinuousClock.now - since < Self.checkAfterIdle { return connection }
                 if await connection.isAlive { return connection }
                 await connection.close()
                 opened -= 1
@@ -93,7 +98,7 @@ public actor PQConnectionPool {
             await connection.close()
             opened -= 1
         } else {
-            idle.append(connection)
+            idle.append((connection, ContinuousClock.now))
         }
         wakeOne()
     }
@@ -125,7 +130,7 @@ public actor PQConnectionPool {
         probe = nil
         if !closed && opened < capacity {
             opened += 1
-            idle.append(connection)
+            idle.append((connection, ContinuousClock.now))
         } else {
             await connection.close()
         }
@@ -134,7 +139,7 @@ public actor PQConnectionPool {
     }
 
     private func closeIdle() async {
-        let connections = idle
+        let connections = idle.map(\.connection)
         idle.removeAll()
         opened -= connections.count
         for connection in connections { await connection.close() }

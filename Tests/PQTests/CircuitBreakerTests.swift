@@ -15,7 +15,7 @@ import TestSupport
             try await admin.executeScript("ALTER DATABASE \(database.name) ALLOW_CONNECTIONS false")
             try await admin.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = \(database.name) AND pid <> pg_backend_pid()")
-            try await Task.sleep(for: .milliseconds(100))
+            try await Task.sleep(for: .milliseconds(500))
             // The idle connection is found dead before it is lent; opening a new one fails and opens the breaker.
             await #expect(throws: PQError.self) { try await pool.withConnection { try await $0.query("SELECT 1") } }
             #expect(await pool.isKnownUnreachable)
@@ -44,7 +44,7 @@ import TestSupport
             let killer = try await database.connect()
             let first = try await pool.withConnection { await $0.backendPID }
             try await killer.query("SELECT pg_terminate_backend(\(first))")
-            try await Task.sleep(for: .milliseconds(200))
+            try await Task.sleep(for: .milliseconds(500))
             // No borrower sees the dead connection fail.
             let second = try await pool.withConnection { connection in
                 _ = try await connection.query("SELECT 1")
