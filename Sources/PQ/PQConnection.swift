@@ -67,6 +67,19 @@ public actor PQConnection {
         return PQstatus(handle) == CONNECTION_OK
     }
 
+    /// Whether the connection still works, judged without a round trip: reads whatever the server
+    /// sent while the connection sat idle (a termination notice, end of file), which is how a
+    /// connection ended by a server shutdown or `pg_terminate_backend` shows itself.
+    public var isAlive: Bool {
+        guard let handle, PQstatus(handle) == CONNECTION_OK else { return false }
+        // One call reads what is buffered (say the termination notice); end of file shows only
+        // on the next read. Reads never block: libpq's socket is non-blocking underneath.
+        for _ in 0..<3 {
+            if PQconsumeInput(handle) == 0 || PQstatus(handle) != CONNECTION_OK { return false }
+        }
+        return true
+    }
+
     /// The backend's process id, e.g. to terminate it in tests.
     public var backendPID: Int32 {
         handle.map { PQbackendPID($0) } ?? 0

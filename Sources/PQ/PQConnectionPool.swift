@@ -2,23 +2,46 @@
 ///
 /// `withConnection` lends a connection for the duration of its closure. When all are lent,
 /// callers wait in FIFO order. A connection that reports itself broken is closed instead of being
-/// returned, so the next borrower opens a fresh one: the pool recovers by itself once the
-/// database is back.
+/// returned, and one that sat idle is checked before it is lent, so the next borrower opens a fresh one.
+///
+/// A circuit breaker keeps an outage from costing every request a connect attempt: once opening a
+/// connection fails, the database is known to be unreachable, every borrower (and every waiter)
+/// fails at once with `connectFailed`, and one background probe tries to connect every
+/// `probeInterval`. The first probe that connects closes the breaker, so the pool serves again
+/// within about one interval of the database's return, without a restart.
 public actor PQConnectionPool {
     public nonisolated let conninfo: String
     public nonisolated let capacity: Int
     private let connectTimeoutSeconds: Int
-    private var idle: [PQConnection] = []
+    private let probeInterval: Duration
+    /// Connections ready to lend, with when each was returned.
+    private var idle: [(connection: PQConnection, since: ContinuousClock.Instant)] = []
+    /// Idle longer than this, a connection is checked before it is lent (an extra hop to its
+    /// thread): under load connections come back within milliseconds and are lent unchecked.
+    private static let checkAfterIdle: Duration = .milliseconds(250)
     private var opened = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private var closed = false
+    /// Why the database is known to be unreachable; nil while it is believed reachable.
+    private var outage: String?
+    private var probe: Task<Void, Never>?
 
-    public init(conninfo: String, capacity: Int = 4, connectTimeoutSeconds: Int = 5) {
+    /// - Parameters:
+    ///   - connectTimeoutSeconds: libpq's `connect_timeout` (it treats anything below 2 as 2): the
+    ///     longest a borrower waits for a database that hangs instead of refusing.
+    ///   - probeInterval: how often a known-unreachable database is tried again in the background.
+    public init(
+        conninfo: String, capacity: Int = 4, connectTimeoutSeconds: Int = 2, probeInterval: Duration = .milliseconds(200)
+    ) {
         precondition(capacity > 0, "a pool needs at least one connection")
         self.conninfo = conninfo
         self.capacity = capacity
         self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.probeInterval = probeInterval
     }
+
+    /// Whether the last attempt to reach the database failed and no probe has succeeded since.
+    public var isKnownUnreachable: Bool { outage != nil }
 
     public func withConnection<T: Sendable>(
         _ body: @Sendable (PQConnection) async throws -> T
@@ -37,25 +60,30 @@ public actor PQConnectionPool {
     /// Closes idle connections now and lent ones as they come back.
     public func close() async {
         closed = true
-        let connections = idle
-        idle.removeAll()
-        for connection in connections { await connection.close() }
-        opened -= connections.count
-        let pending = waiters
-        waiters.removeAll()
-        pending.forEach { $0.resume() }
+        probe?.cancel()
+        probe = nil
+        await closeIdle()
+        wakeAll()
     }
 
     private func acquire() async throws -> PQConnection {
         while true {
             if closed { throw PQError.misuse("the connection pool is closed") }
-            if let connection = idle.popLast() { return connection }
+            if let outage { throw PQError.connectFailed(message: "the database is unreachable (\(outage)); retrying in the background") }
+            if let (connection, since) = idle.popLast() {
+                if ContinuousClock.now - since < Self.checkAfterIdle { return connection }
+                if await connection.isAlive { return connection }
+                await connection.close()
+                opened -= 1
+                continue
+            }
             if opened < capacity {
                 opened += 1
                 do {
                     return try await PQConnection.connect(conninfo, connectTimeoutSeconds: connectTimeoutSeconds)
                 } catch {
                     opened -= 1
+                    await open(breakerFor: error)
                     wakeOne()
                     throw error
                 }
@@ -66,16 +94,64 @@ public actor PQConnectionPool {
 
     private func release(_ connection: PQConnection) async {
         let healthy = await connection.isHealthy
-        if closed || !healthy {
+        if closed || !healthy || outage != nil {
             await connection.close()
             opened -= 1
         } else {
-            idle.append(connection)
+            idle.append((connection, ContinuousClock.now))
         }
         wakeOne()
     }
 
+    // MARK: - Circuit breaker
+
+    /// A failed connect means the database is unreachable: fail everyone fast and start probing.
+    private func open(breakerFor error: PQError) async {
+        guard !closed, outage == nil else { return }
+        outage = error.description
+        // Idle connections were opened before the outage; the server that held them is gone.
+        await closeIdle()
+        wakeAll()
+        probe = Task { [probeInterval] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: probeInterval)
+                if await self.probeOnce() { return }
+            }
+        }
+    }
+
+    /// One attempt to reach the database; true (and the breaker closed) when it worked.
+    private func probeOnce() async -> Bool {
+        guard !closed else { return true }
+        guard let connection = try? await PQConnection.connect(conninfo, connectTimeoutSeconds: connectTimeoutSeconds) else {
+            return false
+        }
+        outage = nil
+        probe = nil
+        if !closed && opened < capacity {
+            opened += 1
+            idle.append((connection, ContinuousClock.now))
+        } else {
+            await connection.close()
+        }
+        wakeAll()
+        return true
+    }
+
+    private func closeIdle() async {
+        let connections = idle.map(\.connection)
+        idle.removeAll()
+        opened -= connections.count
+        for connection in connections { await connection.close() }
+    }
+
     private func wakeOne() {
         if !waiters.isEmpty { waiters.removeFirst().resume() }
+    }
+
+    private func wakeAll() {
+        let pending = waiters
+        waiters.removeAll()
+        pending.forEach { $0.resume() }
     }
 }

@@ -98,6 +98,7 @@ struct CommandParsingTests {
         (["METRICS", SessionIDs.any, "FORMAT", "xml"], "ERR unknown format 'xml', expected one of: MARKDOWN, JSON"),
         (["AGENT.CREATE", "bad name"], "ERR invalid agent name, use 1 to 64 letters, digits, '.', '_' or '-'"),
         (["AGENT.CREATE", "default"], "ERR agent name 'default' is reserved"),
+        (["AGENT.REVOKE", "prk_pastedTokenHere"], "ERR agent names may not start with 'prk_', the token prefix"),
         (["AGENT.CREATE", "bot", "ROLE", "root"], "ERR unknown role 'root', expected one of: admin, agent, reader"),
     ]
 

@@ -160,6 +160,21 @@ import TestSupport
             await #expect(throws: PQError.self) {
                 try await analyst.execute("UPDATE prioritizer.sessions SET label = 'x'")
             }
+            // Nor any other write, on any tenant table.
+            for table in ["organizations", "agents", "sessions", "resources", "session_resources", "access_logs",
+                          "prioritization_runs"] {
+                // Identifiers come from the fixed list above, never from input.
+                await #expect(throws: PQError.self, "UPDATE \(table)") {
+                    try await analyst.execute(PQQuery("UPDATE prioritizer.\(table) SET org_id = org_id", []))
+                }
+                await #expect(throws: PQError.self, "DELETE \(table)") {
+                    try await analyst.execute(PQQuery("DELETE FROM prioritizer.\(table)", []))
+                }
+                await #expect(throws: PQError.self, "INSERT \(table)") {
+                    try await analyst.execute(PQQuery("INSERT INTO prioritizer.\(table) SELECT * FROM prioritizer.\(table) LIMIT 0", []))
+                }
+            }
+            await #expect(throws: PQError.self) { try await analyst.query("SELECT * FROM prioritizer.agents") }
             // Setting the app's organization variable does not widen what an analyst sees.
             try await analyst.query("SELECT set_config('prioritizer.org_id', \(other.orgID.uuidString), false)")
             #expect(try await count("sessions") == 1)

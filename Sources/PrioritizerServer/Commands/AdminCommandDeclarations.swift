@@ -29,8 +29,8 @@ enum AdminCommandDeclarations {
         summary: "The organization's agents: name, role, creation time, revoked.", syntax: "AGENT.LIST"
     ) { (_: inout ArgumentReader) throws(CommandError) in .agentList }
 
-    /// 1 to 64 letters, digits, `.`, `_` or `-`: safe in AUTH lines, logs and `--json` output.
-    /// `default` is reserved, because `AUTH default token` means "whoever owns the token".
+    /// 1 to 64 letters, digits, `.`, `_` or `-`, not starting with `prk_`: safe in AUTH lines, logs
+    /// and `--json` output. `default` is reserved, because `AUTH default token` means "whoever owns the token".
     static func agentName(_ reader: inout ArgumentReader) throws(CommandError) -> String {
         let bytes = try reader.byteArray()
         let allowed = bytes.allSatisfy { byte in
@@ -43,6 +43,11 @@ enum AdminCommandDeclarations {
             throw CommandError("invalid agent name, use 1 to \(CommandLimits.maxAgentNameBytes) letters, digits, '.', '_' or '-'")
         }
         guard name.lowercased() != "default" else { throw CommandError("agent name 'default' is reserved") }
+        // A token pasted where a name belongs must not come back in an error reply ("no such
+        // agent '…'") or a log line: names never look like tokens.
+        guard !name.hasPrefix(AgentToken.prefix) else {
+            throw CommandError("agent names may not start with '\(AgentToken.prefix)', the token prefix")
+        }
         return name
     }
 }

@@ -11,6 +11,8 @@ public struct CommandDispatcher: Sendable {
     public let statistics: ServerStatistics
     public let configuration: ServerConfiguration
     let logger: Logger
+    /// Failed logins per peer address, shared by every connection of the server.
+    let authThrottle: AuthThrottle
 
     public init(
         table: CommandTable = .standard, services: ServerServices, statistics: ServerStatistics,
@@ -21,6 +23,7 @@ public struct CommandDispatcher: Sendable {
         self.statistics = statistics
         self.configuration = configuration
         self.logger = logger
+        self.authThrottle = AuthThrottle()
     }
 
     func dispatch(_ request: RESPRequest, state: ConnectionState) -> DispatchResult {
@@ -125,10 +128,11 @@ public struct CommandDispatcher: Sendable {
     private func auth(_ request: AuthRequest, state: ConnectionState) -> DispatchResult {
         let authenticator = services.authenticator
         let logger = self.logger
+        let throttle = authThrottle
         return .deferred(barrier: true) {
             do {
                 guard let identity = try await Self.authenticate(request, with: authenticator) else {
-                    return .ready(CommandOutcome(CommandError.wrongPass.reply))
+                    return .ready(await Self.refusedLogin(peer: state.peer, throttle: throttle))
                 }
                 return .ready(CommandOutcome(.ok, update: ConnectionUpdate(identity: identity)))
             } catch let error as CommandError {
@@ -138,6 +142,13 @@ public struct CommandDispatcher: Sendable {
                 return .ready(CommandOutcome(CommandError.tryAgain.reply))
             }
         }
+    }
+
+    /// -WRONGPASS for a failed login, after the wait the throttle sets for its peer address.
+    private static func refusedLogin(peer: String?, throttle: AuthThrottle) async -> CommandOutcome {
+        let delay = throttle.recordFailure(peer: peer)
+        if delay > .zero { try? await Task.sleep(for: delay) }
+        return CommandOutcome(CommandError.wrongPass.reply)
     }
 
     /// The token names the agent; an agent word, when given, must be its name or `default`.
@@ -159,10 +170,11 @@ public struct CommandDispatcher: Sendable {
         let logger = self.logger
         let dispatcher = self
         let updateWithoutIdentity = update
+        let throttle = authThrottle
         return .deferred(barrier: true) {
             do {
                 guard let identity = try await Self.authenticate(credentials, with: authenticator) else {
-                    return .ready(CommandOutcome(CommandError.wrongPass.reply))
+                    return .ready(await Self.refusedLogin(peer: state.peer, throttle: throttle))
                 }
                 var update = updateWithoutIdentity
                 update.identity = identity

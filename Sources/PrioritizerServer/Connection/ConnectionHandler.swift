@@ -44,9 +44,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var inReadBurst = false
     private var unflushed = false
 
-    init(dispatcher: CommandDispatcher, connectionID: Int64, maxPipelinedRequests: Int, logger: Logger) {
+    init(dispatcher: CommandDispatcher, connectionID: Int64, peer: String?, maxPipelinedRequests: Int, logger: Logger) {
         self.dispatcher = dispatcher
-        self.state = ConnectionState(id: connectionID)
+        self.state = ConnectionState(id: connectionID, peer: peer)
         self.maxPipelinedRequests = maxPipelinedRequests
         var logger = logger
         logger[metadataKey: "connection"] = "\(connectionID)"

@@ -3,6 +3,8 @@
 public struct ConnectionState: Sendable, Hashable {
     /// Unique for the server's lifetime; `CLIENT ID` and the HELLO map report it.
     public let id: Int64
+    /// The client's IP address (nil when unknown): failed logins are counted per address.
+    public let peer: String?
     public var protocolVersion: RESPProtocolVersion = .resp2
     /// Nil until AUTH (or HELLO … AUTH) succeeds.
     public var identity: AuthenticatedIdentity?
@@ -10,8 +12,9 @@ public struct ConnectionState: Sendable, Hashable {
     public var libraryName: String?
     public var libraryVersion: String?
 
-    public init(id: Int64) {
+    public init(id: Int64, peer: String? = nil) {
         self.id = id
+        self.peer = peer
     }
 }
 

@@ -67,6 +67,7 @@ public final class PrioritizerServer: Sendable {
                             maximumBufferSize: limits.maxBulkBytes + 2 * limits.maxInlineBytes + 64),
                         ConnectionHandler(
                             dispatcher: dispatcher, connectionID: statistics.makeConnectionID(),
+                            peer: channel.remoteAddress?.ipAddress,
                             maxPipelinedRequests: configuration.maxPipelinedRequests, logger: logger),
                     ])
                 }

@@ -1,0 +1,128 @@
+import Foundation
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `prioritizer serve` as a child process on an ephemeral loopback port over a given database:
+/// a real process that can be SIGKILLed, whose file descriptors and memory can be read from /proc,
+/// and whose output is kept for inspection.
+final class ServerProcess: @unchecked Sendable {
+    let process: Process
+    let port: Int
+    private let stdout = CollectedOutput()
+    private let stderr = CollectedOutput()
+
+    var pid: Int32 { process.processIdentifier }
+
+    /// Starts the server and waits (up to `timeout`) for its "listening" line, on a thread of its
+    /// own: waiting for a child process must not hold one of the few cooperative threads that the
+    /// other tests' servers run on.
+    static func start(conninfo: String, arguments: [String] = []) async throws -> ServerProcess {
+        try await offloaded { try ServerProcess(conninfo: conninfo, arguments: arguments) }
+    }
+
+    private init(conninfo: String, arguments: [String] = [], timeout: Duration = .seconds(60)) throws {
+        process = Process()
+        process.executableURL = BuiltExecutable.url("prioritizer")
+        process.arguments = ["serve", "--database-url", conninfo, "--host", "127.0.0.1", "--port", "0"] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        for name in ["DATABASE_URL", "PGHOST", "PGDATABASE"] { environment[name] = nil }
+        process.environment = environment
+        let outPipe = Pipe(), errPipe = Pipe()
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        process.standardInput = FileHandle.nullDevice
+        stdout.collect(from: outPipe)
+        stderr.collect(from: errPipe)
+        try process.run()
+
+        let deadline = ContinuousClock.now + timeout
+        var found: Int?
+        while found == nil && ContinuousClock.now < deadline && process.isRunning {
+            found = Self.listeningPort(in: stdout.text)
+            if found == nil { Thread.sleep(forTimeInterval: 0.02) }
+        }
+        guard let found = found ?? Self.listeningPort(in: stdout.text) else {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            throw ServerProcessError(description: "no listening line; stdout: \(stdout.text) stderr: \(stderr.text)")
+        }
+        port = found
+    }
+
+    /// "prioritizer listening on [IPv4]127.0.0.1/127.0.0.1:PORT" → PORT.
+    private static func listeningPort(in output: String) -> Int? {
+        guard let line = output.split(separator: "\n").first(where: { $0.contains("listening on") }),
+              let colon = line.lastIndex(of: ":") else { return nil }
+        return Int(line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+    }
+
+    /// Everything the server wrote to standard output and standard error so far.
+    var output: String { stdout.text + stderr.text }
+
+    /// SIGKILL: no shutdown, no flush, exactly what a crash leaves.
+    func crash() async {
+        _ = try? await offloaded { [self] in killAndWait(SIGKILL) }
+    }
+
+    /// SIGTERM and wait: the graceful stop.
+    func stop() async {
+        _ = try? await offloaded { [self] in killAndWait(SIGTERM) }
+    }
+
+    private func killAndWait(_ signal: Int32) {
+        guard process.isRunning else { return }
+        kill(pid, signal)
+        process.waitUntilExit()
+    }
+
+    /// Open file descriptors of the server process.
+    var openFileDescriptors: Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
+    }
+
+    /// Resident memory of the server process, kilobytes (VmRSS).
+    var residentKilobytes: Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return -1 }
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
+    }
+
+    /// The server's own limit on open files (its soft RLIMIT_NOFILE).
+    var openFileLimit: Int {
+        guard let limits = try? String(contentsOfFile: "/proc/\(pid)/limits", encoding: .utf8),
+              let line = limits.split(separator: "\n").first(where: { $0.hasPrefix("Max open files") }) else { return -1 }
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).first ?? "") ?? -1
+    }
+
+    deinit {
+        killAndWait(SIGKILL)
+    }
+}
+
+struct ServerProcessError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// A pipe's bytes as they arrive, readable at any time from another thread.
+private final class CollectedOutput: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+
+    func collect(from pipe: Pipe) {
+        pipe.fileHandleForReading.readabilityHandler = { [self] handle in
+            let chunk = handle.availableData
+            if chunk.isEmpty { handle.readabilityHandler = nil }
+            lock.lock()
+            data.append(chunk)
+            lock.unlock()
+        }
+    }
+
+    var text: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
