@@ -21,7 +21,7 @@ extension PrioritizerClient {
     }
 
     public enum ReportFormat: String, Sendable, Hashable, CaseIterable {
-        case markdown = "MARKDOWN", json = "JSON"
+        case markdown = "MARKDOWN", json = "JSON", html = "HTML"
     }
 }
 

@@ -39,6 +39,19 @@ public final class PostgresResourceService: ResourceService {
         try await onConnection { connection in try connection.systemTransaction(body) }
     }
 
+    /// Health check: opens a connection of its own (a saturated pool must not make a busy server
+    /// look dead) and runs `SELECT 1`. Throws what went wrong.
+    public func checkReachable(connectTimeoutSeconds: Int = 2) async throws {
+        let connection = try await PQConnection.connect(pool.conninfo, connectTimeoutSeconds: connectTimeoutSeconds)
+        do {
+            try await connection.executeScript("SELECT 1")
+        } catch {
+            await connection.close()
+            throw StoreError.translating(error)
+        }
+        await connection.close()
+    }
+
     // MARK: - Organizations and agents
 
     public func createOrganization(name: String) async throws -> (Organization, AgentCredentials) {

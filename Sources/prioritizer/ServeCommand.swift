@@ -19,6 +19,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
     @OptionGroup(title: "Limits") var limits: ServeLimits
+    @OptionGroup(title: "Observability") var observability: ObservabilityOptions
 
     func run() async throws {
         try await reportingFailures {
@@ -44,19 +45,26 @@ struct ServeCommand: AsyncParsableCommand {
                 say("created organization 'default'; its admin token (also in \(folder.path)/admin-token):")
                 say(token)
             }
-            let runners = try RunnerPool(store: store, configuration: runnerConfiguration, logger: logger)
+            let metrics = observability.makeMetrics()
+            let runners = try RunnerPool(store: store, configuration: runnerConfiguration, metrics: metrics, logger: logger)
             let services = ServerServices(
                 authenticator: StoreAuthenticator(store: store), sessions: runners, tokens: TokenizerTokenCounting(),
                 agents: StoreAgentAdministration(store: store), statistics: runners)
             let server = PrioritizerServer(
-                configuration: limits.serverConfiguration(host: host, port: port), services: services, logger: logger)
+                configuration: limits.serverConfiguration(host: host, port: port), services: services, metrics: metrics,
+                logger: logger)
             let address = try await server.start()
+            let endpoint = try await observability.start(server: server, metrics: metrics, store: store, logger: logger)
             say("prioritizer listening on \(address)")
+            if let endpoint, let bound = endpoint.localAddress?.port {
+                say("prioritizer metrics on http://\(endpoint.host):\(bound)/metrics and /health")
+            }
 
             let signal = await ShutdownSignal.wait()
             logger.info("shutting down", metadata: ["signal": "\(signal)"])
             try await server.shutdown()
             await runners.flushAll()
+            await endpoint?.shutdown()
             await store.pool.close()
         } catch {
             try? embedded?.stop()

@@ -16,38 +16,54 @@ final class LiveServer: @unchecked Sendable {
     private(set) var server: PrioritizerServer
     private(set) var runners: RunnerPool
     private(set) var port: Int
+    /// The HTTP endpoint of `/metrics` and `/health`, when the server was started with metrics.
+    private(set) var observability: ObservabilityServer?
     let configuration: RunnerConfiguration
+    let exportsMetrics: Bool
 
     private init(
         database: TestDatabase, store: PostgresResourceService, acme: AgentCredentials, globex: AgentCredentials,
-        configuration: RunnerConfiguration
+        configuration: RunnerConfiguration, metrics: Bool
     ) async throws {
         self.database = database
         self.store = store
         self.acme = acme
         self.globex = globex
         self.configuration = configuration
-        (server, runners, port) = try await Self.boot(store: store, configuration: configuration)
+        self.exportsMetrics = metrics
+        (server, runners, port, observability) = try await Self.boot(store: store, configuration: configuration, metrics: metrics)
     }
 
     private static func boot(
-        store: PostgresResourceService, configuration: RunnerConfiguration
-    ) async throws -> (PrioritizerServer, RunnerPool, Int) {
+        store: PostgresResourceService, configuration: RunnerConfiguration, metrics exportsMetrics: Bool
+    ) async throws -> (PrioritizerServer, RunnerPool, Int, ObservabilityServer?) {
         var logger = Logger(label: "test.server")
         logger.logLevel = .critical
-        let runners = try RunnerPool(store: store, configuration: configuration, logger: logger)
+        // A registry of its own per server: tests run in parallel in one process.
+        let metrics = exportsMetrics ? ServerMetrics() : nil
+        let runners = try RunnerPool(store: store, configuration: configuration, metrics: metrics, logger: logger)
         let services = ServerServices(
             authenticator: StoreAuthenticator(store: store), sessions: runners, tokens: TokenizerTokenCounting(),
             agents: StoreAgentAdministration(store: store), statistics: runners)
         let server = PrioritizerServer(
-            configuration: ServerConfiguration(host: "127.0.0.1", port: 0), services: services, logger: logger)
+            configuration: ServerConfiguration(host: "127.0.0.1", port: 0), services: services, metrics: metrics,
+            logger: logger)
         let address = try await server.start()
-        return (server, runners, address.port!)
+        var observability: ObservabilityServer?
+        if let metrics {
+            let health = HealthCheck(isServing: { server.isServing }, database: { try await store.checkReachable() })
+            observability = ObservabilityServer(port: 0, server: server, metrics: metrics, health: health, logger: logger)
+            try await observability!.start()
+        }
+        return (server, runners, address.port!, observability)
     }
+
+    /// The port of `/metrics` and `/health`.
+    var metricsPort: Int { observability!.localAddress!.port! }
 
     /// Runs `body` against a fresh server and database, tearing both down afterwards.
     static func with<T>(
-        configuration: RunnerConfiguration = RunnerConfiguration(workers: 2),
+        configuration: RunnerConfiguration = RunnerConfiguration(workers: 2), metrics: Bool = false,
         _ body: (LiveServer) async throws -> T
     ) async throws -> T {
         try await withTestDatabase { database in
@@ -55,7 +71,8 @@ final class LiveServer: @unchecked Sendable {
             let (_, acme) = try await store.createOrganization(name: "acme")
             let (_, globex) = try await store.createOrganization(name: "globex")
             let live = try await LiveServer(
-                database: database, store: store, acme: acme, globex: globex, configuration: configuration)
+                database: database, store: store, acme: acme, globex: globex, configuration: configuration,
+                metrics: metrics)
             do {
                 let value = try await body(live)
                 await live.stop()
@@ -78,13 +95,15 @@ final class LiveServer: @unchecked Sendable {
     func stop() async {
         try? await server.shutdown(gracePeriod: .seconds(5))
         await runners.flushAll()
+        await observability?.shutdown()
     }
 
     /// Stops and starts a new server process-equivalent (new runners, empty memory) on the same
     /// database: what a restart looks like to clients.
     func restart() async throws {
         await stop()
-        (server, runners, port) = try await Self.boot(store: store, configuration: configuration)
+        (server, runners, port, observability) = try await Self.boot(
+            store: store, configuration: configuration, metrics: exportsMetrics)
     }
 
     /// A direct connection to the test database, for checking rows.

@@ -95,7 +95,7 @@ struct CommandParsingTests {
         (["PRIORITIZE", SessionIDs.any, "100", "RESERVE"], "ERR syntax error"),
         (["TOKENS.ESTIMATE", "-1", "code"], "ERR bytes is out of range, must be between 0 and 9007199254740992"),
         (["TOKENS", "x", "ENCODING", "gpt2"], "ERR unknown encoding 'gpt2', expected one of: o200k_base, cl100k_base"),
-        (["METRICS", SessionIDs.any, "FORMAT", "xml"], "ERR unknown format 'xml', expected one of: MARKDOWN, JSON"),
+        (["METRICS", SessionIDs.any, "FORMAT", "xml"], "ERR unknown format 'xml', expected one of: MARKDOWN, JSON, HTML"),
         (["AGENT.CREATE", "bad name"], "ERR invalid agent name, use 1 to 64 letters, digits, '.', '_' or '-'"),
         (["AGENT.CREATE", "default"], "ERR agent name 'default' is reserved"),
         (["AGENT.REVOKE", "prk_pastedTokenHere"], "ERR agent names may not start with 'prk_', the token prefix"),

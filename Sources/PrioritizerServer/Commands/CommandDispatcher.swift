@@ -10,31 +10,48 @@ public struct CommandDispatcher: Sendable {
     public let services: ServerServices
     public let statistics: ServerStatistics
     public let configuration: ServerConfiguration
+    /// Requests by command and result, when the server exports metrics.
+    let requestMetrics: RequestMetrics?
     let logger: Logger
     /// Failed logins per peer address, shared by every connection of the server.
     let authThrottle: AuthThrottle
 
     public init(
         table: CommandTable = .standard, services: ServerServices, statistics: ServerStatistics,
-        configuration: ServerConfiguration, logger: Logger = Logger(label: "prioritizer.server")
+        configuration: ServerConfiguration, metrics: ServerMetrics? = nil,
+        logger: Logger = Logger(label: "prioritizer.server")
     ) {
         self.table = table
         self.services = services
         self.statistics = statistics
         self.configuration = configuration
+        self.requestMetrics = metrics?.requests
         self.logger = logger
         self.authThrottle = AuthThrottle()
     }
 
     func dispatch(_ request: RESPRequest, state: ConnectionState) -> DispatchResult {
+        var name: String?
+        return dispatch(request, state: state, commandName: &name)
+    }
+
+    /// Dispatches, and sets `commandName` to the declared name of the command the request named
+    /// (nil when the table does not know it): what `/metrics` counts the reply under.
+    func dispatch(_ request: RESPRequest, state: ConnectionState, commandName: inout String?) -> DispatchResult {
         statistics.commandProcessed()
         let command: Command
         let declaration: CommandDeclaration
         switch table.lookUp(request) {
         case .rejected(let error):
+            // Only error replies take this path: a second lookup to name a known command
+            // called with the wrong arity costs nothing on the path of successful requests.
+            commandName = request.arguments.first.flatMap {
+                table.declaration(named: String(decoding: $0.readableBytesView, as: UTF8.self))?.name
+            }
             return .immediate(CommandOutcome(error.reply))
         case .found(let found, let arguments):
             declaration = found
+            commandName = found.name
             if state.identity == nil && !found.flags.contains(.allowedBeforeAuth) {
                 return .immediate(CommandOutcome(CommandError.noAuth.reply))
             }

@@ -97,7 +97,7 @@ public struct TopRequest: Sendable, Hashable {
     }
 }
 
-/// `METRICS session [FORMAT markdown|json]`
+/// `METRICS session [FORMAT markdown|json|html]`
 public struct MetricsRequest: Sendable, Hashable {
     public var session: SessionID
     public var format: ReportFormat

@@ -146,6 +146,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         var sequence: UInt64
         var version: RESPProtocolVersion
         var operation: ServiceOperation
+        var tally: RequestTally?
     }
 
     /// Settled once the previous read burst's requests are all submitted: the next burst submits
@@ -159,14 +160,19 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func handle(_ request: RESPRequest, context: ChannelHandlerContext) {
         let sequence = replies.reserve()
         let version = state.protocolVersion
-        switch dispatcher.dispatch(request, state: state) {
+        var commandName: String?
+        let result = dispatcher.dispatch(request, state: state, commandName: &commandName)
+        let tally = dispatcher.requestMetrics?.tally(for: commandName)
+        switch result {
         case .immediate(let outcome):
+            tally?.record(outcome.reply)
             complete(sequence, with: outcome, version: version, context: context)
         case .deferred(true, let operation):
             // Requests before the barrier start first; those after it wait for it.
             startCollectedJobs(context: context)
             barrierInFlight = true
             context.eventLoop.makeFutureWithTask { await operation().wait() }.assumeIsolated().whenSuccess { outcome in
+                tally?.record(outcome.reply)
                 guard self.active else { return }
                 self.complete(sequence, with: outcome, version: version, context: context)
                 self.barrierInFlight = false
@@ -174,7 +180,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 self.resumeReadingIfPossible(context: context)
             }
         case .deferred(false, let operation):
-            collectedJobs.append(DeferredJob(sequence: sequence, version: version, operation: operation))
+            collectedJobs.append(DeferredJob(sequence: sequence, version: version, operation: operation, tally: tally))
             if !inReadBurst && !releasingHeldRequests { startCollectedJobs(context: context) }
         }
     }
@@ -201,6 +207,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             for outcome in pending { outcomes.append(await outcome.wait()) }
             return outcomes
         }.assumeIsolated().whenSuccess { outcomes in
+            for (job, outcome) in zip(jobs, outcomes) { job.tally?.record(outcome.reply) }
             guard self.active else { return }
             self.completingBatch = true
             for (job, outcome) in zip(jobs, outcomes) {

@@ -10,27 +10,36 @@ import NIOPosix
 public final class PrioritizerServer: Sendable {
     public let configuration: ServerConfiguration
     public let statistics: ServerStatistics
-    private let dispatcher: CommandDispatcher
+    /// Requests by command and result are counted here when given (`--metrics-port`).
+    public let metrics: ServerMetrics?
+    let dispatcher: CommandDispatcher
     private let group: any EventLoopGroup
     private let logger: Logger
     private let channels = ConnectionRegistry()
     private let listener = ListenerBox()
 
     public init(
-        configuration: ServerConfiguration, services: ServerServices,
+        configuration: ServerConfiguration, services: ServerServices, metrics: ServerMetrics? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "prioritizer.server")
     ) {
         self.configuration = configuration
         self.statistics = ServerStatistics()
+        self.metrics = metrics
         self.group = group
         self.logger = logger
         self.dispatcher = CommandDispatcher(
-            services: services, statistics: statistics, configuration: configuration, logger: logger)
+            services: services, statistics: statistics, configuration: configuration, metrics: metrics, logger: logger)
     }
 
     /// The address actually bound (the ephemeral port when configured with port 0).
     public var localAddress: SocketAddress? { listener.channel?.localAddress }
+
+    /// Started and not shut down: the listening socket accepts connections.
+    public var isServing: Bool { listener.channel?.isActive ?? false }
+
+    /// The event loops the server runs on (the metrics endpoint runs there too).
+    public var eventLoopGroup: any EventLoopGroup { group }
 
     /// Binds the listening socket; connections are served from then on.
     @discardableResult

@@ -10,18 +10,21 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
     private let runners: [SessionRunner]
     private let store: any ResourceService
     private let configuration: RunnerConfiguration
-    private let statistics = RunnerStatistics()
+    private let statistics: RunnerStatistics
 
+    /// `metrics`: where commit latencies, batch sizes and database errors are also counted.
     public init(
         store: any ResourceService, configuration: RunnerConfiguration = RunnerConfiguration(),
-        clock: any ServerClock = SystemClock(), logger: Logger = Logger(label: "prioritizer.runners")
+        clock: any ServerClock = SystemClock(), metrics: ServerMetrics? = nil,
+        logger: Logger = Logger(label: "prioritizer.runners")
     ) throws {
         // Load and verify the token tables now, so a damaged installation fails at start-up
         // rather than on a client's first TRACK.
         for encoding in TokenEncoding.allCases { _ = try Tokenizer.shared(encoding) }
         self.store = store
         self.configuration = configuration
-        let statistics = self.statistics
+        let statistics = RunnerStatistics(metrics: metrics)
+        self.statistics = statistics
         runners = (0..<configuration.workers).map { index in
             SessionRunner(
                 index: index, store: store, configuration: configuration, clock: clock, statistics: statistics,
@@ -54,7 +57,7 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
             let record = try await store.createSession(orgID: caller.organizationID, session)
             return SessionID(record.sessionID)
         } catch {
-            throw SessionRunner.replyError(for: error)
+            throw replyError(for: error)
         }
     }
 
@@ -66,7 +69,7 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
         do {
             return try await store.sessionIDs(orgID: caller.organizationID, limit: Int(clamping: limit)).map(SessionID.init)
         } catch {
-            throw SessionRunner.replyError(for: error)
+            throw replyError(for: error)
         }
     }
 
@@ -102,6 +105,12 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
         try await runner(for: request.session).metrics(request, by: caller)
     }
 
+    private func replyError(for error: any Error) -> CommandError {
+        let reply = SessionRunner.replyError(for: error)
+        if SessionRunner.isDatabaseFailure(reply) { statistics.storeCallFailed() }
+        return reply
+    }
+
     /// Waits until every write taken so far is committed (graceful shutdown).
     public func flushAll() async {
         for runner in runners { await runner.flush() }
@@ -109,20 +118,23 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
 
     // MARK: - INFO
 
-    public func infoSections() async -> [InfoSection] {
-        var sessions = 0
-        var resources = 0
-        var pending = 0
+    public func runnerFigures() async -> RunnerFigures? {
+        var figures = RunnerFigures(sessions: 0, resources: 0, pendingWrites: 0)
         for runner in runners {
-            sessions += await runner.residentSessionCount
-            resources += await runner.residentResourceCount
-            pending += await runner.pendingCount
+            figures.sessions += await runner.residentSessionCount
+            figures.resources += await runner.residentResourceCount
+            figures.pendingWrites += await runner.pendingCount
         }
+        return figures
+    }
+
+    public func infoSections() async -> [InfoSection] {
+        let figures = await runnerFigures()!
         let (stats, latency) = statistics.fields()
         return [
             InfoSection(name: "runners", fields: [
-                ("workers", "\(runners.count)"), ("sessions_in_memory", "\(sessions)"),
-                ("resources_in_memory", "\(resources)"), ("pending_writes", "\(pending)"),
+                ("workers", "\(runners.count)"), ("sessions_in_memory", "\(figures.sessions)"),
+                ("resources_in_memory", "\(figures.resources)"), ("pending_writes", "\(figures.pendingWrites)"),
                 ("max_batch", "\(configuration.maxBatch)"), ("max_pending", "\(configuration.maxPending)"),
             ]),
             InfoSection(name: "stats", fields: stats.map { (key: $0.0, value: $0.1) }),

@@ -1,9 +1,11 @@
 import Foundation
 
-/// Counters and latency histograms of the runners, for INFO. Updated from every runner, so
-/// guarded by a lock; each update is a few additions.
+/// Counters and latency histograms of the runners, for INFO (and for `/metrics` when the server
+/// exports them). Updated from every runner, so guarded by a lock; each update is a few additions.
 final class RunnerStatistics: @unchecked Sendable {
     private let lock = NSLock()
+    /// Immutable after init: read without the lock.
+    let metrics: ServerMetrics?
     private var trackedWrites = 0
     private var commits = 0
     private var commitFailures = 0
@@ -16,11 +18,24 @@ final class RunnerStatistics: @unchecked Sendable {
     private var commitLatency = LatencyHistogram()
     private var prioritizeLatency = LatencyHistogram()
 
+    init(metrics: ServerMetrics? = nil) {
+        self.metrics = metrics
+    }
+
     func enqueued() { locked { trackedWrites += 1 } }
     func rejectedBusy() { locked { busyRejections += 1 } }
     func loadedSession() { locked { sessionsLoaded += 1 } }
     func evictedSession() { locked { sessionsEvicted += 1 } }
-    func commitFailed() { locked { commitFailures += 1 } }
+    func commitFailed() {
+        locked { commitFailures += 1 }
+        metrics?.databaseErrors.increment()
+    }
+
+    /// A store call other than a group commit failed on the database (a session load, a close).
+    func storeCallFailed() { metrics?.databaseErrors.increment() }
+
+    /// A TRACK was acknowledged `latency` after its runner took it.
+    func trackCommitted(latency: Duration) { metrics?.trackCommitLatency.record(latency) }
 
     func committed(batchSize: Int, duration: Duration) {
         locked {
@@ -29,6 +44,7 @@ final class RunnerStatistics: @unchecked Sendable {
             largestBatch = max(largestBatch, batchSize)
             commitLatency.record(duration)
         }
+        metrics?.batchSize.record(Double(batchSize))
     }
 
     func prioritized(duration: Duration) {

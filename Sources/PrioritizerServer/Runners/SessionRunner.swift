@@ -41,6 +41,10 @@ actor SessionRunner {
         var item: Item
         /// Order taken, from 0: lets `flush` wait for exactly the writes taken before it.
         var sequence = 0
+        /// When the runner took it: a TRACK's commit latency runs from here.
+        var takenAt = ContinuousClock.now
+
+        var isTrack: Bool { if case .access = item { true } else { false } }
 
         /// Answers the request waiting on this write: its reply, or the failure.
         func settle(failure: CommandError?) {
@@ -161,12 +165,17 @@ actor SessionRunner {
     func metrics(_ request: MetricsRequest, by caller: AuthenticatedIdentity) async throws -> String {
         let id = request.session.uuid
         try await ensureLoaded(id, for: caller)
+        let at = clock.nowMilliseconds()
         let report = MetricsReport(
-            sessionID: request.session.description, state: sessions[id]!.state, lastRun: sessions[id]!.lastRun,
-            at: clock.nowMilliseconds())
+            sessionID: request.session.description, state: sessions[id]!.state, lastRun: sessions[id]!.lastRun, at: at)
         switch request.format {
         case .markdown: return report.markdown()
         case .json: return report.json()
+        case .html:
+            return SessionReportPage(
+                report: report, label: sessions[id]!.record.label,
+                resources: ReportResourcePoint.all(in: sessions[id]!.state, at: at)
+            ).html()
         }
     }
 
@@ -367,7 +376,11 @@ actor SessionRunner {
         let started = ContinuousClock.now
         do {
             try await store.commit(batch)
-            statistics.committed(batchSize: writes.count, duration: ContinuousClock.now - started)
+            let committed = ContinuousClock.now
+            statistics.committed(batchSize: writes.count, duration: committed - started)
+            if statistics.metrics != nil {
+                for write in writes where write.isTrack { statistics.trackCommitted(latency: committed - write.takenAt) }
+            }
             settle(writes, with: nil)
         } catch {
             statistics.commitFailed()
@@ -421,8 +434,16 @@ actor SessionRunner {
         do {
             return try await body()
         } catch {
-            throw Self.replyError(for: error)
+            let reply = Self.replyError(for: error)
+            if Self.isDatabaseFailure(reply) { statistics.storeCallFailed() }
+            throw reply
         }
+    }
+
+    /// The database failed (unreachable, or an unexpected error), as opposed to answering that
+    /// something does not exist: what `prioritizer_database_errors_total` counts.
+    static func isDatabaseFailure(_ reply: CommandError) -> Bool {
+        reply == .tryAgain || reply == .internalError
     }
 
     static func replyError(for error: any Error) -> CommandError {
