@@ -18,8 +18,8 @@ import TestSupport
             // Errors are counted under their code word; a made-up name under `unknown`.
             let missing = "00000000-0000-4000-8000-000000000000"
             #expect(await errorLine { try await client.track(session: missing, path: "x", type: .code, access: .view) } == noSession)
-            #expect(errorLine(of: try await client.call(["NOSUCHCOMMAND", "x"]))?.hasPrefix("ERR unknown command") == true)
-            #expect(errorLine(of: try await client.call(["TRACK", session]))?.hasPrefix("ERR wrong number of arguments") == true)
+            #expect(await errorLine { try await client.call(["NOSUCHCOMMAND", "x"]) }?.hasPrefix("ERR unknown command") == true)
+            #expect(await errorLine { try await client.call(["TRACK", session]) }?.hasPrefix("ERR wrong number of arguments") == true)
 
             let (status, body) = try await httpGet(port: live.metricsPort, path: "/metrics")
             #expect(status == 200)

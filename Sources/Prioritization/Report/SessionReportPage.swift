@@ -80,7 +80,7 @@ public struct SessionReportPage: Sendable {
         let unknown = resources.count - sized.count
         guard !sized.isEmpty else { return "<p class=\"note\">No resource with a known token count yet.</p>" }
         let (width, height) = (960.0, 420.0)
-        let (left, right, top, bottom) = (64.0, 16.0, 16.0, 48.0)
+        let (left, right, top, bottom) = (64.0, 40.0, 16.0, 48.0)
         let maxTokens = Double(sized.map { $0.tokens! }.max()!)
         let decades = max(1, Int(log10(maxTokens).rounded(.up)))
         let maxImportance = max(sized.map(\.importance).max()!, 1e-9)

@@ -139,6 +139,7 @@ actor InMemoryBackend: Authenticator, SessionCommandHandler, TokenCounting, Agen
         switch request.format {
         case .markdown: return "# Session Resource Metrics\n\n- Total Resources: \(session.resources.count)\n"
         case .json: return "{\"resources\":\(session.resources.count)}"
+        case .html: return "<!DOCTYPE html><title>\(session.resources.count) resources</title>"
         }
     }
 
