@@ -26,7 +26,8 @@ struct RequestMetrics: Sendable {
             }
         }
         self.tallies = tallies
-        unknown = RequestTally(command: Self.unknownCommand, registry: registry)
+        // A command the server does not know never succeeds: no `ok` series for it.
+        unknown = RequestTally(command: Self.unknownCommand, registry: registry, countsSuccess: false)
     }
 
     /// The tally of a declared command (its name as the table spells it), or `unknown`.
@@ -38,22 +39,29 @@ struct RequestMetrics: Sendable {
 /// The counters of one command.
 struct RequestTally: Sendable {
     let command: String
-    private let ok: Counter
+    private let ok: Counter?
     private let registry: PrometheusCollectorRegistry
 
-    init(command: String, registry: PrometheusCollectorRegistry) {
+    init(command: String, registry: PrometheusCollectorRegistry, countsSuccess: Bool = true) {
         self.command = command
         self.registry = registry
-        ok = registry.makeCounter(descriptor: RequestMetrics.descriptor, labels: [("command", command), ("result", "ok")])
+        ok = countsSuccess ? registry.makeCounter(descriptor: RequestMetrics.descriptor, labels: Self.labels(command, "ok")) : nil
     }
 
     func record(_ reply: RESPValue) {
-        guard case .error(let line) = reply else {
+        let result: String
+        if case .error(let line) = reply {
+            result = String(line.prefix { $0 != " " })
+        } else if let ok {
             ok.increment()
             return
+        } else {
+            result = "ok"
         }
-        let code = line.prefix { $0 != " " }
-        registry.makeCounter(descriptor: RequestMetrics.descriptor, labels: [("command", command), ("result", String(code))])
-            .increment()
+        registry.makeCounter(descriptor: RequestMetrics.descriptor, labels: Self.labels(command, result)).increment()
+    }
+
+    private static func labels(_ command: String, _ result: String) -> [(String, String)] {
+        [("command", command), ("result", result)]
     }
 }
