@@ -28,6 +28,10 @@ public final class PrioritizerServer: Sendable {
         self.metrics = metrics
         self.group = group
         self.logger = logger
+        var services = services
+        if let metrics {
+            services.authenticator = CountingAuthenticator(base: services.authenticator, metrics: metrics)
+        }
         self.dispatcher = CommandDispatcher(
             services: services, statistics: statistics, configuration: configuration, metrics: metrics, logger: logger)
     }

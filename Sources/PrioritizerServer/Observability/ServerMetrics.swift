@@ -39,7 +39,7 @@ public final class ServerMetrics: Sendable {
             buckets: Self.batchSizeBuckets)
         databaseErrors = registry.makeCounter(
             descriptor: Self.name("database_errors", unit: "total",
-                                  "Store calls that failed (group commits, session loads, lookups)."))
+                                  "Store calls that failed on the database (group commits, session loads and reads, token checks)."))
         gauges = Gauges(registry: registry)
     }
 
