@@ -155,7 +155,7 @@ enum SessionCommandDeclarations {
 
     static let metrics = CommandDeclaration(
         "metrics", arity: -2, flags: [.readonly], group: "prioritization",
-        summary: "The session's report.", syntax: "METRICS session [FORMAT markdown|json|html]"
+        summary: "The session's report: markdown, json, or one self-contained html page.", syntax: "METRICS session [FORMAT markdown|json|html]"
     ) { (reader: inout ArgumentReader) throws(CommandError) in
         var request = MetricsRequest(session: try reader.sessionID())
         while let option = reader.optionWord() {
