@@ -1,0 +1,113 @@
+/// One organization's co-access relations: for each resource, its strongest neighbours with a
+/// weight that decays over (event) time. Symmetric: relating A and B strengthens both directions.
+///
+/// Memory is bounded per resource: once a resource has twice `neighboursPerResource` neighbours,
+/// the weakest are dropped down to `neighboursPerResource` (amortized, so an update stays O(1)
+/// on average). The graph also remembers each resource's latest token count, so resources a
+/// session never touched can be packed.
+///
+/// Changes since the last `takeChanges()` are tracked so a writer can persist only those.
+public struct CoAccessGraph: Sendable {
+    public let model: RelationModel
+    private var neighbours: [String: [String: DecayedScore]] = [:]
+    private var tokenCounts: [String: Int] = [:]
+    private var changed: Set<Edge> = []
+    public private(set) var relationCount = 0
+
+    /// A directed relation `from → to`.
+    public struct Edge: Hashable, Sendable {
+        public let from: String
+        public let to: String
+
+        public init(from: String, to: String) {
+            self.from = from
+            self.to = to
+        }
+    }
+
+    /// What to persist: relations to write with their current weight, and relations dropped.
+    public struct Changes: Sendable {
+        public var upserted: [(edge: Edge, weight: DecayedScore)] = []
+        public var removed: [Edge] = []
+        public var isEmpty: Bool { upserted.isEmpty && removed.isEmpty }
+    }
+
+    public init(model: RelationModel = .standard) {
+        self.model = model
+    }
+
+    /// Relates `a` and `b` with `weight` observed at `time` (both directions).
+    public mutating func strengthen(_ a: String, _ b: String, by weight: Double, at time: Int64) {
+        guard a != b, weight > 0 else { return }
+        add(from: a, to: b, weight: weight, at: time)
+        add(from: b, to: a, weight: weight, at: time)
+    }
+
+    /// One access in a session: relates `path` to every other path of the session's window and
+    /// remembers its token count. What TRACK feeds, and the in-process replay the same way.
+    public mutating func observe(_ path: String, tokens: Int?, at time: Int64, in window: inout CoAccessWindow) {
+        if let tokens { tokenCounts[path] = tokens }
+        for partner in window.observe(path, at: time, window: model.windowMilliseconds) {
+            strengthen(path, partner, by: 1, at: time)
+        }
+    }
+
+    /// A relation as persisted (loading an organization); not marked changed.
+    public mutating func restore(from: String, to: String, weight: DecayedScore) {
+        if neighbours[from, default: [:]].updateValue(weight, forKey: to) == nil { relationCount += 1 }
+        pruneIfNeeded(from, markChanged: false)
+    }
+
+    public mutating func setTokens(_ tokens: Int, for path: String) {
+        tokenCounts[path] = tokens
+    }
+
+    public func tokens(of path: String) -> Int? { tokenCounts[path] }
+
+    public func neighbours(of path: String) -> [String: DecayedScore] { neighbours[path] ?? [:] }
+
+    /// The changes since the previous call.
+    public mutating func takeChanges() -> Changes {
+        var changes = Changes()
+        for edge in changed {
+            if let weight = neighbours[edge.from]?[edge.to] {
+                changes.upserted.append((edge, weight))
+            } else {
+                changes.removed.append(edge)
+            }
+        }
+        changed.removeAll(keepingCapacity: true)
+        return changes
+    }
+
+    private mutating func add(from: String, to: String, weight: Double, at time: Int64) {
+        let halfLife = model.halfLifeMilliseconds
+        if neighbours[from]?[to] == nil { relationCount += 1 }
+        neighbours[from, default: [:]][to, default: .zero].add(weight, at: time, halfLifeMilliseconds: halfLife)
+        changed.insert(Edge(from: from, to: to))
+        pruneIfNeeded(from, markChanged: true)
+    }
+
+    private mutating func pruneIfNeeded(_ path: String, markChanged: Bool) {
+        let keep = model.neighboursPerResource
+        guard let all = neighbours[path], all.count > 2 * keep else { return }
+        let newest = all.values.map(\.at).max() ?? 0
+        let halfLife = model.halfLifeMilliseconds
+        let ranked = all.sorted { a, b in
+            let (x, y) = (a.value.log2Value(at: newest, halfLifeMilliseconds: halfLife),
+                          b.value.log2Value(at: newest, halfLifeMilliseconds: halfLife))
+            return x != y ? x > y : a.key < b.key
+        }
+        var kept: [String: DecayedScore] = [:]
+        kept.reserveCapacity(2 * keep + 1)
+        for (index, entry) in ranked.enumerated() {
+            if index < keep {
+                kept[entry.key] = entry.value
+            } else if markChanged {
+                changed.insert(Edge(from: path, to: entry.key))
+            }
+        }
+        relationCount -= all.count - kept.count
+        neighbours[path] = kept
+    }
+}
