@@ -97,6 +97,7 @@ let package = Package(
                 "Prioritization",
                 "PrioritizerStore",
                 "PrioritizerServer",
+                "PrioritizerClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

@@ -72,7 +72,7 @@ extension PrioritizerClient {
 
     public func prioritize(
         session: String, budget: Int, strategy: Strategy? = nil, reserve: Int? = nil, prompt: String? = nil,
-        limit: Int? = nil, at: Int64? = nil, dryRun: Bool = false
+        limit: Int? = nil, at: Int64? = nil, dryRun: Bool = false, related: Bool? = nil
     ) async throws -> [ContextEntry] {
         var words = ["PRIORITIZE", session, String(budget)]
         if let strategy { words += ["STRATEGY", strategy.rawValue] }
@@ -81,7 +81,16 @@ extension PrioritizerClient {
         if let limit { words += ["LIMIT", String(limit)] }
         if let at { words += ["AT", String(at)] }
         if dryRun { words.append("DRYRUN") }
+        if let related { words += ["RELATED", related ? "1" : "0"] }
         return try Self.entries(try await call(words), "PRIORITIZE")
+    }
+
+    /// `LINK`: relates two resources in the session's organization.
+    public func link(session: String, _ path: String, _ relatedPath: String, weight: Double? = nil, at: Int64? = nil) async throws {
+        var words = ["LINK", session, path, relatedPath]
+        if let weight { words += ["WEIGHT", String(weight)] }
+        if let at { words += ["AT", String(at)] }
+        try await call(words)
     }
 
     /// Nil when the session never tracked the path.
@@ -92,10 +101,11 @@ extension PrioritizerClient {
         return value
     }
 
-    public func top(session: String, limit: Int? = nil, at: Int64? = nil) async throws -> [ContextEntry] {
+    public func top(session: String, limit: Int? = nil, at: Int64? = nil, related: Bool? = nil) async throws -> [ContextEntry] {
         var words = ["TOP", session]
         if let limit { words += ["LIMIT", String(limit)] }
         if let at { words += ["AT", String(at)] }
+        if let related { words += ["RELATED", related ? "1" : "0"] }
         return try Self.entries(try await call(words), "TOP")
     }
 

@@ -40,6 +40,12 @@ public protocol ResourceService: Sendable {
     func accessTypeCounts(orgID: UUID, sessionID: UUID) async throws -> AccessTypeCounts
     func latestRun(orgID: UUID, sessionID: UUID) async throws -> PrioritizationRunRecord?
 
+    // Co-access relations: derived data, written in the background rather than by group commits.
+    /// The organization's relations, with the token counts its resources have for the paths they name.
+    func relations(orgID: UUID) async throws -> StoredRelations
+    /// Writes changed relations (current weights) and deletes dropped ones, in one transaction.
+    func writeRelations(orgID: UUID, _ changes: CoAccessGraph.Changes, halfLifeSeconds: Double) async throws
+
     /// Persists a whole batch in one transaction; when it returns, every item is durable.
     /// When it throws, nothing of the batch may be acknowledged.
     func commit(_ batch: WriteBatch) async throws

@@ -8,7 +8,7 @@ struct PrioritizerCommand: AsyncParsableCommand {
         abstract: "Chooses which resources an LLM agent puts into its context window, within its token budget.",
         subcommands: [
             ServeCommand.self, MigrateCommand.self, OrgCommand.self, AgentCommand.self, AnalystCommand.self,
-            TokensCommand.self,
+            TokensCommand.self, ReplayCommand.self,
         ]
     )
 }

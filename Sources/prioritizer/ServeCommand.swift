@@ -20,6 +20,8 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel = "info"
     @OptionGroup(title: "Limits") var limits: ServeLimits
     @OptionGroup(title: "Observability") var observability: ObservabilityOptions
+    @Flag(name: .customLong("no-relations"), help: "Learn no co-access relations and offer no related resources (LINK is refused).")
+    var noRelations = false
 
     func run() async throws {
         try await reportingFailures {
@@ -36,7 +38,8 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     private func serve(logger: Logger) async throws {
-        let runnerConfiguration = limits.runnerConfiguration(workers: workers)
+        var runnerConfiguration = limits.runnerConfiguration(workers: workers)
+        if noRelations { runnerConfiguration.relations = nil }
         let (conninfo, embedded) = try await openDatabase(logger: logger)
         do {
             let store = PostgresResourceService(conninfo: conninfo, connections: runnerConfiguration.workers + 4)

@@ -80,6 +80,12 @@ public struct CoAccessGraph: Sendable {
         return changes
     }
 
+    /// Marks changes again (their write failed): the next `takeChanges()` returns them.
+    public mutating func markChanged(_ changes: Changes) {
+        for (edge, _) in changes.upserted { changed.insert(edge) }
+        for edge in changes.removed { changed.insert(edge) }
+    }
+
     private mutating func add(from: String, to: String, weight: Double, at time: Int64) {
         let halfLife = model.halfLifeMilliseconds
         if neighbours[from]?[to] == nil { relationCount += 1 }

@@ -26,6 +26,12 @@ public struct RecallTally: Sendable {
         }
     }
 
+    /// Adds another tally's records (the server's beside the in-process ones).
+    public mutating func merge(_ other: RecallTally) {
+        sums.merge(other.sums, uniquingKeysWith: +)
+        counts.merge(other.counts, uniquingKeysWith: +)
+    }
+
     /// Mean recall in [0, 1], nil when no expectation was recorded.
     public func recall(scorer: String, budget: Int, part: Part = .all) -> Double? {
         let key = Key(scorer: scorer, budget: budget, part: part)

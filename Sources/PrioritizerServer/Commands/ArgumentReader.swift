@@ -69,6 +69,11 @@ public struct ArgumentReader {
         try integer(name, in: 0...CommandLimits.maxCount)
     }
 
+    /// A switch written `0` or `1` (`RELATED 0`).
+    public mutating func flag(_ name: String) throws(CommandError) -> Bool {
+        try integer(name, in: 0...1) == 1
+    }
+
     /// `AT` values: unix milliseconds from 1970 to the end of year 9999.
     public mutating func timestamp() throws(CommandError) -> Int64 {
         try integer("AT", in: 0...CommandLimits.maxTimestampMilliseconds)

@@ -28,6 +28,7 @@ public enum Command: Sendable, Hashable {
     case tokens(TokensRequest)
     case tokensEstimate(TokenEstimateRequest)
     case metrics(MetricsRequest)
+    case link(LinkRequest)
 
     // Administration.
     case agentCreate(name: String, role: AgentRole)

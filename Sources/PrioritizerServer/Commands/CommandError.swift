@@ -43,4 +43,6 @@ public struct CommandError: Error, Sendable, Hashable, CustomStringConvertible {
     public static let tryAgain = CommandError(code: "TRYAGAIN", "the database is unreachable, nothing was acknowledged; try again")
     public static let busy = CommandError(code: "BUSY", "the server is over its queue bounds, nothing was acknowledged; try again")
     public static let internalError = CommandError("internal error")
+    /// LINK on a server started with `--no-relations`.
+    public static let relationsDisabled = CommandError("co-access relations are disabled on this server")
 }

@@ -9,6 +9,9 @@ public enum CommandLimits {
     /// HALFLIFE bounds in seconds: one millisecond to one hundred years.
     public static let minHalfLifeSeconds = 0.001
     public static let maxHalfLifeSeconds = 100 * 365.25 * 86_400.0
+    /// LINK's WEIGHT bounds: a link is worth at most a thousand co-accesses.
+    public static let minLinkWeight = 0.0
+    public static let maxLinkWeight = 1000.0
     /// Longest resource path, in UTF-8 bytes (Linux's PATH_MAX).
     public static let maxPathBytes = 4096
     /// Longest session label, in UTF-8 bytes.

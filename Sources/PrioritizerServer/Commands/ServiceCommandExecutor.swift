@@ -46,6 +46,9 @@ struct ServiceCommandExecutor: Sendable {
             return .integer(try await services.tokens.estimateTokens(request))
         case .metrics(let request):
             return .bulkString(try await services.sessions.metrics(request, by: caller))
+        case .link(let request):
+            try await services.sessions.link(request, by: caller)
+            return .ok
         case .agentCreate(let name, let role):
             return .bulkString(try await services.agents.createAgent(named: name, role: role, by: caller))
         case .agentRevoke(let name):

@@ -4,7 +4,7 @@ import PrioritizerStore
 enum SessionCommandDeclarations {
     static let all: [CommandDeclaration] = [
         sessionCreate, sessionGet, sessionList, sessionClose, track, prioritize, importance, top, tokens,
-        tokensEstimate, metrics,
+        tokensEstimate, metrics, link,
     ]
 
     private static let writers: Set<AgentRole> = [.admin, .agent]
@@ -81,7 +81,7 @@ enum SessionCommandDeclarations {
     static let prioritize = CommandDeclaration(
         "prioritize", arity: -3, flags: [.write], group: "prioritization",
         summary: "Choose the resources that carry the most importance within the budget (readers: DRYRUN only).",
-        syntax: "PRIORITIZE session budget [STRATEGY optimal|density|greedy] [RESERVE tokens] [PROMPT text] [LIMIT n] [AT unix-ms] [DRYRUN]"
+        syntax: "PRIORITIZE session budget [STRATEGY optimal|density|greedy] [RESERVE tokens] [PROMPT text] [LIMIT n] [AT unix-ms] [DRYRUN] [RELATED 0|1]"
     ) { (reader: inout ArgumentReader) throws(CommandError) in
         var request = PrioritizeRequest(session: try reader.sessionID(), budget: try reader.count("budget"))
         while let option = reader.optionWord() {
@@ -92,6 +92,7 @@ enum SessionCommandDeclarations {
             case "LIMIT": request.limit = try reader.count("LIMIT")
             case "AT": request.at = try reader.timestamp()
             case "DRYRUN": request.dryRun = true
+            case "RELATED": request.related = try reader.flag("RELATED")
             default: throw .syntax
             }
         }
@@ -114,13 +115,14 @@ enum SessionCommandDeclarations {
     static let top = CommandDeclaration(
         "top", arity: -2, flags: [.readonly], group: "prioritization",
         summary: "The most important resources of a session, as PRIORITIZE entries.",
-        syntax: "TOP session [LIMIT n] [AT unix-ms]"
+        syntax: "TOP session [LIMIT n] [AT unix-ms] [RELATED 0|1]"
     ) { (reader: inout ArgumentReader) throws(CommandError) in
         var request = TopRequest(session: try reader.sessionID())
         while let option = reader.optionWord() {
             switch option {
             case "LIMIT": request.limit = try reader.count("LIMIT")
             case "AT": request.at = try reader.timestamp()
+            case "RELATED": request.related = try reader.flag("RELATED")
             default: throw .syntax
             }
         }
@@ -151,6 +153,23 @@ enum SessionCommandDeclarations {
             request.path = try reader.path()
         }
         return .tokensEstimate(request)
+    }
+
+    static let link = CommandDeclaration(
+        "link", arity: -4, flags: [.write], roles: writers, group: "prioritization",
+        summary: "Relate two resources in the session's organization (an import, a test and its code), as co-access does.",
+        syntax: "LINK session pathA pathB [WEIGHT w] [AT unix-ms]"
+    ) { (reader: inout ArgumentReader) throws(CommandError) in
+        var request = LinkRequest(session: try reader.sessionID(), path: try reader.path(), relatedPath: try reader.path())
+        guard request.path != request.relatedPath else { throw CommandError("LINK needs two different paths") }
+        while let option = reader.optionWord() {
+            switch option {
+            case "WEIGHT": request.weight = try reader.double("WEIGHT", in: CommandLimits.minLinkWeight...CommandLimits.maxLinkWeight)
+            case "AT": request.at = try reader.timestamp()
+            default: throw .syntax
+            }
+        }
+        return .link(request)
     }
 
     static let metrics = CommandDeclaration(

@@ -47,7 +47,7 @@ public struct TrackRequest: Sendable, Hashable {
     }
 }
 
-/// `PRIORITIZE session budget [STRATEGY s] [RESERVE tokens] [PROMPT text] [LIMIT n] [AT unix-ms] [DRYRUN]`
+/// `PRIORITIZE session budget [STRATEGY s] [RESERVE tokens] [PROMPT text] [LIMIT n] [AT unix-ms] [DRYRUN] [RELATED 0|1]`
 public struct PrioritizeRequest: Sendable, Hashable {
     public var session: SessionID
     public var budget: Int64
@@ -58,8 +58,11 @@ public struct PrioritizeRequest: Sendable, Hashable {
     public var limit: Int64?
     public var at: Int64?
     public var dryRun: Bool
+    /// `RELATED 0|1`: whether resources the session never touched may be chosen through the
+    /// organization's co-access relations (default 1).
+    public var related: Bool
 
-    public init(session: SessionID, budget: Int64, strategy: PackingStrategy = .optimal, reserve: Int64 = 0, prompt: [UInt8]? = nil, limit: Int64? = nil, at: Int64? = nil, dryRun: Bool = false) {
+    public init(session: SessionID, budget: Int64, strategy: PackingStrategy = .optimal, reserve: Int64 = 0, prompt: [UInt8]? = nil, limit: Int64? = nil, at: Int64? = nil, dryRun: Bool = false, related: Bool = true) {
         self.session = session
         self.budget = budget
         self.strategy = strategy
@@ -68,6 +71,7 @@ public struct PrioritizeRequest: Sendable, Hashable {
         self.limit = limit
         self.at = at
         self.dryRun = dryRun
+        self.related = related
     }
 }
 
@@ -84,15 +88,37 @@ public struct ImportanceRequest: Sendable, Hashable {
     }
 }
 
-/// `TOP session [LIMIT n] [AT unix-ms]`
+/// `TOP session [LIMIT n] [AT unix-ms] [RELATED 0|1]`
 public struct TopRequest: Sendable, Hashable {
     public var session: SessionID
     public var limit: Int64
     public var at: Int64?
+    /// As PRIORITIZE's `RELATED`.
+    public var related: Bool
 
-    public init(session: SessionID, limit: Int64 = Int64(CommandLimits.defaultTopLimit), at: Int64? = nil) {
+    public init(session: SessionID, limit: Int64 = Int64(CommandLimits.defaultTopLimit), at: Int64? = nil, related: Bool = true) {
         self.session = session
         self.limit = limit
+        self.at = at
+        self.related = related
+    }
+}
+
+/// `LINK session pathA pathB [WEIGHT w] [AT unix-ms]`: an explicit relation (an import, a test
+/// and its code) in the session's organization.
+public struct LinkRequest: Sendable, Hashable {
+    public var session: SessionID
+    public var path: String
+    public var relatedPath: String
+    /// Nil: `RelationModel.defaultLinkWeight`.
+    public var weight: Double?
+    public var at: Int64?
+
+    public init(session: SessionID, path: String, relatedPath: String, weight: Double? = nil, at: Int64? = nil) {
+        self.session = session
+        self.path = path
+        self.relatedPath = relatedPath
+        self.weight = weight
         self.at = at
     }
 }

@@ -14,6 +14,10 @@ struct LoadedSession: Sendable {
     var pendingWrites = 0
     /// For least-recently-used eviction.
     var lastUsed: UInt64 = 0
+    /// The organization's co-access relations (nil when the server runs without them).
+    var relations: OrganizationRelations? = nil
+    /// This session's recent accesses, which a new access is related to.
+    var window = CoAccessWindow()
 
     var isClosed: Bool { record.closedAt != nil }
 }

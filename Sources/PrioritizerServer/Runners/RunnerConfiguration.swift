@@ -1,4 +1,5 @@
 import Foundation
+import Prioritization
 
 /// Bounds of the session runners and their group commits. Each has a flag of `prioritizer serve`.
 public struct RunnerConfiguration: Sendable, Hashable {
@@ -33,12 +34,18 @@ public struct RunnerConfiguration: Sendable, Hashable {
     public var maxPending: Int
     public var maxResidentResources: Int
     public var packingTimeCap: Duration
+    /// Co-access relations learned per organization (issue 9); nil turns them off: no learning,
+    /// no related candidates, LINK refused. Flag `--no-relations`.
+    public var relations: RelationModel?
+    /// How often changed relations are written to PostgreSQL (see `RelationRegistry`).
+    public var relationFlushInterval: Duration
 
     public init(
         workers: Int = RunnerConfiguration.defaultWorkers, commitConcurrency: Int = defaultCommitConcurrency,
         maxBatch: Int = defaultMaxBatch,
         maxBatchDelay: Duration = defaultMaxBatchDelay, maxPending: Int = defaultMaxPending,
-        maxResidentResources: Int = defaultMaxResidentResources, packingTimeCap: Duration = defaultPackingTimeCap
+        maxResidentResources: Int = defaultMaxResidentResources, packingTimeCap: Duration = defaultPackingTimeCap,
+        relations: RelationModel? = .standard, relationFlushInterval: Duration = .seconds(1)
     ) {
         self.workers = max(1, workers)
         self.commitConcurrency = max(1, commitConcurrency)
@@ -47,6 +54,8 @@ public struct RunnerConfiguration: Sendable, Hashable {
         self.maxPending = max(1, maxPending)
         self.maxResidentResources = max(1, maxResidentResources)
         self.packingTimeCap = packingTimeCap
+        self.relations = relations
+        self.relationFlushInterval = relationFlushInterval
     }
 
     /// Each runner's share of the global bounds.

@@ -11,6 +11,7 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
     private let store: any ResourceService
     private let configuration: RunnerConfiguration
     private let statistics: RunnerStatistics
+    private let relations: RelationRegistry?
 
     /// `metrics`: where commit latencies, batch sizes and database errors are also counted.
     public init(
@@ -25,10 +26,14 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
         self.configuration = configuration
         let statistics = RunnerStatistics(metrics: metrics)
         self.statistics = statistics
+        let relations = configuration.relations.map {
+            RelationRegistry(store: store, model: $0, flushInterval: configuration.relationFlushInterval, logger: logger)
+        }
+        self.relations = relations
         runners = (0..<configuration.workers).map { index in
             SessionRunner(
                 index: index, store: store, configuration: configuration, clock: clock, statistics: statistics,
-                logger: logger)
+                relations: relations, logger: logger)
         }
     }
 
@@ -111,9 +116,14 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
         return reply
     }
 
-    /// Waits until every write taken so far is committed (graceful shutdown).
+    public func link(_ request: LinkRequest, by caller: AuthenticatedIdentity) async throws {
+        try await runner(for: request.session).link(request, by: caller)
+    }
+
+    /// Waits until every write taken so far is committed (graceful shutdown), relations included.
     public func flushAll() async {
         for runner in runners { await runner.flush() }
+        await relations?.flush()
     }
 
     // MARK: - INFO
@@ -136,6 +146,7 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
                 ("workers", "\(runners.count)"), ("sessions_in_memory", "\(figures.sessions)"),
                 ("resources_in_memory", "\(figures.resources)"), ("pending_writes", "\(figures.pendingWrites)"),
                 ("max_batch", "\(configuration.maxBatch)"), ("max_pending", "\(configuration.maxPending)"),
+                ("relations_in_memory", "\(await relations?.relationCount ?? 0)"),
             ]),
             InfoSection(name: "stats", fields: stats.map { (key: $0.0, value: $0.1) }),
             InfoSection(name: "latency", fields: latency.map { (key: $0.0, value: $0.1) }),

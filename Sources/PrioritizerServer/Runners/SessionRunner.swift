@@ -17,6 +17,8 @@ actor SessionRunner {
     private let clock: any ServerClock
     private let statistics: RunnerStatistics
     private let logger: Logger
+    /// Co-access relations per organization, shared by all runners; nil when turned off.
+    private let relations: RelationRegistry?
 
     private var sessions: [UUID: LoadedSession] = [:]
     /// Loads in flight, by session and by the organization asking (a load answers for one organization).
@@ -57,9 +59,10 @@ actor SessionRunner {
 
     init(
         index: Int, store: any ResourceService, configuration: RunnerConfiguration, clock: any ServerClock,
-        statistics: RunnerStatistics, logger: Logger
+        statistics: RunnerStatistics, relations: RelationRegistry?, logger: Logger
     ) {
         self.index = index
+        self.relations = relations
         self.store = store
         self.configuration = configuration
         self.clock = clock
@@ -92,6 +95,10 @@ actor SessionRunner {
         sessions[id]!.accesses += 1
         sessions[id]!.pendingWrites += 1
         residentResources += sessions[id]!.state.resources.count - before
+        // Relations are learned in memory at once (the next PRIORITIZE sees them) and written
+        // in the background by the registry: they are derived, not acknowledged, data.
+        let organization = sessions[id]!.relations
+        organization?.observe(request.path, tokens: tokens, at: at, in: &sessions[id]!.window)
 
         let ticket = CommitTicket<Int64>()
         let contentHash = request.content.map { ContentDigest.sha256($0) }
@@ -110,12 +117,13 @@ actor SessionRunner {
         let promptTokens = request.prompt.map { Int64(Self.tokenizer(sessions[id]!.encoding).count(bytes: $0)) } ?? 0
         let resourceBudget = max(0, request.budget - request.reserve - promptTokens)
         let started = ContinuousClock.now
+        let related = request.related ? relatedCandidates(id, at: at) : []
         let result = Packer.pack(
-            sessions[id]!.state.candidates(at: at),
+            sessions[id]!.state.candidates(at: at) + related,
             PackingRequest(
                 budget: Int(clamping: resourceBudget), limit: request.limit.map { Int(clamping: $0) },
                 strategy: request.strategy, timeCap: configuration.packingTimeCap))
-        let total = sessions[id]!.state.totalImportance(at: at)
+        let total = sessions[id]!.state.totalImportance(at: at) + related.reduce(0) { $0 + $1.importance }
         statistics.prioritized(duration: ContinuousClock.now - started)
         let entries = result.entries.map { ContextEntry(path: $0.path, importance: $0.importance, tokens: Int64($0.tokens)) }
         if request.dryRun { return .settled(entries) }
@@ -157,9 +165,34 @@ actor SessionRunner {
     func top(_ request: TopRequest, by caller: AuthenticatedIdentity) async throws -> [ContextEntry] {
         let id = request.session.uuid
         try await ensureLoaded(id, for: caller)
-        return sessions[id]!.state.top(Int(clamping: request.limit), at: request.at ?? clock.nowMilliseconds()).map {
+        let at = request.at ?? clock.nowMilliseconds()
+        let limit = Int(clamping: request.limit)
+        let tracked = sessions[id]!.state.top(limit, at: at).map {
             ContextEntry(path: $0.resource.path, importance: $0.importance, tokens: Int64($0.resource.tokens ?? 0))
         }
+        guard request.related else { return tracked }
+        let related = relatedCandidates(id, at: at).map {
+            ContextEntry(path: $0.path, importance: $0.importance, tokens: Int64($0.tokens ?? 0))
+        }
+        guard !related.isEmpty else { return tracked }
+        return Array((tracked + related).sorted {
+            $0.importance != $1.importance ? $0.importance > $1.importance : $0.path < $1.path
+        }.prefix(limit))
+    }
+
+    func link(_ request: LinkRequest, by caller: AuthenticatedIdentity) async throws {
+        let id = request.session.uuid
+        try await ensureLoaded(id, for: caller)
+        guard !sessions[id]!.isClosed else { throw CommandError.sessionClosed }
+        guard let organization = sessions[id]!.relations else { throw CommandError.relationsDisabled }
+        organization.link(
+            request.path, request.relatedPath, weight: request.weight ?? organization.model.defaultLinkWeight,
+            at: request.at ?? clock.nowMilliseconds())
+    }
+
+    /// Resources the session never touched that relations tie to what it touched recently.
+    private func relatedCandidates(_ id: UUID, at time: Int64) -> [PackingCandidate] {
+        sessions[id]!.relations?.candidates(for: sessions[id]!.state, at: time) ?? []
     }
 
     func metrics(_ request: MetricsRequest, by caller: AuthenticatedIdentity) async throws -> String {
@@ -254,7 +287,8 @@ actor SessionRunner {
         } else {
             let store = self.store
             let orgID = caller.organizationID
-            task = Task { try await Self.load(id, orgID: orgID, from: store) }
+            let relations = self.relations
+            task = Task { try await Self.load(id, orgID: orgID, from: store, relations: relations) }
             loading[key] = task
         }
         let outcome: LoadedSession?
@@ -280,14 +314,17 @@ actor SessionRunner {
         evictIfNeeded(keeping: id)
     }
 
-    private static func load(_ id: UUID, orgID: UUID, from store: any ResourceService) async throws -> LoadedSession? {
+    private static func load(
+        _ id: UUID, orgID: UUID, from store: any ResourceService, relations: RelationRegistry?
+    ) async throws -> LoadedSession? {
         guard let record = try await store.session(orgID: orgID, sessionID: id) else { return nil }
+        let organization = try await relations?.relations(for: orgID)
         let resources = try await store.sessionResources(orgID: orgID, sessionID: id)
         let lastRun = try await store.latestRun(orgID: orgID, sessionID: id)
         let state = SessionState(restoring: resources.map(\.sessionResource), halfLifeSeconds: record.halfLifeSeconds)
         return LoadedSession(
             record: record, state: state, encoding: (try? TokenEncoding(word: record.encoding)) ?? .default,
-            lastRun: lastRun.map(PrioritizationRunSummary.init), accesses: record.accesses)
+            lastRun: lastRun.map(PrioritizationRunSummary.init), accesses: record.accesses, relations: organization)
     }
 
     /// Evicts least recently used sessions without pending writes until under the bound (never

@@ -22,6 +22,9 @@ public protocol SessionCommandHandler: Sendable {
     /// The report text in the requested format.
     func metrics(_ request: MetricsRequest, by caller: AuthenticatedIdentity) async throws -> String
 
+    /// LINK: relates two resources in the session's organization.
+    func link(_ request: LinkRequest, by caller: AuthenticatedIdentity) async throws
+
     /// Two-step forms of the writing commands (see the extension below for the defaults).
     func submitTrack(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<Int64>
     func submitPrioritize(_ request: PrioritizeRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<[ContextEntry]>
@@ -34,6 +37,11 @@ extension SessionCommandHandler {
     /// the next group commit and returns at once.
     public func submitTrack(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<Int64> {
         .settled(try await track(request, by: caller))
+    }
+
+    /// Handlers without co-access relations refuse LINK.
+    public func link(_ request: LinkRequest, by caller: AuthenticatedIdentity) async throws {
+        throw CommandError.relationsDisabled
     }
 
     /// PRIORITIZE in two steps, as `submitTrack`.

@@ -1,0 +1,101 @@
+import Foundation
+import Logging
+import Prioritization
+import PrioritizerStore
+
+/// Every organization's co-access relations in this process: loaded from PostgreSQL on first use,
+/// updated in memory by TRACK and LINK, and written back in the background.
+///
+/// Durability: relations are derived from acknowledged data (access logs) and from LINK hints;
+/// they are written about once per `flushInterval`, outside the group commits, so TRACK pays no
+/// database work for them. A crash loses at most the last interval's strengthening — the
+/// relations then are slightly weaker, never wrong — and a graceful shutdown writes everything.
+actor RelationRegistry {
+    private let store: any ResourceService
+    let model: RelationModel
+    private let logger: Logger
+    private var organizations: [UUID: OrganizationRelations] = [:]
+    private var loading: [UUID: Task<OrganizationRelations, any Error>] = [:]
+    private var flusher: Task<Void, Never>?
+
+    init(store: any ResourceService, model: RelationModel, flushInterval: Duration, logger: Logger) {
+        self.store = store
+        self.model = model
+        self.logger = logger
+        Task { await self.startFlushing(every: flushInterval) }
+    }
+
+    private func startFlushing(every interval: Duration) {
+        // Holds the registry weakly: the loop ends once the registry is gone.
+        flusher = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard let registry = self else { return }
+                await registry.flush()
+            }
+        }
+    }
+
+    deinit {
+        flusher?.cancel()
+    }
+
+    /// The organization's relations, loaded once (concurrent first uses share one load).
+    func relations(for orgID: UUID) async throws -> OrganizationRelations {
+        if let loaded = organizations[orgID] { return loaded }
+        let task: Task<OrganizationRelations, any Error>
+        if let inFlight = loading[orgID] {
+            task = inFlight
+        } else {
+            let (store, model) = (self.store, self.model)
+            task = Task {
+                let stored = try await store.relations(orgID: orgID)
+                var graph = CoAccessGraph(model: model)
+                for relation in stored.relations {
+                    graph.restore(from: relation.path, to: relation.relatedPath, weight: relation.weight)
+                }
+                for (path, tokens) in stored.tokens { graph.setTokens(tokens, for: path) }
+                return OrganizationRelations(orgID: orgID, graph: graph)
+            }
+            loading[orgID] = task
+        }
+        defer { loading[orgID] = nil }
+        let loaded = try await task.value
+        if let installed = organizations[orgID] { return installed }
+        organizations[orgID] = loaded
+        return loaded
+    }
+
+    /// Writes every organization's changed relations; a failed write is retried on the next flush.
+    /// Flushes run one after another, so an older weight never overwrites a newer one.
+    func flush() async {
+        let previous = lastFlush
+        let flush = Task {
+            await previous?.value
+            await self.writeChanges()
+        }
+        lastFlush = flush
+        await flush.value
+    }
+
+    private var lastFlush: Task<Void, Never>?
+
+    private func writeChanges() async {
+        for relations in organizations.values {
+            let changes = relations.takeChanges()
+            guard !changes.isEmpty else { continue }
+            do {
+                try await store.writeRelations(
+                    orgID: relations.orgID, changes, halfLifeSeconds: model.halfLifeMilliseconds / 1000)
+            } catch {
+                relations.restoreChanges(changes)
+                logger.warning("writing relations failed", metadata: ["org": "\(relations.orgID)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Relations held in memory, across organizations (INFO).
+    var relationCount: Int {
+        organizations.values.reduce(0) { $0 + $1.relationCount }
+    }
+}

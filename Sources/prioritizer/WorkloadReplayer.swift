@@ -1,0 +1,45 @@
+import Prioritization
+import PrioritizerClient
+
+/// Sends a workload through a server, one request at a time in file order (the server learns
+/// relations from the order of accesses, so the order is part of the workload), and records what
+/// its PRIORITIZE chose at each expectation.
+struct WorkloadReplayer {
+    static let scorer = "server"
+
+    let client: PrioritizerClient
+    /// Whether PRIORITIZE may choose resources through relations (`RELATED 1`).
+    let related: Bool
+
+    func replay(_ workload: Workload, budgets: [Int]) async throws -> RecallTally {
+        var tally = RecallTally()
+        var sessions: [String: String] = [:]
+        func session(_ name: String) async throws -> String {
+            if let id = sessions[name] { return id }
+            let id = try await client.createSession(label: String(name.prefix(200)))
+            sessions[name] = id
+            return id
+        }
+        for line in workload.lines {
+            switch line {
+            case .event(let name, let event):
+                var words = ["TRACK", try await session(name), event.path, event.type.rawValue, event.access.rawValue]
+                if let size = event.size { words += ["SIZE", String(size)] }
+                if let tokens = event.tokens { words += ["TOKENS", String(tokens)] }
+                if event.modified { words.append("MODIFIED") }
+                words += ["AT", String(event.at)]
+                try await client.call(words)
+            case .expectation(let name, let at, let expect):
+                let id = try await session(name)
+                for budget in budgets {
+                    let chosen = try await client.prioritize(
+                        session: id, budget: budget, at: at, dryRun: true, related: related)
+                    tally.record(
+                        scorer: Self.scorer, budget: budget, secondHalf: workload.isSecondHalf(name), expected: expect,
+                        chosen: Set(chosen.map(\.path)))
+                }
+            }
+        }
+        return tally
+    }
+}

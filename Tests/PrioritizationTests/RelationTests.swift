@@ -1,0 +1,105 @@
+import Foundation
+import Prioritization
+import Testing
+
+@Suite("Co-access relations") struct RelationTests {
+    static let t0: Int64 = 1_700_000_000_000
+
+    static func event(_ path: String, _ access: AccessType = .view, at: Int64, tokens: Int? = 100) -> AccessEvent {
+        AccessEvent(path: path, type: .code, access: access, at: at, modified: access == .edit, tokens: tokens)
+    }
+
+    @Test func accessesWithinTheWindowRelateBothWays() {
+        var graph = CoAccessGraph()
+        var window = CoAccessWindow()
+        let minute: Int64 = 60_000
+        graph.observe("a", tokens: 10, at: Self.t0, in: &window)
+        graph.observe("b", tokens: 20, at: Self.t0 + minute, in: &window)
+        // Beyond the five-minute window of `a` and `b`: related to neither.
+        graph.observe("c", tokens: 30, at: Self.t0 + 7 * minute, in: &window)
+        #expect(Set(graph.neighbours(of: "a").keys) == ["b"])
+        #expect(Set(graph.neighbours(of: "b").keys) == ["a"])
+        #expect(graph.neighbours(of: "c").isEmpty)
+        #expect(graph.relationCount == 2)
+        #expect(graph.tokens(of: "c") == 30)
+        // The same access again strengthens the existing relation; a path never relates to itself.
+        graph.observe("b", tokens: nil, at: Self.t0 + 7 * minute + 1, in: &window)
+        graph.observe("b", tokens: nil, at: Self.t0 + 7 * minute + 2, in: &window)
+        #expect(Set(graph.neighbours(of: "b").keys) == ["a", "c"])
+        #expect(graph.tokens(of: "b") == 20)
+    }
+
+    @Test func neighboursStayBoundedAndKeepTheStrongest() {
+        var model = RelationModel.standard
+        model.neighboursPerResource = 4
+        var graph = CoAccessGraph(model: model)
+        // "hub" meets 20 files; "strong" three times as often as any other.
+        for index in 0..<20 { graph.strengthen("hub", "file\(index)", by: 1, at: Self.t0 + Int64(index)) }
+        graph.strengthen("hub", "file0", by: 5, at: Self.t0 + 100)
+        #expect(graph.neighbours(of: "hub").count <= 8)
+        #expect(graph.neighbours(of: "hub")["file0"] != nil)
+        // Every file still knows the hub: bounds are per resource.
+        #expect(graph.neighbours(of: "file7")["hub"] != nil)
+        // Dropped relations are reported for deletion, kept ones for writing.
+        let changes = graph.takeChanges()
+        #expect(!changes.removed.isEmpty)
+        #expect(changes.upserted.count == graph.relationCount)
+        #expect(graph.takeChanges().isEmpty)
+    }
+
+    @Test func relatedScoreSharesTheSeedsImportance() throws {
+        var graph = CoAccessGraph()
+        graph.strengthen("main.rs", "args.rs", by: 3, at: Self.t0)
+        graph.strengthen("main.rs", "search.rs", by: 1, at: Self.t0)
+        graph.setTokens(50, for: "args.rs")
+        var state = SessionState()
+        state.apply(Self.event("main.rs", .view, at: Self.t0))
+        let importance = try #require(state.importance(of: "main.rs", at: Self.t0))
+        let scores = state.relatedScores(graph, at: Self.t0)
+        // relationWeight × I(main.rs) × w / Σw.
+        let weight = RelationModel.standard.relationWeight
+        #expect(abs(scores["args.rs"]! - weight * importance * 0.75) < 1e-12)
+        #expect(abs(scores["search.rs"]! - weight * importance * 0.25) < 1e-12)
+        // Only untouched resources with a known token count become candidates.
+        let candidates = state.relatedCandidates(graph, at: Self.t0)
+        #expect(candidates.map(\.path) == ["args.rs"])
+        #expect(candidates.first?.tokens == 50)
+        state.apply(Self.event("args.rs", at: Self.t0))
+        #expect(state.relatedCandidates(graph, at: Self.t0).isEmpty)
+    }
+
+    @Test func relationsDecayWithTheirHalfLife() {
+        var graph = CoAccessGraph()
+        graph.strengthen("a", "b", by: 1, at: Self.t0)
+        let later = Self.t0 + Int64(RelationModel.standard.halfLifeMilliseconds)
+        let value = graph.neighbours(of: "a")["b"]!.value(at: later, halfLifeMilliseconds: RelationModel.standard.halfLifeMilliseconds)
+        #expect(abs(value - 0.5) < 1e-12)
+    }
+
+    /// The editor example: exact recall for every scorer (examples/editor-replay/README.md).
+    @Test func inProcessReplayOfTheEditorExample() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let workload = try Workload(contentsOf: root.appending(path: "examples/editor-replay/editor-session.jsonl"))
+        #expect(workload.sessions == ["monday", "tuesday"])
+        #expect(workload.isSecondHalf("tuesday") && !workload.isSecondHalf("monday"))
+        let tally = InProcessReplay().run(workload, budgets: [4_000])
+        let own = InProcessReplay.ownScorer
+        #expect(tally.recall(scorer: own, budget: 4_000) == 0.75)
+        #expect(tally.recall(scorer: own, budget: 4_000, part: .firstHalf) == 0.5)
+        #expect(tally.recall(scorer: own, budget: 4_000, part: .secondHalf) == 1.0)
+        for reference in ReferenceScorer.allCases {
+            #expect(abs(tally.recall(scorer: reference.rawValue, budget: 4_000)! - 5.0 / 12) < 1e-12)
+            #expect(abs(tally.recall(scorer: reference.rawValue, budget: 4_000, part: .secondHalf)! - 1.0 / 3) < 1e-12)
+        }
+        let withoutRelations = InProcessReplay(relations: nil).run(workload, budgets: [4_000])
+        #expect(abs(withoutRelations.recall(scorer: own, budget: 4_000)! - 5.0 / 12) < 1e-12)
+    }
+
+    @Test func workloadLinesAreValidated() {
+        #expect(throws: WorkloadError.self) { try Workload(jsonl: "{\"session\": \"s\", \"at\": 1}\n") }
+        #expect(throws: WorkloadError.self) { try Workload(jsonl: "not json\n") }
+        #expect(throws: WorkloadError.self) {
+            try Workload(jsonl: "{\"session\": \"s\", \"path\": \"a\", \"at\": 1, \"access\": \"LOOK\"}\n")
+        }
+    }
+}
