@@ -7,6 +7,33 @@ import Foundation
 let arguments = CommandLine.arguments
 let fixture = URL(fileURLWithPath: arguments.firstIndex(of: "--fixture").map { arguments[$0 + 1] }
     ?? "Benchmarks/Fixtures/ripgrep-history.jsonl")
+/// Resident memory in bytes (Linux /proc/self/statm).
+func residentBytes() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+          let pages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return 0 }
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+if arguments.contains("--memory") {
+    // 100,000 directed relations: 50,000 related pairs among 6,250 paths of realistic length,
+    // 16 neighbours each (the bound per resource), plus each path's token count.
+    let before = residentBytes()
+    var graph = CoAccessGraph()
+    let paths = (0..<6_250).map { "crates/core/src/module\($0 / 100)/component_\($0).rs" }
+    var pairs = 0
+    for (index, path) in paths.enumerated() {
+        graph.setTokens(1_000 + index, for: path)
+        for step in 1...8 where pairs < 50_000 {
+            graph.strengthen(path, paths[(index + step * 97) % paths.count], by: 1, at: 1_700_000_000_000 + Int64(pairs))
+            pairs += 1
+        }
+    }
+    _ = graph.takeChanges()
+    let after = residentBytes()
+    print("relations: \(graph.relationCount), resident memory added: \((after - before) / 1_048_576) MiB (\((after - before) / max(1, graph.relationCount)) bytes per relation)")
+    exit(0)
+}
+
 let workload = try Workload(contentsOf: fixture)
 let budgets = [4_000, 16_000]
 
@@ -44,27 +71,36 @@ print(row("frecency, no relations", baseline))
 
 var best: (score: Double, model: RelationModel, label: String)?
 let quick = arguments.contains("--quick")
-let windows: [Int64] = quick ? [300_000] : [60_000, 300_000, 1_800_000]
-let halfLives: [Double] = quick ? [90] : [7, 90, 3650]
-let weights: [Double] = quick ? [1.0] : [0.5, 1.0, 2.0, 4.0]
-let seeds: [Int] = quick ? [16] : [8, 16]
+let standard = RelationModel.standard
+let windows: [Int64] = quick ? [standard.windowMilliseconds] : [60_000, 300_000, 1_800_000]
+let capacities: [Int] = quick ? [standard.windowCapacity] : [8, 16, 64]
+let halfLives: [Double] = quick ? [standard.halfLifeMilliseconds / 86_400_000] : [30, 90, 3650]
+let weights: [Double] = quick ? [standard.relationWeight] : [0.5, 1.0, 2.0]
+let seeds: [Int] = quick ? [standard.seedResources] : [16]
+var grid: [(model: RelationModel, label: String)] = []
 for window in windows {
-    for halfLifeDays in halfLives {
-        for weight in weights {
-            for seedCount in seeds {
-                var model = RelationModel.standard
-                model.windowMilliseconds = window
-                model.halfLifeMilliseconds = halfLifeDays * 86_400_000
-                model.relationWeight = weight
-                model.seedResources = seedCount
-                let tally = InProcessReplay(relations: model).run(workload, budgets: budgets)
-                let score = objective(tally)
-                let label = "window \(window / 1000) s, half-life \(Int(halfLifeDays)) d, weight \(weight), seeds \(seedCount)"
-                if best == nil || score > best!.score { best = (score, model, label) }
-                print(row(label, tally))
+    for capacity in capacities {
+        for halfLifeDays in halfLives {
+            for weight in weights {
+                for seedCount in seeds {
+                    var model = standard
+                    model.windowMilliseconds = window
+                    model.windowCapacity = capacity
+                    model.halfLifeMilliseconds = halfLifeDays * 86_400_000
+                    model.relationWeight = weight
+                    model.seedResources = seedCount
+                    grid.append((model, "window \(window / 1000) s × \(capacity), half-life \(Int(halfLifeDays)) d, weight \(weight), seeds \(seedCount)"))
+                }
             }
         }
     }
+}
+for (model, label) in grid {
+    let tally = InProcessReplay(relations: model).run(workload, budgets: budgets)
+    let score = objective(tally)
+    if best == nil || score > best!.score { best = (score, model, label) }
+    print(row(label, tally))
+    fflush(stdout)
 }
 if let best {
     print("")

@@ -1,6 +1,7 @@
 import Foundation
 import PrioritizerClient
 import Testing
+import TestSupport
 
 /// `prioritizer replay`, run as a user runs it (the built binary), on the editor example: exact
 /// recall for the server and the reference scorers, against a live server and on its own
@@ -10,15 +11,7 @@ import Testing
         .deletingLastPathComponent()
     static let example = root.appending(path: "examples/editor-replay/editor-session.jsonl").path
 
-    static var binary: URL {
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while folder.path != "/" {
-            let candidate = folder.appending(path: "prioritizer")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            folder = folder.deletingLastPathComponent()
-        }
-        return root.appending(path: ".build/debug/prioritizer")
-    }
+    static var binary: URL { BuiltExecutable.url("prioritizer") }
 
     /// Runs the binary to completion (bounded: killed after `timeout`), answering status and stdout.
     static func run(_ arguments: [String], timeout: Duration = .seconds(240)) async throws -> (Int32, String, String) {

@@ -47,7 +47,7 @@ public struct CoAccessGraph: Sendable {
     /// remembers its token count. What TRACK feeds, and the in-process replay the same way.
     public mutating func observe(_ path: String, tokens: Int?, at time: Int64, in window: inout CoAccessWindow) {
         if let tokens { tokenCounts[path] = tokens }
-        for partner in window.observe(path, at: time, window: model.windowMilliseconds) {
+        for partner in window.observe(path, at: time, window: model.windowMilliseconds, capacity: model.windowCapacity) {
             strengthen(path, partner, by: 1, at: time)
         }
     }
@@ -66,19 +66,23 @@ public struct CoAccessGraph: Sendable {
 
     public func neighbours(of path: String) -> [String: DecayedScore] { neighbours[path] ?? [:] }
 
-    /// The changes since the previous call.
-    public mutating func takeChanges() -> Changes {
+    /// Up to `limit` of the changes since the previous calls (the rest stay for the next call).
+    public mutating func takeChanges(limit: Int = .max) -> Changes {
         var changes = Changes()
-        for edge in changed {
+        var taken = 0
+        while taken < limit, let edge = changed.popFirst() {
+            taken += 1
             if let weight = neighbours[edge.from]?[edge.to] {
                 changes.upserted.append((edge, weight))
             } else {
                 changes.removed.append(edge)
             }
         }
-        changed.removeAll(keepingCapacity: true)
         return changes
     }
+
+    /// Relations changed and not yet taken.
+    public var pendingChangeCount: Int { changed.count }
 
     /// Marks changes again (their write failed): the next `takeChanges()` returns them.
     public mutating func markChanged(_ changes: Changes) {

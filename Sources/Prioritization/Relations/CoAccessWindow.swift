@@ -1,18 +1,15 @@
 /// The accesses of one session within the relation window: what a new access co-occurs with.
 ///
 /// Keeps each path once, at its latest access, and only those within `windowMilliseconds` of the
-/// newest access seen (events may arrive out of order), at most `capacity` of them.
+/// newest access seen (events may arrive out of order), at most `capacity` of them (the latest).
 public struct CoAccessWindow: Sendable {
     private var recent: [(path: String, at: Int64)] = []
     private var newest = Int64.min
-    public let capacity: Int
 
-    public init(capacity: Int = 64) {
-        self.capacity = capacity
-    }
+    public init() {}
 
     /// Records an access and returns the other paths accessed within `window` ms of it.
-    public mutating func observe(_ path: String, at time: Int64, window: Int64) -> [String] {
+    public mutating func observe(_ path: String, at time: Int64, window: Int64, capacity: Int) -> [String] {
         var partners: [String] = []
         var index: Int?
         for (i, entry) in recent.enumerated() {

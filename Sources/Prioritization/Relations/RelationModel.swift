@@ -4,6 +4,9 @@
 public struct RelationModel: Hashable, Sendable {
     /// Two accesses in one session at most this far apart (milliseconds) relate their resources.
     public var windowMilliseconds: Int64
+    /// At most this many of a session's latest distinct paths are related to a new access: bounds
+    /// the work of one TRACK (2 × this relation updates) however busy the session.
+    public var windowCapacity: Int
     /// A relation loses half its weight after this long without being observed again (event time).
     public var halfLifeMilliseconds: Double
     /// Neighbours kept per resource: the strongest, so memory is bounded by resources × this.
@@ -21,14 +24,15 @@ public struct RelationModel: Hashable, Sendable {
     public var defaultLinkWeight: Double
 
     public static let standard = RelationModel(
-        windowMilliseconds: 5 * 60_000, halfLifeMilliseconds: 90 * 86_400_000, neighboursPerResource: 16,
+        windowMilliseconds: 5 * 60_000, windowCapacity: 16, halfLifeMilliseconds: 90 * 86_400_000, neighboursPerResource: 16,
         relationWeight: 1.0, seedResources: 16, maxRelatedCandidates: 64, minimumScore: 0.01, defaultLinkWeight: 1.0)
 
     public init(
-        windowMilliseconds: Int64, halfLifeMilliseconds: Double, neighboursPerResource: Int, relationWeight: Double,
+        windowMilliseconds: Int64, windowCapacity: Int, halfLifeMilliseconds: Double, neighboursPerResource: Int, relationWeight: Double,
         seedResources: Int, maxRelatedCandidates: Int, minimumScore: Double, defaultLinkWeight: Double
     ) {
         self.windowMilliseconds = windowMilliseconds
+        self.windowCapacity = windowCapacity
         self.halfLifeMilliseconds = halfLifeMilliseconds
         self.neighboursPerResource = neighboursPerResource
         self.relationWeight = relationWeight

@@ -44,10 +44,10 @@ final class OrganizationRelations: @unchecked Sendable {
         return graph.relationCount
     }
 
-    func takeChanges() -> CoAccessGraph.Changes {
+    func takeChanges(limit: Int) -> CoAccessGraph.Changes {
         lock.lock()
         defer { lock.unlock() }
-        return graph.takeChanges()
+        return graph.takeChanges(limit: limit)
     }
 
     /// Changes whose write failed: written again with the next flush.

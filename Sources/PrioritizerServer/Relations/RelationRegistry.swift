@@ -8,8 +8,11 @@ import PrioritizerStore
 ///
 /// Durability: relations are derived from acknowledged data (access logs) and from LINK hints;
 /// they are written about once per `flushInterval`, outside the group commits, so TRACK pays no
-/// database work for them. A crash loses at most the last interval's strengthening — the
-/// relations then are slightly weaker, never wrong — and a graceful shutdown writes everything.
+/// database work for them. Each periodic write takes at most `maxRelationsPerFlush` changed
+/// relations, so under heavy load relation writes take a bounded share of the database and the
+/// rest wait (memory stays bounded: a relation waits once however often it changes). A crash
+/// loses what had not been written — the relations then are weaker, never wrong — and a graceful
+/// shutdown writes everything.
 actor RelationRegistry {
     private let store: any ResourceService
     let model: RelationModel
@@ -17,6 +20,10 @@ actor RelationRegistry {
     private var organizations: [UUID: OrganizationRelations] = [:]
     private var loading: [UUID: Task<OrganizationRelations, any Error>] = [:]
     private var flusher: Task<Void, Never>?
+
+    /// Relations written per periodic flush at most (about 10k rows a second: a fraction of what
+    /// the group commits write under load).
+    static let maxRelationsPerFlush = 10_000
 
     init(store: any ResourceService, model: RelationModel, flushInterval: Duration, logger: Logger) {
         self.store = store
@@ -31,7 +38,7 @@ actor RelationRegistry {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 guard let registry = self else { return }
-                await registry.flush()
+                await registry.flush(limit: RelationRegistry.maxRelationsPerFlush)
             }
         }
     }
@@ -67,12 +74,13 @@ actor RelationRegistry {
     }
 
     /// Writes every organization's changed relations; a failed write is retried on the next flush.
-    /// Flushes run one after another, so an older weight never overwrites a newer one.
-    func flush() async {
+    /// Flushes run one after another, so an older weight never overwrites a newer one. Without a
+    /// limit (shutdown, tests), everything changed so far is written.
+    func flush(limit: Int = .max) async {
         let previous = lastFlush
         let flush = Task {
             await previous?.value
-            await self.writeChanges()
+            await self.writeChanges(limit: limit)
         }
         lastFlush = flush
         await flush.value
@@ -80,10 +88,12 @@ actor RelationRegistry {
 
     private var lastFlush: Task<Void, Never>?
 
-    private func writeChanges() async {
-        for relations in organizations.values {
-            let changes = relations.takeChanges()
+    private func writeChanges(limit: Int) async {
+        var budget = limit
+        for relations in organizations.values where budget > 0 {
+            let changes = relations.takeChanges(limit: budget)
             guard !changes.isEmpty else { continue }
+            budget -= changes.upserted.count + changes.removed.count
             do {
                 try await store.writeRelations(
                     orgID: relations.orgID, changes, halfLifeSeconds: model.halfLifeMilliseconds / 1000)
