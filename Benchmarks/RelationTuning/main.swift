@@ -57,6 +57,22 @@ func row(_ label: String, _ tally: RecallTally) -> String {
     return "| " + cells.joined(separator: " | ") + " |"
 }
 
+if arguments.contains("--importance") {
+    // The session half-life and the EDIT weight, with the standard relations.
+    print("| session half-life, EDIT weight | 1st 4k | 1st 16k | 2nd 4k | 2nd 16k |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for halfLife in [600.0, 1_800, 3_600, 7_200] {
+        for edit in [2.0, 3.0, 5.0] {
+            var model = ImportanceModel.standard
+            model.defaultHalfLifeSeconds = halfLife
+            model.editWeight = edit
+            print(row("\(Int(halfLife)) s, \(edit)", InProcessReplay(importance: model).run(workload, budgets: budgets)))
+            fflush(stdout)
+        }
+    }
+    exit(0)
+}
+
 let baseline = InProcessReplay(relations: nil).run(workload, budgets: budgets)
 print("| scorer | 1st 4k | 1st 16k | 2nd 4k | 2nd 16k |")
 print("| --- | ---: | ---: | ---: | ---: |")

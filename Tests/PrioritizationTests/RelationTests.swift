@@ -15,16 +15,16 @@ import Testing
         let minute: Int64 = 60_000
         graph.observe("a", tokens: 10, at: Self.t0, in: &window)
         graph.observe("b", tokens: 20, at: Self.t0 + minute, in: &window)
-        // Beyond the five-minute window of `a` and `b`: related to neither.
-        graph.observe("c", tokens: 30, at: Self.t0 + 7 * minute, in: &window)
+        // Beyond the 30-minute window of `a` and `b`: related to neither.
+        graph.observe("c", tokens: 30, at: Self.t0 + 40 * minute, in: &window)
         #expect(Set(graph.neighbours(of: "a").keys) == ["b"])
         #expect(Set(graph.neighbours(of: "b").keys) == ["a"])
         #expect(graph.neighbours(of: "c").isEmpty)
         #expect(graph.relationCount == 2)
         #expect(graph.tokens(of: "c") == 30)
         // The same access again strengthens the existing relation; a path never relates to itself.
-        graph.observe("b", tokens: nil, at: Self.t0 + 7 * minute + 1, in: &window)
-        graph.observe("b", tokens: nil, at: Self.t0 + 7 * minute + 2, in: &window)
+        graph.observe("b", tokens: nil, at: Self.t0 + 40 * minute + 1, in: &window)
+        graph.observe("b", tokens: nil, at: Self.t0 + 40 * minute + 2, in: &window)
         #expect(Set(graph.neighbours(of: "b").keys) == ["a", "c"])
         #expect(graph.tokens(of: "b") == 20)
     }

@@ -24,7 +24,7 @@ public struct RelationModel: Hashable, Sendable {
     public var defaultLinkWeight: Double
 
     public static let standard = RelationModel(
-        windowMilliseconds: 5 * 60_000, windowCapacity: 16, halfLifeMilliseconds: 90 * 86_400_000, neighboursPerResource: 16,
+        windowMilliseconds: 30 * 60_000, windowCapacity: 8, halfLifeMilliseconds: 90 * 86_400_000, neighboursPerResource: 16,
         relationWeight: 1.0, seedResources: 16, maxRelatedCandidates: 64, minimumScore: 0.01, defaultLinkWeight: 1.0)
 
     public init(
