@@ -15,6 +15,8 @@ sources=(
   "$src"/Packing/*.swift
   "$src"/Session/*.swift
   "$src"/Report/*.swift
+  "$src"/Relations/*.swift
+  "$src"/Replay/*.swift
   "$root"/Benchmarks/PackingBench/*.swift
 )
 swiftc -O -wmo -module-name PackingBench -o "$out" "${sources[@]}"

@@ -28,9 +28,7 @@ enum ThrowawayServer {
         let store = PostgresResourceService(conninfo: cluster.conninfo, connections: configuration.workers + 2)
         let (_, admin) = try await store.createOrganization(name: "replay")
         let runners = try RunnerPool(store: store, configuration: configuration, logger: logger)
-        let services = ServerServices(
-            authenticator: StoreAuthenticator(store: store), sessions: runners, tokens: TokenizerTokenCounting(),
-            agents: StoreAgentAdministration(store: store), statistics: runners)
+        let services = ServerServices.backed(by: store, runners: runners)
         let server = PrioritizerServer(
             configuration: ServerConfiguration(host: "127.0.0.1", port: 0), services: services, logger: logger)
         let address = try await server.start()

@@ -42,9 +42,7 @@ final class LiveServer: @unchecked Sendable {
         // A registry of its own per server: tests run in parallel in one process.
         let metrics = exportsMetrics ? ServerMetrics() : nil
         let runners = try RunnerPool(store: store, configuration: configuration, metrics: metrics, logger: logger)
-        let services = ServerServices(
-            authenticator: StoreAuthenticator(store: store), sessions: runners, tokens: TokenizerTokenCounting(),
-            agents: StoreAgentAdministration(store: store), statistics: runners)
+        let services = ServerServices.backed(by: store, runners: runners)
         let server = PrioritizerServer(
             configuration: ServerConfiguration(host: "127.0.0.1", port: 0), services: services, metrics: metrics,
             logger: logger)
