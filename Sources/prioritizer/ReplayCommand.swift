@@ -41,7 +41,8 @@ struct ReplayCommand: AsyncParsableCommand {
                 throw CommandFailure("cannot read \(file): \(error)")
             }
             let budgets = self.budgets.isEmpty ? [4_000, 16_000] : self.budgets
-            var tally = InProcessReplay().run(workload, budgets: budgets)
+            // The in-process line follows --no-related, so it stays comparable with the server's.
+            var tally = InProcessReplay(relations: noRelated ? nil : .standard).run(workload, budgets: budgets)
             let serverTally: RecallTally
             if let server {
                 let (host, port) = try Self.address(server)

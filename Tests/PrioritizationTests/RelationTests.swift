@@ -103,3 +103,22 @@ import Testing
         }
     }
 }
+
+@Suite("Co-access relations: organization bound") struct RelationBoundTests {
+    @Test func anOrganizationKeepsAtMostMaxRelationsAndDropsTheWeakest() {
+        var model = RelationModel.standard
+        model.maxRelations = 100
+        var graph = CoAccessGraph(model: model)
+        let t0: Int64 = 1_700_000_000_000
+        // One strong pair, then many weak ones: the bound holds and the strong pair survives.
+        graph.strengthen("core.rs", "core_test.rs", by: 50, at: t0)
+        for index in 0..<200 { graph.strengthen("a\(index)", "b\(index)", by: 1, at: t0 + Int64(index)) }
+        #expect(graph.relationCount <= 100)
+        #expect(graph.relationCount >= 75)
+        #expect(graph.neighbours(of: "core.rs")["core_test.rs"] != nil)
+        // Dropped relations are reported for deletion.
+        let changes = graph.takeChanges()
+        #expect(!changes.removed.isEmpty)
+        #expect(changes.upserted.count == graph.relationCount)
+    }
+}

@@ -3,7 +3,8 @@
 ///
 /// Memory is bounded per resource: once a resource has twice `neighboursPerResource` neighbours,
 /// the weakest are dropped down to `neighboursPerResource` (amortized, so an update stays O(1)
-/// on average). The graph also remembers each resource's latest token count, so resources a
+/// on average); and per organization: past `maxRelations`, the weakest quarter of all relations
+/// is dropped (amortized the same way). The graph also remembers each resource's latest token count, so resources a
 /// session never touched can be packed.
 ///
 /// Changes since the last `takeChanges()` are tracked so a writer can persist only those.
@@ -13,6 +14,8 @@ public struct CoAccessGraph: Sendable {
     private var tokenCounts: [String: Int] = [:]
     private var changed: Set<Edge> = []
     public private(set) var relationCount = 0
+    /// The latest time any relation was strengthened: what global pruning values weights at.
+    private var newest = Int64.min
 
     /// A directed relation `from → to`.
     public struct Edge: Hashable, Sendable {
@@ -92,10 +95,45 @@ public struct CoAccessGraph: Sendable {
 
     private mutating func add(from: String, to: String, weight: Double, at time: Int64) {
         let halfLife = model.halfLifeMilliseconds
-        if neighbours[from]?[to] == nil { relationCount += 1 }
+        let isNew = neighbours[from]?[to] == nil
+        if isNew { relationCount += 1 }
         neighbours[from, default: [:]][to, default: .zero].add(weight, at: time, halfLifeMilliseconds: halfLife)
+        newest = max(newest, time)
         changed.insert(Edge(from: from, to: to))
         pruneIfNeeded(from, markChanged: true)
+        if isNew && relationCount > model.maxRelations { pruneWeakest() }
+    }
+
+    /// Drops the weakest relations (valued at the newest time seen) down to three quarters of
+    /// `maxRelations`; ties are kept in path order until the target is reached.
+    private mutating func pruneWeakest() {
+        let halfLife = model.halfLifeMilliseconds
+        let target = model.maxRelations * 3 / 4
+        var values: [Double] = []
+        values.reserveCapacity(relationCount)
+        for list in neighbours.values {
+            for weight in list.values { values.append(weight.log2Value(at: newest, halfLifeMilliseconds: halfLife)) }
+        }
+        guard values.count > target, target > 0 else { return }
+        values.sort(by: >)
+        let threshold = values[target - 1]
+        var tieSlots = target - values.prefix(target).filter { $0 > threshold }.count
+        var remaining = 0
+        for path in neighbours.keys.sorted() {
+            var kept: [String: DecayedScore] = [:]
+            for (to, weight) in neighbours[path]!.sorted(by: { $0.key < $1.key }) {
+                let value = weight.log2Value(at: newest, halfLifeMilliseconds: halfLife)
+                if value > threshold || (value == threshold && tieSlots > 0) {
+                    if value == threshold { tieSlots -= 1 }
+                    kept[to] = weight
+                } else {
+                    changed.insert(Edge(from: path, to: to))
+                }
+            }
+            remaining += kept.count
+            neighbours[path] = kept.isEmpty ? nil : kept
+        }
+        relationCount = remaining
     }
 
     private mutating func pruneIfNeeded(_ path: String, markChanged: Bool) {

@@ -11,6 +11,9 @@ public struct RelationModel: Hashable, Sendable {
     public var halfLifeMilliseconds: Double
     /// Neighbours kept per resource: the strongest, so memory is bounded by resources × this.
     public var neighboursPerResource: Int
+    /// Relations one organization keeps at most: past it the weakest quarter is dropped, so memory
+    /// stays bounded (about 250 bytes a relation) however many resources the organization has.
+    public var maxRelations: Int
     /// The relation-derived score of a resource is this share of the importance that flows into
     /// it from the session's most important resources (see `SessionState.relatedScores`).
     public var relationWeight: Double
@@ -25,16 +28,19 @@ public struct RelationModel: Hashable, Sendable {
 
     public static let standard = RelationModel(
         windowMilliseconds: 30 * 60_000, windowCapacity: 8, halfLifeMilliseconds: 90 * 86_400_000, neighboursPerResource: 16,
+        maxRelations: 400_000,
         relationWeight: 1.0, seedResources: 16, maxRelatedCandidates: 64, minimumScore: 0.01, defaultLinkWeight: 1.0)
 
     public init(
-        windowMilliseconds: Int64, windowCapacity: Int, halfLifeMilliseconds: Double, neighboursPerResource: Int, relationWeight: Double,
+        windowMilliseconds: Int64, windowCapacity: Int, halfLifeMilliseconds: Double, neighboursPerResource: Int,
+        maxRelations: Int, relationWeight: Double,
         seedResources: Int, maxRelatedCandidates: Int, minimumScore: Double, defaultLinkWeight: Double
     ) {
         self.windowMilliseconds = windowMilliseconds
         self.windowCapacity = windowCapacity
         self.halfLifeMilliseconds = halfLifeMilliseconds
         self.neighboursPerResource = neighboursPerResource
+        self.maxRelations = maxRelations
         self.relationWeight = relationWeight
         self.seedResources = seedResources
         self.maxRelatedCandidates = maxRelatedCandidates
