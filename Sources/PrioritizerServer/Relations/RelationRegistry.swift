@@ -6,8 +6,10 @@ import PrioritizerStore
 /// Every organization's co-access relations in this process: loaded from PostgreSQL on first use,
 /// updated in memory by TRACK and LINK, and written back in the background.
 ///
-/// Durability: relations are derived from acknowledged data (access logs) and from LINK hints;
-/// they are written about once per `flushInterval`, outside the group commits, so TRACK pays no
+/// Durability: relations are derived hints, not acknowledged records. They are learned when a
+/// TRACK is applied in memory — before its group commit, so a TRACK whose commit fails (answered
+/// -TRYAGAIN, and retried by its client) may have strengthened them once more — and from LINK,
+/// whose +OK promises no more than that. They are written about once per `flushInterval`, outside the group commits, so TRACK pays no
 /// database work for them. Each periodic write takes at most `maxRelationsPerFlush` changed
 /// relations, so under heavy load relation writes take a bounded share of the database and the
 /// rest wait (memory stays bounded: a relation waits once however often it changes). A crash
