@@ -141,16 +141,14 @@ public struct CoAccessGraph: Sendable {
         guard let all = neighbours[path], all.count > 2 * keep else { return }
         let newest = all.values.map(\.at).max() ?? 0
         let halfLife = model.halfLifeMilliseconds
-        let ranked = all.sorted { a, b in
-            let (x, y) = (a.value.log2Value(at: newest, halfLifeMilliseconds: halfLife),
-                          b.value.log2Value(at: newest, halfLifeMilliseconds: halfLife))
-            return x != y ? x > y : a.key < b.key
-        }
+        // Each weight valued once, not once per comparison: this runs on the TRACK path.
+        let ranked = all.map { (value: $0.value.log2Value(at: newest, halfLifeMilliseconds: halfLife), key: $0.key, weight: $0.value) }
+            .sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
         var kept: [String: DecayedScore] = [:]
         kept.reserveCapacity(2 * keep + 1)
         for (index, entry) in ranked.enumerated() {
             if index < keep {
-                kept[entry.key] = entry.value
+                kept[entry.key] = entry.weight
             } else if markChanged {
                 changed.insert(Edge(from: path, to: entry.key))
             }
