@@ -72,9 +72,17 @@ public struct CoAccessGraph: Sendable {
     /// Up to `limit` of the changes since the previous calls (the rest stay for the next call).
     public mutating func takeChanges(limit: Int = .max) -> Changes {
         var changes = Changes()
-        var taken = 0
-        while taken < limit, let edge = changed.popFirst() {
-            taken += 1
+        // Not `popFirst()` in a loop: each call scans the buckets emptied before it, which made
+        // draining a few hundred thousand changes quadratic (minutes of CPU, under the lock).
+        let taken: Set<Edge>
+        if limit >= changed.count {
+            taken = changed
+            changed.removeAll()
+        } else {
+            taken = Set(changed.prefix(limit))
+            changed.subtract(taken)
+        }
+        for edge in taken {
             if let weight = neighbours[edge.from]?[edge.to] {
                 changes.upserted.append((edge, weight))
             } else {
