@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // System libraries.
@@ -82,12 +83,24 @@ let package = Package(
             ]
         ),
 
+        // TLS for the server's connections (swift-nio-ssl), apart so the server module stays
+        // free of BoringSSL's libssl.
+        .target(
+            name: "PrioritizerTLS",
+            dependencies: [
+                "PrioritizerServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+
         // Swift client for agents.
         .target(
             name: "PrioritizerClient",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
 
@@ -98,6 +111,7 @@ let package = Package(
                 "PrioritizerStore",
                 "PrioritizerServer",
                 "PrioritizerClient",
+                "PrioritizerTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -132,9 +146,11 @@ let package = Package(
         .testTarget(
             name: "PrioritizerIntegrationTests",
             dependencies: [
-                "PrioritizerServer", "PrioritizerClient", "PrioritizerStore", "Prioritization", "PQ", "TestSupport", "CZlib",
+                "PrioritizerServer", "PrioritizerTLS", "PrioritizerClient", "PrioritizerStore", "Prioritization", "PQ",
+                "TestSupport", "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

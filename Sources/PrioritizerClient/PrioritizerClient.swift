@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// An async/await client for the Prioritizer server.
 ///
@@ -22,14 +23,26 @@ public final class PrioritizerClient: Sendable {
     /// - Parameters:
     ///   - agent: the agent word of AUTH; `default` lets the token alone name the agent.
     ///   - clientName: shown by `CLIENT GETNAME` on the server.
+    ///   - tls: connect with TLS, for a server started with `--tls-cert`; e.g.
+    ///     `TLSConfiguration.makeClientConfiguration()` with `trustRoots` set to the server's CA.
+    ///   - tlsServerName: the name the certificate must carry (and SNI); `host` when nil. When
+    ///     both are nil or `host` is an IP address, the certificate must name that address.
     public static func connect(
         host: String = "127.0.0.1", port: Int = 7420, token: String?, agent: String = "default",
-        clientName: String? = nil, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        clientName: String? = nil, tls: TLSConfiguration? = nil, tlsServerName: String? = nil,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> PrioritizerClient {
+        let tlsContext = try tls.map { try NIOSSLContext(configuration: $0) }
+        // SNI carries names only; NIOSSL checks an IP address against the peer's address itself.
+        let serverName = tlsServerName ?? ((try? SocketAddress(ipAddress: host, port: 0)) == nil ? host : nil)
         let channel = try await ClientBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tlsContext {
+                        try channel.pipeline.syncOperations.addHandler(
+                            try NIOSSLClientHandler(context: tlsContext, serverHostname: serverName))
+                    }
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(RESPReplyDecoder()),
                         ClientChannelHandler(),

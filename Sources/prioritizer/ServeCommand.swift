@@ -5,6 +5,7 @@ import Logging
 import PQ
 import PrioritizerServer
 import PrioritizerStore
+import PrioritizerTLS
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,6 +15,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Address to listen on.") var host = ServerConfiguration.defaultHost
     @Option(help: "TCP port.") var port = ServerConfiguration.defaultPort
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve TLS (only) on the port.")
+    var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.") var tlsKey: String?
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Session runner actors (default: the number of cores).") var workers: Int?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
@@ -22,6 +26,16 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup(title: "Observability") var observability: ObservabilityOptions
     @Flag(name: .customLong("no-relations"), help: "Learn no co-access relations and offer no related resources (LINK is refused).")
     var noRelations = false
+
+    func validate() throws {
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+    }
+
+    /// Reads the certificate and key, before the database is started: a bad file fails at once.
+    private func loadTLS() throws -> ServerTLS? {
+        guard let tlsCert, let tlsKey else { return nil }
+        return try ServerTLS(certificateChainPath: tlsCert, privateKeyPath: tlsKey)
+    }
 
     func run() async throws {
         try await reportingFailures {
@@ -38,6 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     private func serve(logger: Logger) async throws {
+        let tls = try loadTLS()
         var runnerConfiguration = limits.runnerConfiguration(workers: workers)
         if noRelations { runnerConfiguration.relations = nil }
         let (conninfo, embedded) = try await openDatabase(logger: logger)
@@ -55,10 +70,10 @@ struct ServeCommand: AsyncParsableCommand {
                 agents: StoreAgentAdministration(store: store), statistics: runners)
             let server = PrioritizerServer(
                 configuration: limits.serverConfiguration(host: host, port: port), services: services, metrics: metrics,
-                logger: logger)
+                security: tls, logger: logger)
             let address = try await server.start()
             let endpoint = try await observability.start(server: server, metrics: metrics, store: store, logger: logger)
-            say("prioritizer listening on \(address)")
+            say("prioritizer listening on \(address)\(tls == nil ? "" : " (TLS)")")
             if let endpoint, let bound = endpoint.localAddress?.port {
                 say("prioritizer metrics on http://\(endpoint.host):\(bound)/metrics and /health")
             }

@@ -4,6 +4,7 @@ import PQ
 import PrioritizerClient
 import PrioritizerServer
 import PrioritizerStore
+import PrioritizerTLS
 import TestSupport
 
 /// The real server on an ephemeral 127.0.0.1 port, over a fresh migrated database of its own,
@@ -20,10 +21,11 @@ final class LiveServer: @unchecked Sendable {
     private(set) var observability: ObservabilityServer?
     let configuration: RunnerConfiguration
     let exportsMetrics: Bool
+    let tls: ServerTLS?
 
     private init(
         database: TestDatabase, store: PostgresResourceService, acme: AgentCredentials, globex: AgentCredentials,
-        configuration: RunnerConfiguration, metrics: Bool
+        configuration: RunnerConfiguration, metrics: Bool, tls: ServerTLS?
     ) async throws {
         self.database = database
         self.store = store
@@ -31,11 +33,13 @@ final class LiveServer: @unchecked Sendable {
         self.globex = globex
         self.configuration = configuration
         self.exportsMetrics = metrics
-        (server, runners, port, observability) = try await Self.boot(store: store, configuration: configuration, metrics: metrics)
+        self.tls = tls
+        (server, runners, port, observability) = try await Self.boot(
+            store: store, configuration: configuration, metrics: metrics, tls: tls)
     }
 
     private static func boot(
-        store: PostgresResourceService, configuration: RunnerConfiguration, metrics exportsMetrics: Bool
+        store: PostgresResourceService, configuration: RunnerConfiguration, metrics exportsMetrics: Bool, tls: ServerTLS?
     ) async throws -> (PrioritizerServer, RunnerPool, Int, ObservabilityServer?) {
         var logger = Logger(label: "test.server")
         logger.logLevel = .critical
@@ -45,7 +49,7 @@ final class LiveServer: @unchecked Sendable {
         let services = ServerServices.backed(by: store, runners: runners)
         let server = PrioritizerServer(
             configuration: ServerConfiguration(host: "127.0.0.1", port: 0), services: services, metrics: metrics,
-            logger: logger)
+            security: tls, logger: logger)
         let address = try await server.start()
         var observability: ObservabilityServer?
         if let metrics {
@@ -61,7 +65,7 @@ final class LiveServer: @unchecked Sendable {
 
     /// Runs `body` against a fresh server and database, tearing both down afterwards.
     static func with<T>(
-        configuration: RunnerConfiguration = RunnerConfiguration(workers: 2), metrics: Bool = false,
+        configuration: RunnerConfiguration = RunnerConfiguration(workers: 2), metrics: Bool = false, tls: ServerTLS? = nil,
         _ body: (LiveServer) async throws -> T
     ) async throws -> T {
         try await withTestDatabase { database in
@@ -70,7 +74,7 @@ final class LiveServer: @unchecked Sendable {
             let (_, globex) = try await store.createOrganization(name: "globex")
             let live = try await LiveServer(
                 database: database, store: store, acme: acme, globex: globex, configuration: configuration,
-                metrics: metrics)
+                metrics: metrics, tls: tls)
             do {
                 let value = try await body(live)
                 await live.stop()
@@ -101,7 +105,7 @@ final class LiveServer: @unchecked Sendable {
     func restart() async throws {
         await stop()
         (server, runners, port, observability) = try await Self.boot(
-            store: store, configuration: configuration, metrics: exportsMetrics)
+            store: store, configuration: configuration, metrics: exportsMetrics, tls: tls)
     }
 
     /// A direct connection to the test database, for checking rows.

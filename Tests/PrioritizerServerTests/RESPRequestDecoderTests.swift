@@ -100,6 +100,20 @@ struct RESPRequestDecoderTests {
         // Nothing was reserved for the 60 MB the header announced: the buffer holds only what came.
         #expect(harness.buffer.capacity < 4096)
     }
+
+    /// `$2000000000` and nothing after it: over the default limit it is refused at once; even
+    /// with limits that admit it, the header alone reserves nothing and the decoder just waits.
+    @Test func twoGigabyteHeaderAloneAllocatesNothing() {
+        let header = "*2\r\n$4\r\nECHO\r\n$2000000000\r\n"
+        #expect(DecoderHarness.decode(header).error == RESPProtocolError("invalid bulk length"))
+        let admitting = RESPLimits(maxBulkBytes: 4_000_000_000, maxRequestBytes: 4_000_000_000, maxInlineBytes: 64 * 1024, maxArguments: 16)
+        var harness = DecoderHarness(limits: admitting)
+        harness.feed(header)
+        harness.feed("abc")
+        #expect(harness.error == nil)
+        #expect(harness.requests.isEmpty)
+        #expect(harness.buffer.capacity < 4096)
+    }
 }
 
 @Suite("RESP request decoder, hostile input")

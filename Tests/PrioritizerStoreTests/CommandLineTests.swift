@@ -96,6 +96,14 @@ import TestSupport
         #expect(outcome.stderr.split(separator: "\n").count == 1)
     }
 
+    @Test func tlsCertificateWithoutKeyIsRefused() throws {
+        for arguments in [["--tls-cert", "cert.pem"], ["--tls-key", "key.pem"]] {
+            let outcome = try Self.run(["serve", "--port", "0"] + arguments)
+            #expect(outcome.status != 0)
+            #expect(outcome.stderr.contains("--tls-cert and --tls-key go together"), "\(outcome.stderr)")
+        }
+    }
+
     @Test func tokensCountsLikeWc() throws {
         let folder = FileManager.default.temporaryDirectory.appending(path: "tokens-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -3,7 +3,8 @@ import NIOCore
 import NIOPosix
 
 /// The RESP server: a listening socket whose every connection runs
-/// `ByteToMessageHandler(RESPRequestDecoder)` → `ConnectionHandler` → `CommandDispatcher`.
+/// `ByteToMessageHandler(RESPRequestDecoder)` → `ConnectionHandler` → `CommandDispatcher`,
+/// behind the `ConnectionSecurity` (TLS) when one is given.
 ///
 /// `start()` binds and returns; `shutdown()` stops accepting, lets each open connection
 /// finish and send the replies of the requests it already received, then closes them.
@@ -17,13 +18,18 @@ public final class PrioritizerServer: Sendable {
     private let logger: Logger
     private let channels = ConnectionRegistry()
     private let listener = ListenerBox()
+    private let security: (any ConnectionSecurity)?
 
+    /// - Parameter security: TLS for every connection (`PrioritizerTLS.ServerTLS`); nil serves
+    ///   plain TCP.
     public init(
         configuration: ServerConfiguration, services: ServerServices, metrics: ServerMetrics? = nil,
+        security: (any ConnectionSecurity)? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "prioritizer.server")
     ) {
         self.configuration = configuration
+        self.security = security
         self.statistics = ServerStatistics()
         self.metrics = metrics
         self.group = group
@@ -53,6 +59,7 @@ public final class PrioritizerServer: Sendable {
         let configuration = self.configuration
         let logger = self.logger
         let channels = self.channels
+        let security = self.security
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -62,6 +69,8 @@ public final class PrioritizerServer: Sendable {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // First, so that even the "max clients" rejection travels encrypted.
+                    try security?.secure(channel)
                     guard statistics.admitConnection(maxClients: configuration.maxClients) else {
                         try channel.pipeline.syncOperations.addHandler(ConnectionRejectionHandler())
                         return
