@@ -25,6 +25,8 @@ struct ReplayCommand: AsyncParsableCommand {
     @Flag(help: "Print the figures as JSON.") var json = false
     @Flag(name: .customLong("no-related"), help: "Ask with RELATED 0: only what each session touched.")
     var noRelated = false
+    @Flag(help: "After the figures, print each replayed session's METRICS report (markdown; JSON objects with --json).")
+    var report = false
 
     func validate() throws {
         if budgets.contains(where: { $0 <= 0 }) { throw ValidationError("--budget must be positive") }
@@ -43,20 +45,30 @@ struct ReplayCommand: AsyncParsableCommand {
             let budgets = self.budgets.isEmpty ? [4_000, 16_000] : self.budgets
             // The in-process line follows --no-related, so it stays comparable with the server's.
             var tally = InProcessReplay(relations: noRelated ? nil : .standard).run(workload, budgets: budgets)
-            let serverTally: RecallTally
+            let format: PrioritizerClient.ReportFormat? = report ? (json ? .json : .markdown) : nil
+            let outcome: (tally: RecallTally, reports: [(session: String, text: String)])
             if let server {
                 let (host, port) = try Self.address(server)
                 let client = try await PrioritizerClient.connect(host: host, port: port, token: token)
                 defer { Task { try? await client.close() } }
-                serverTally = try await WorkloadReplayer(client: client, related: !noRelated).replay(workload, budgets: budgets)
+                outcome = try await WorkloadReplayer(client: client, related: !noRelated)
+                    .replay(workload, budgets: budgets, reportFormat: format)
             } else {
-                serverTally = try await ThrowawayServer.with { client in
-                    try await WorkloadReplayer(client: client, related: !noRelated).replay(workload, budgets: budgets)
+                outcome = try await ThrowawayServer.with { client in
+                    try await WorkloadReplayer(client: client, related: !noRelated)
+                        .replay(workload, budgets: budgets, reportFormat: format)
                 }
             }
-            tally.merge(serverTally)
-            let report = ReplayReport(workload: workload, budgets: budgets, tally: tally)
-            print(json ? report.json() : report.markdown(), terminator: "")
+            tally.merge(outcome.tally)
+            let figures = ReplayReport(workload: workload, budgets: budgets, tally: tally)
+            print(json ? figures.json() : figures.markdown(), terminator: "")
+            for (session, text) in outcome.reports {
+                if json {
+                    print(text)
+                } else {
+                    print("\n## Session \(session)\n\n\(text)", terminator: text.hasSuffix("\n") ? "" : "\n")
+                }
+            }
         }
     }
 

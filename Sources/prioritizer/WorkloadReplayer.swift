@@ -12,12 +12,22 @@ struct WorkloadReplayer {
     let related: Bool
 
     func replay(_ workload: Workload, budgets: [Int]) async throws -> RecallTally {
+        try await replay(workload, budgets: budgets, reportFormat: nil).tally
+    }
+
+    /// Also returns each session's METRICS report in `reportFormat` (file order), read before a
+    /// throwaway server goes away.
+    func replay(
+        _ workload: Workload, budgets: [Int], reportFormat: PrioritizerClient.ReportFormat?
+    ) async throws -> (tally: RecallTally, reports: [(session: String, text: String)]) {
         var tally = RecallTally()
+        var order: [String] = []
         var sessions: [String: String] = [:]
         func session(_ name: String) async throws -> String {
             if let id = sessions[name] { return id }
             let id = try await client.createSession(label: String(name.prefix(200)))
             sessions[name] = id
+            order.append(name)
             return id
         }
         for line in workload.lines {
@@ -40,6 +50,12 @@ struct WorkloadReplayer {
                 }
             }
         }
-        return tally
+        var reports: [(session: String, text: String)] = []
+        if let reportFormat {
+            for name in order {
+                reports.append((name, try await client.metrics(session: sessions[name]!, format: reportFormat)))
+            }
+        }
+        return (tally, reports)
     }
 }

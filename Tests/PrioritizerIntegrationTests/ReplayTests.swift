@@ -86,6 +86,23 @@ import TestSupport
         }
     }
 
+    /// Issue 7's editor integration: the events streamed into sessions, then each session's report.
+    @Test func replayPrintsEachSessionsReport() async throws {
+        try await LiveServer.with { live in
+            let (status, stdout, stderr) = try await Self.run(
+                ["replay", Self.example, "--budget", "4000", "--server", "127.0.0.1:\(live.port)",
+                 "--token", live.acme.token, "--report"])
+            #expect(status == 0, "\(stderr)")
+            #expect(stdout.contains("Replayed 2 sessions, 2 expectations."))
+            let monday = try #require(stdout.range(of: "## Session monday"))
+            let tuesday = try #require(stdout.range(of: "## Session tuesday"))
+            #expect(monday.upperBound < tuesday.lowerBound)
+            #expect(stdout.components(separatedBy: "# Session Resource Metrics").count == 3)
+            // Monday's report lists what it tracked, with its tokens known.
+            #expect(stdout[monday.upperBound..<tuesday.lowerBound].contains("src/parser.rs"))
+        }
+    }
+
     @Test func replayRefusesBadArguments() async throws {
         let (missing, _, stderr) = try await Self.run(["replay", "/nonexistent.jsonl", "--server", "127.0.0.1:1", "--token", "t"])
         #expect(missing != 0)
