@@ -27,9 +27,13 @@ import TestSupport
             try await Task.sleep(for: timeout)
             process.terminate()
         }
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        // Blocking reads on threads of their own: on the concurrency pool (two threads on two
+        // cores) two replays waiting on an in-process server starved that server, and all hung.
+        let (outReader, errReader) = (out.fileHandleForReading, err.fileHandleForReading)
+        async let stdoutData = offloaded { outReader.readDataToEndOfFile() }
+        async let stderrData = offloaded { errReader.readDataToEndOfFile() }
+        let (stdout, stderr) = try await (stdoutData, stderrData)
+        try await offloaded { process.waitUntilExit() }
         watchdog.cancel()
         return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
     }
