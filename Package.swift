@@ -119,7 +119,7 @@ let package = Package(
             ]
         ),
 
-        // Events/s persisted through ResourceService in group-commit batches (scripts/bench-store).
+        // Events/s persisted through ResourceService in group-commit batches (scripts/bench).
         .executableTarget(
             name: "store-bench",
             dependencies: ["PrioritizerStore", "Prioritization", "PQ"],
