@@ -140,7 +140,7 @@ let package = Package(
         .testTarget(name: "PQTests", dependencies: ["PQ", "TestSupport"]),
         .testTarget(
             name: "PrioritizationTests",
-            dependencies: ["Prioritization"],
+            dependencies: ["Prioritization", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

@@ -11,9 +11,7 @@ extension PQConnection {
         try transaction(preamble: """
             SET LOCAL ROLE prioritizer_app; \
             SELECT set_config('prioritizer.org_id', '\(orgID.uuidString.lowercased())', true)
-            """) { connection in
-            try body(connection)
-        }
+            """, body)
     }
 
     /// Within a tenant transaction, moves to another organization for the following statements.
@@ -24,8 +22,6 @@ extension PQConnection {
     /// A transaction for lookups across organizations (tokens, organizations by name): it runs as
     /// `prioritizer_system`, whose policies open only `organizations` and `agents`.
     func systemTransaction<T>(_ body: @Sendable (isolated PQConnection) throws -> T) throws -> T {
-        try transaction(preamble: "SET LOCAL ROLE prioritizer_system") { connection in
-            try body(connection)
-        }
+        try transaction(preamble: "SET LOCAL ROLE prioritizer_system", body)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Prioritization
 
 /// Every strategy against the DP oracle on thousands of seeded random instances.

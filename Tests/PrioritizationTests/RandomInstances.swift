@@ -1,3 +1,4 @@
+import TestSupport
 @testable import Prioritization
 
 /// Random packing instances of the shapes that trouble knapsack solvers: uncorrelated,

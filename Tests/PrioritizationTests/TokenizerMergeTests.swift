@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import Prioritization
@@ -7,7 +8,7 @@ struct TokenizerMergeTests {
     @Test(arguments: TokenEncoding.allCases)
     func heapMergeEqualsRescanningMerge(encoding: TokenEncoding) throws {
         let ranks = try Tokenizer.shared(encoding).ranks
-        var generator = SplitMix64(seed: 42)
+        var generator = SeededGenerator(seed: 42)
         // Small alphabets make long pieces with many equal-ranked pairs: the tie-break matters.
         let alphabets: [[UInt8]] = [Array("ab".utf8), Array("aaab".utf8), Array("=-_".utf8), Array("xyzXYZ09".utf8),
                                     Array("é中".utf8), (0...255).map(UInt8.init)]
@@ -33,15 +34,3 @@ struct TokenizerMergeTests {
     }
 }
 
-/// A tiny deterministic generator, so failures reproduce.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

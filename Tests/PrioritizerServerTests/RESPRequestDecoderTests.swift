@@ -2,6 +2,7 @@ import NIOCore
 import NIOEmbedded
 import NIOTestUtils
 import Testing
+import TestSupport
 @testable import PrioritizerServer
 
 @Suite("RESP request decoder")
@@ -182,7 +183,7 @@ struct RESPRequestDecoderHostileTests {
     }
 
     @Test func randomGarbageNeverCrashesOrOverreads() {
-        var generator = SplitMix64(seed: 0x5eed)
+        var generator = SeededGenerator(seed: 0x5eed)
         let alphabet: [UInt8] = Array("*$:+-\r\n0123456789 \"'\\xab".utf8) + [0, 0xff, 0x80]
         for _ in 0..<3000 {
             let length = Int(generator.next() % 64)
@@ -205,15 +206,3 @@ struct RESPRequestDecoderHostileTests {
     }
 }
 
-/// A small deterministic generator so the garbage test is reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -20,33 +20,22 @@ private func trackBurst(count: Int) -> ByteBuffer {
     return buffer
 }
 
-/// A session of `count` resources with log-normal-ish token counts and mixed access histories.
+/// A session of `count` resources with spread-out token counts and mixed access histories,
+/// the same every run (multiplicative hashing of the index, no generator needed).
 private func filledSession(resources count: Int) -> SessionState {
     var state = SessionState()
-    var generator = SplitMix(seed: 7)
     let accesses = AccessType.allCases
     for index in 0..<count {
-        let tokens = 50 + Int(generator.next() % 4000)
-        for repeatIndex in 0...Int(generator.next() % 3) {
+        let mix = UInt64(index) &* 0x9E37_79B9_7F4A_7C15
+        let tokens = 50 + Int((mix >> 20) % 4000)
+        for repeatIndex in 0...Int((mix >> 40) % 3) {
             _ = state.apply(AccessEvent(
                 path: "src/m\(index % 97)/f\(index).swift", type: .code,
-                access: accesses[Int(generator.next() % UInt64(accesses.count))],
+                access: accesses[Int((mix >> 50) &+ UInt64(repeatIndex)) % accesses.count],
                 at: 1_700_000_000_000 + Int64(index * 1000 + repeatIndex * 17), tokens: tokens))
         }
     }
     return state
-}
-
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 private let sampleText: String = {
