@@ -117,7 +117,9 @@ struct EndToEndTests {
         let id = created.components(separatedBy: "\r\n")[2]
         connection.clear()
         try await connection.send("TRACK \(id) slow/x code view\r\n")
-        try await Task.sleep(for: .milliseconds(20))
+        // Shut down only once the server has the request (its commit takes 100 ms): a fixed sleep
+        // raced the server's read on a loaded machine, and a request never read is not "received".
+        try await backend.waitForSlowTracks(1)
         try await server.shutdown(gracePeriod: .seconds(5))
         let replies = try await connection.receive(count: 4)
         #expect(replies == ":1\r\n")

@@ -37,6 +37,8 @@ actor InMemoryBackend: Authenticator, SessionCommandHandler, TokenCounting, Agen
     private var sessions: [SessionID: Session] = [:]
     private var order: [SessionID] = []
     private var clock: Int64 = 1_700_000_000_000
+    /// How many `slow/` TRACKs have reached the backend: proof the server received them.
+    private(set) var slowTracksStarted = 0
 
     init() {
         agents = [
@@ -45,6 +47,15 @@ actor InMemoryBackend: Authenticator, SessionCommandHandler, TokenCounting, Agen
             Agent(identity: Self.identity(Self.acme, "acme", "auditor", .reader), token: "reader-token", createdAt: 3),
             Agent(identity: Self.identity(Self.globex, "globex", "admin", .admin), token: "globex-token", createdAt: 4),
         ]
+    }
+
+    /// Waits (at most `timeout`) until `count` slow TRACKs have reached the backend.
+    func waitForSlowTracks(_ count: Int, timeout: Duration = .seconds(10)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while slowTracksStarted < count {
+            guard ContinuousClock.now < deadline else { throw CancellationError() }
+            try await Task.sleep(for: .milliseconds(2))
+        }
     }
 
     static func identity(_ org: UUID, _ orgName: String, _ name: String, _ role: AgentRole) -> AuthenticatedIdentity {
@@ -98,7 +109,10 @@ actor InMemoryBackend: Authenticator, SessionCommandHandler, TokenCounting, Agen
     }
 
     func track(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> Int64 {
-        if request.path.hasPrefix("slow/") { try await Task.sleep(for: .milliseconds(100)) }
+        if request.path.hasPrefix("slow/") {
+            slowTracksStarted += 1
+            try await Task.sleep(for: .milliseconds(100))
+        }
         let session = try owned(request.session, by: caller)
         guard !session.info.closed else { throw CommandError.sessionClosed }
         var resource = session.resources[request.path] ?? Resource()
