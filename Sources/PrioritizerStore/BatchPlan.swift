@@ -8,6 +8,8 @@ struct BatchPlan: Sendable {
     struct OrgGroup: Sendable {
         let orgID: UUID
         var events: [TrackedAccess] = []
+        /// Where each of `events` stands in the batch's events.
+        var eventIndices: [Int] = []
         var runs: [PrioritizationRunRecord] = []
     }
 
@@ -23,9 +25,10 @@ struct BatchPlan: Sendable {
                 byOrg[orgID] = OrgGroup(orgID: orgID)
             }
         }
-        for item in batch.events {
+        for (index, item) in batch.events.enumerated() {
             touch(item.orgID)
             byOrg[item.orgID]!.events.append(item.value)
+            byOrg[item.orgID]!.eventIndices.append(index)
         }
         for item in batch.runs {
             touch(item.orgID)

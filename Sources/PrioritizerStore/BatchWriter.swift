@@ -5,45 +5,93 @@ import Prioritization
 /// Writes one organization's part of a group commit: a handful of multi-row statements whatever
 /// the batch size (arrays bound as parameters and expanded with `unnest`).
 enum BatchWriter {
-    /// Returns the resource facts the group learned, for `cache` once the transaction committed.
-    static func write(
-        _ group: BatchPlan.OrgGroup, model: ImportanceModel = .standard, cache: ResourceFactsCache,
-        on connection: isolated PQConnection
-    ) throws -> [String: ResourceFactsCache.Entry] {
+    /// What writing one organization's group produced.
+    struct GroupResult {
+        /// Resource facts the group learned, for `cache` once the transaction committed.
         var learned: [String: ResourceFactsCache.Entry] = [:]
-        if !group.events.isEmpty {
-            try writeEvents(group.events, orgID: group.orgID, model: model, cache: cache, learned: &learned, on: connection)
+        /// Per event of the group, in order: its access count, or nil (session closed).
+        var accessCounts: [Int64?] = []
+        var versions: [UUID: SessionVersionStep] = [:]
+    }
+
+    /// `trustCache`: whether resource facts cached by this process may stand in for the rows
+    /// (only while no other node writes the database; see `ClusterMembership`).
+    static func write(
+        _ group: BatchPlan.OrgGroup, model: ImportanceModel = .standard, cache: ResourceFactsCache, trustCache: Bool,
+        on connection: isolated PQConnection
+    ) throws -> GroupResult {
+        var result = GroupResult()
+        let sessions = try advanceVersions(group, orgID: group.orgID, on: connection)
+        result.versions = sessions.mapValues(\.step)
+        result.accessCounts = Array(repeating: nil, count: group.events.count)
+        let open = group.events.indices.filter { !sessions[group.events[$0].sessionID]!.isClosed }
+        if !open.isEmpty {
+            let events = open.map { group.events[$0] }
+            let resourceIDs = try upsertResources(
+                events, orgID: group.orgID, cache: trustCache ? cache : nil, learned: &result.learned, on: connection)
+            // Session resources before logs: each log row references its session resource.
+            let counts = try upsertSessionResources(
+                events, orgID: group.orgID, resourceIDs: resourceIDs,
+                halfLives: sessions.mapValues(\.halfLifeMilliseconds), model: model, on: connection)
+            try insertLogs(events, orgID: group.orgID, resourceIDs: resourceIDs, on: connection)
+            // A row's count after the batch, less the batch's later events on it, is what each event
+            // brought it to: the order this transaction applied them in.
+            var later: [SessionResourceKey: Int64] = [:]
+            for index in open.reversed() {
+                let event = group.events[index]
+                let key = SessionResourceKey(session: event.sessionID, resource: resourceIDs[event.path]!)
+                result.accessCounts[index] = counts[key]! - later[key, default: 0]
+                later[key, default: 0] += 1
+            }
         }
         for run in group.runs {
             try writeRun(run, orgID: group.orgID, on: connection)
         }
-        return learned
+        return result
     }
 
-    private static func writeEvents(
-        _ events: [TrackedAccess], orgID: UUID, model: ImportanceModel, cache: ResourceFactsCache,
-        learned: inout [String: ResourceFactsCache.Entry], on connection: isolated PQConnection
-    ) throws {
-        let halfLives = try sessionHalfLives(Set(events.map { $0.sessionID }), orgID: orgID, on: connection)
-        let resourceIDs = try upsertResources(events, orgID: orgID, cache: cache, learned: &learned, on: connection)
-        // Session resources before logs: each log row references its session resource.
-        try upsertSessionResources(
-            events, orgID: orgID, resourceIDs: resourceIDs, halfLives: halfLives, model: model, on: connection)
-        try insertLogs(events, orgID: orgID, resourceIDs: resourceIDs, on: connection)
+    struct SessionResourceKey: Hashable {
+        let session: UUID
+        let resource: UUID
     }
 
-    /// Half-lives in milliseconds by session; also proves every session exists in this organization.
-    private static func sessionHalfLives(
-        _ sessions: Set<UUID>, orgID: UUID, on connection: isolated PQConnection
-    ) throws -> [UUID: Double] {
-        var result: [UUID: Double] = [:]
+    /// A session of the group as its row stood when the group locked it.
+    private struct LockedSession {
+        let halfLifeMilliseconds: Double
+        let isClosed: Bool
+        let step: SessionVersionStep
+    }
+
+    /// Locks the group's sessions (in id order, so concurrent commits cannot deadlock on them) and
+    /// raises each one's version by the writes the group brings it. The lock orders concurrent
+    /// commits into one session, from this node or another, so each sees the counts and the
+    /// closed flag the previous one left. Also proves every session exists in this organization.
+    private static func advanceVersions(
+        _ group: BatchPlan.OrgGroup, orgID: UUID, on connection: isolated PQConnection
+    ) throws -> [UUID: LockedSession] {
+        var writes: [UUID: Int64] = [:]
+        for event in group.events { writes[event.sessionID, default: 0] += 1 }
+        for run in group.runs { writes[run.sessionID, default: 0] += 1 }
+        let ids = writes.keys.sorted()
+        var result: [UUID: LockedSession] = [:]
+        // NO KEY UPDATE: the version is not a key, so other transactions' foreign-key checks on
+        // the session row (which take KEY SHARE) do not wait for this one.
         for row in try connection.query(prepared: """
-            SELECT session_id, half_life_s FROM prioritizer.sessions
-            WHERE org_id = \(orgID) AND session_id = ANY(\(Array(sessions)))
+            WITH locked AS MATERIALIZED (
+                SELECT session_id FROM prioritizer.sessions
+                WHERE org_id = \(orgID) AND session_id = ANY(\(ids))
+                ORDER BY session_id FOR NO KEY UPDATE)
+            UPDATE prioritizer.sessions s SET version = s.version + w.writes
+            FROM locked JOIN unnest(\(ids), \(ids.map { writes[$0]! })) AS w(session_id, writes) USING (session_id)
+            WHERE s.org_id = \(orgID) AND s.session_id = locked.session_id
+            RETURNING s.session_id, s.half_life_s, s.closed_at IS NOT NULL, s.version, w.writes
             """) {
-            result[try row.decode(0)] = try row.decode(1, as: Double.self) * 1000
+            let after: Int64 = try row.decode(3)
+            result[try row.decode(0)] = LockedSession(
+                halfLifeMilliseconds: try row.decode(1, as: Double.self) * 1000, isClosed: try row.decode(2),
+                step: SessionVersionStep(before: after - (try row.decode(4, as: Int64.self)), after: after))
         }
-        if let missing = sessions.first(where: { result[$0] == nil }) {
+        if let missing = ids.first(where: { result[$0] == nil }) {
             throw StoreError.notFound("no such session \(missing.uuidString.lowercased())")
         }
         return result
@@ -56,7 +104,7 @@ enum BatchWriter {
     /// organization (several runners) queue behind each other. What the batch learns goes into
     /// `learned`, for the cache once the transaction has committed.
     private static func upsertResources(
-        _ events: [TrackedAccess], orgID: UUID, cache: ResourceFactsCache,
+        _ events: [TrackedAccess], orgID: UUID, cache: ResourceFactsCache?,
         learned: inout [String: ResourceFactsCache.Entry], on connection: isolated PQConnection
     ) throws -> [String: UUID] {
         var byPath: [String: ResourceUpsert] = [:]
@@ -65,7 +113,7 @@ enum BatchWriter {
         }
         var ids: [String: UUID] = [:]
         var changed: [ResourceUpsert] = []
-        for (path, entry) in cache.entries(org: orgID, paths: byPath.keys) {
+        for (path, entry) in cache?.entries(org: orgID, paths: byPath.keys) ?? [:] {
             ids[path] = entry.resourceID
             if entry.facts.differs(from: byPath[path]!) { changed.append(byPath[path]!) }
         }
@@ -149,10 +197,11 @@ enum BatchWriter {
     }
 
     /// Folds the batch per (session, resource) first: one statement may not update a row twice.
+    /// Returns each row's access count after the batch.
     private static func upsertSessionResources(
         _ events: [TrackedAccess], orgID: UUID, resourceIDs: [String: UUID], halfLives: [UUID: Double],
         model: ImportanceModel, on connection: isolated PQConnection
-    ) throws {
+    ) throws -> [SessionResourceKey: Int64] {
         struct Key: Hashable { let session: UUID; let path: String }
         var deltas: [Key: SessionResourceDelta] = [:]
         for event in events {
@@ -161,7 +210,8 @@ enum BatchWriter {
                 .absorb(event, weight: model.weight(for: event.access), halfLifeMilliseconds: halfLives[event.sessionID]!)
         }
         let rows = deltas.values.sorted { $0.sessionID == $1.sessionID ? $0.path < $1.path : $0.sessionID < $1.sessionID }
-        try connection.execute(prepared: """
+        var counts: [SessionResourceKey: Int64] = [:]
+        for row in try connection.query(prepared: """
             INSERT INTO prioritizer.session_resources AS sr
                 (org_id, session_id, resource_id, score, score_at, access_count, view_count, edit_count,
                  execute_count, reference_count, token_count, modified, first_access_at, last_access_at)
@@ -191,7 +241,11 @@ enum BatchWriter {
                 modified = sr.modified OR excluded.modified,
                 first_access_at = least(sr.first_access_at, excluded.first_access_at),
                 last_access_at = greatest(sr.last_access_at, excluded.last_access_at)
-            """)
+            RETURNING sr.session_id, sr.resource_id, sr.access_count
+            """) {
+            counts[SessionResourceKey(session: try row.decode(0), resource: try row.decode(1))] = try row.decode(2)
+        }
+        return counts
     }
 
     /// Records the run and marks exactly its chosen resources included in that session.

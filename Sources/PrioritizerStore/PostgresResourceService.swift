@@ -222,7 +222,7 @@ public final class PostgresResourceService: ResourceService {
     private static func sessionRecord(_ connection: isolated PQConnection, orgID: UUID, sessionID: UUID) throws -> SessionRecord? {
         guard let row = try connection.query("""
             SELECT s.org_id, s.session_id, s.agent_id, a.name, s.label, s.budget, s.half_life_s, s.encoding,
-                   s.parent_session_id, s.created_at, s.closed_at,
+                   s.parent_session_id, s.created_at, s.closed_at, s.version,
                    (SELECT count(*) FROM prioritizer.session_resources sr
                      WHERE sr.org_id = s.org_id AND sr.session_id = s.session_id),
                    (SELECT count(*) FROM prioritizer.access_logs l
@@ -235,7 +235,7 @@ public final class PostgresResourceService: ResourceService {
             agentName: try row.decode(3), label: try row.decode(4), budget: try row.decode(5),
             halfLifeSeconds: try row.decode(6), encoding: try row.decode(7), parentSessionID: try row.decode(8),
             createdAt: try row.decode(9), closedAt: try row.decode(10),
-            resources: try row.decode(11), accesses: try row.decode(12)
+            resources: try row.decode(12), accesses: try row.decode(13), version: try row.decode(11)
         )
     }
 
@@ -248,10 +248,20 @@ public final class PostgresResourceService: ResourceService {
         }
     }
 
+    public func sessionVersion(orgID: UUID, sessionID: UUID) async throws -> SessionVersion? {
+        try await tenant(orgID) { connection in
+            try connection.query(prepared: """
+                SELECT version, closed_at IS NOT NULL FROM prioritizer.sessions
+                WHERE org_id = \(orgID) AND session_id = \(sessionID)
+                """).first.map { SessionVersion(version: try $0.decode(0), isClosed: try $0.decode(1)) }
+        }
+    }
+
     public func closeSession(orgID: UUID, sessionID: UUID) async throws -> Bool {
         try await tenant(orgID) { connection in
             try connection.query("""
-                UPDATE prioritizer.sessions SET closed_at = coalesce(closed_at, clock_timestamp())
+                UPDATE prioritizer.sessions
+                SET closed_at = coalesce(closed_at, clock_timestamp()), version = version + 1
                 WHERE org_id = \(orgID) AND session_id = \(sessionID)
                 RETURNING session_id
                 """).count == 1
@@ -337,28 +347,38 @@ public final class PostgresResourceService: ResourceService {
 
     // MARK: - Group commit
 
-    public func commit(_ batch: WriteBatch) async throws {
-        guard !batch.isEmpty else { return }
+    @discardableResult
+    public func commit(_ batch: WriteBatch) async throws -> CommitOutcome {
+        guard !batch.isEmpty else { return CommitOutcome() }
         let plan = BatchPlan(batch: batch, model: model)
+        let trustCache = batch.trustCachedResourceFacts
         // Concurrent batches of one organization may deadlock on the few rows both change; the
         // transaction then rolled back whole, so running it again is safe.
         var attempt = 1
         while true {
             do {
                 let cache = resourceCache
-                let learned = try await onConnection { connection in
+                let results = try await onConnection { connection in
                     try connection.transaction { connection in
                         try connection.executeScript("SET LOCAL ROLE prioritizer_app")
-                        var learned: [(UUID, [String: ResourceFactsCache.Entry])] = []
+                        var results: [BatchWriter.GroupResult] = []
                         for group in plan.groups {
                             try connection.switchTenant(group.orgID)
-                            learned.append((group.orgID, try BatchWriter.write(group, model: plan.model, cache: cache, on: connection)))
+                            results.append(try BatchWriter.write(
+                                group, model: plan.model, cache: cache, trustCache: trustCache, on: connection))
                         }
-                        return learned
+                        return results
                     }
                 }
-                for (orgID, entries) in learned { resourceCache.remember(org: orgID, entries) }
-                return
+                var outcome = CommitOutcome(accessCounts: Array(repeating: nil, count: batch.events.count))
+                for (group, result) in zip(plan.groups, results) {
+                    resourceCache.remember(org: group.orgID, result.learned)
+                    for (position, index) in group.eventIndices.enumerated() {
+                        outcome.accessCounts[index] = result.accessCounts[position]
+                    }
+                    outcome.versions.merge(result.versions) { first, _ in first }
+                }
+                return outcome
             } catch let error as PQError
                 where attempt < 3
                 && (error.sqlState == PQError.State.deadlockDetected || error.sqlState == PQError.State.serializationFailure) {

@@ -83,6 +83,8 @@ public struct SessionRecord: Hashable, Sendable {
     public var resources: Int
     /// Acknowledged accesses (rows of access_logs).
     public var accesses: Int
+    /// Writes committed into the session so far (`sessions.version`): what this record reflects.
+    public var version: Int64 = 0
 }
 
 /// One access to a resource, as reported by TRACK, with its token count already resolved.
@@ -188,11 +190,52 @@ public struct WriteBatch: Sendable {
     public var events: [TenantItem<TrackedAccess>] = []
     /// Each run marks exactly its chosen paths included in its session, and every other not.
     public var runs: [TenantItem<PrioritizationRunRecord>] = []
+    /// Whether the resource facts this process cached may stand in for reading the rows: true
+    /// while this process is the database's only writer, false once other nodes write too.
+    public var trustCachedResourceFacts = true
 
     public init() {}
 
     public var isEmpty: Bool { events.isEmpty && runs.isEmpty }
     public var count: Int { events.count + runs.count }
+}
+
+/// What the database made of a committed batch: the truth the replies are built from.
+public struct CommitOutcome: Sendable, Hashable {
+    /// Per event of the batch, in order: its resource's access count in its session once the
+    /// event was applied, in commit order (so equal to a single node's count however many nodes
+    /// write the session); nil when the session was already closed and the event not written.
+    public var accessCounts: [Int64?]
+    /// Per session the batch wrote: its version before and after this commit. A node whose copy
+    /// was at `before` is now at `after`; any other `before` means another node wrote meanwhile.
+    public var versions: [UUID: SessionVersionStep]
+
+    public init(accessCounts: [Int64?] = [], versions: [UUID: SessionVersionStep] = [:]) {
+        self.accessCounts = accessCounts
+        self.versions = versions
+    }
+}
+
+/// How one commit moved a session's version.
+public struct SessionVersionStep: Sendable, Hashable {
+    public var before: Int64
+    public var after: Int64
+
+    public init(before: Int64, after: Int64) {
+        self.before = before
+        self.after = after
+    }
+}
+
+/// A session's version and whether it is closed, as the database has them now.
+public struct SessionVersion: Sendable, Hashable {
+    public var version: Int64
+    public var isClosed: Bool
+
+    public init(version: Int64, isClosed: Bool) {
+        self.version = version
+        self.isClosed = isClosed
+    }
 }
 
 /// A value tagged with the organization whose row-level security it is written under.
@@ -207,3 +250,30 @@ public struct TenantItem<Value: Sendable>: Sendable {
 
 extension TenantItem: Equatable where Value: Equatable {}
 extension TenantItem: Hashable where Value: Hashable {}
+
+/// One server node as `prioritizer.nodes` lists it.
+public struct NodeRegistration: Sendable, Hashable {
+    public var nodeID: UUID
+    /// Where clients reach it (for operators reading the table).
+    public var address: String
+    public var pid: Int32
+
+    public init(nodeID: UUID = UUID(), address: String, pid: Int32 = ProcessInfo.processInfo.processIdentifier) {
+        self.nodeID = nodeID
+        self.address = address
+        self.pid = pid
+    }
+}
+
+/// What a heartbeat learned.
+public struct NodeHeartbeat: Sendable, Hashable {
+    /// The node's row did not exist (first heartbeat, or others dropped it after a long silence).
+    public var registered: Bool
+    /// Other nodes that heartbeated recently.
+    public var otherLiveNodes: Int
+
+    public init(registered: Bool, otherLiveNodes: Int) {
+        self.registered = registered
+        self.otherLiveNodes = otherLiveNodes
+    }
+}

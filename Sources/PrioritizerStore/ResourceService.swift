@@ -32,6 +32,9 @@ public protocol ResourceService: Sendable {
     // Sessions.
     func createSession(orgID: UUID, _ session: NewSession) async throws -> SessionRecord
     func session(orgID: UUID, sessionID: UUID) async throws -> SessionRecord?
+    /// The session's committed-write count and closed flag (nil when unknown): lets a node tell
+    /// whether another node wrote since it loaded the session.
+    func sessionVersion(orgID: UUID, sessionID: UUID) async throws -> SessionVersion?
     /// The organization's session ids, newest first.
     func sessionIDs(orgID: UUID, limit: Int) async throws -> [UUID]
     /// Returns false when the session does not exist (for this organization).
@@ -46,7 +49,16 @@ public protocol ResourceService: Sendable {
     /// Writes changed relations (current weights) and deletes dropped ones, in one transaction.
     func writeRelations(orgID: UUID, _ changes: CoAccessGraph.Changes, halfLifeSeconds: Double) async throws
 
-    /// Persists a whole batch in one transaction; when it returns, every item is durable.
-    /// When it throws, nothing of the batch may be acknowledged.
-    func commit(_ batch: WriteBatch) async throws
+    /// Persists a whole batch in one transaction; when it returns, every item is durable (except
+    /// events of sessions found closed, which the outcome reports). When it throws, nothing of the
+    /// batch may be acknowledged.
+    @discardableResult
+    func commit(_ batch: WriteBatch) async throws -> CommitOutcome
+
+    // Nodes serving the same database (docs/scaling.md).
+    /// Registers the node or renews its heartbeat, drops nodes silent for a minute, and tells how
+    /// many other nodes heartbeated within `liveness`.
+    func heartbeat(_ node: NodeRegistration, liveness: Duration) async throws -> NodeHeartbeat
+    /// Removes the node's row (graceful shutdown).
+    func removeNode(_ nodeID: UUID) async throws
 }

@@ -65,6 +65,8 @@ struct ServeCommand: AsyncParsableCommand {
             }
             let metrics = observability.makeMetrics()
             let runners = try RunnerPool(store: store, configuration: runnerConfiguration, metrics: metrics, logger: logger)
+            // Before accepting: a node joining others holds back one lease first (docs/scaling.md).
+            try await runners.join(address: "\(host):\(port)")
             let services = ServerServices(
                 authenticator: StoreAuthenticator(store: store), sessions: runners, tokens: TokenizerTokenCounting(),
                 agents: StoreAgentAdministration(store: store), statistics: runners)
@@ -82,6 +84,7 @@ struct ServeCommand: AsyncParsableCommand {
             logger.info("shutting down", metadata: ["signal": "\(signal)"])
             try await server.shutdown()
             await runners.flushAll()
+            await runners.leave()
             await endpoint?.shutdown()
             await store.pool.close()
         } catch {

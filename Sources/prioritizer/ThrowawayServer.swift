@@ -28,6 +28,7 @@ enum ThrowawayServer {
         let store = PostgresResourceService(conninfo: cluster.conninfo, connections: configuration.workers + 2)
         let (_, admin) = try await store.createOrganization(name: "replay")
         let runners = try RunnerPool(store: store, configuration: configuration, logger: logger)
+        try await runners.join(address: "127.0.0.1")
         let services = ServerServices.backed(by: store, runners: runners)
         let server = PrioritizerServer(
             configuration: ServerConfiguration(host: "127.0.0.1", port: 0), services: services, logger: logger)
@@ -35,6 +36,7 @@ enum ThrowawayServer {
         func tearDown() async {
             try? await server.shutdown(gracePeriod: .seconds(5))
             await runners.flushAll()
+            await runners.leave()
             await store.pool.close()
         }
         do {

@@ -46,6 +46,7 @@ final class LiveServer: @unchecked Sendable {
         // A registry of its own per server: tests run in parallel in one process.
         let metrics = exportsMetrics ? ServerMetrics() : nil
         let runners = try RunnerPool(store: store, configuration: configuration, metrics: metrics, logger: logger)
+        try await runners.join(address: "127.0.0.1")
         let services = ServerServices.backed(by: store, runners: runners)
         let server = PrioritizerServer(
             configuration: ServerConfiguration(host: "127.0.0.1", port: 0), services: services, metrics: metrics,
@@ -97,6 +98,7 @@ final class LiveServer: @unchecked Sendable {
     func stop() async {
         try? await server.shutdown(gracePeriod: .seconds(5))
         await runners.flushAll()
+        await runners.leave()
         await observability?.shutdown()
     }
 

@@ -19,7 +19,40 @@ struct LoadedSession: Sendable {
     /// This session's recent accesses, which a new access is related to.
     var window = CoAccessWindow()
 
+    /// The database version (`sessions.version`) whose writes `state` holds, plus this node's
+    /// writes not yet committed.
+    var version: Int64 = 0
+    /// Steps of this node's commits that landed ahead of `version` (before → after): commits run
+    /// concurrently and may report out of order. One left over once none is in flight means
+    /// another node wrote in between.
+    var stepsAhead: [Int64: Int64] = [:]
+    /// This session's writes in batches being committed now.
+    var writesInFlight = 0
+    /// The copy is known to miss writes (another node's, or one the database refused): reload it
+    /// before the next read.
+    var isStale = false
+
     var isClosed: Bool { record.closedAt != nil }
+
+    /// Takes in how one of this node's commits moved the session's version.
+    mutating func absorb(_ step: SessionVersionStep) {
+        if step.before == version {
+            version = step.after
+            while let next = stepsAhead.removeValue(forKey: version) { version = next }
+        } else if step.before > version {
+            stepsAhead[step.before] = step.after
+        } else {
+            isStale = true
+        }
+    }
+
+    /// Once no commit of the session is in flight, a step still waiting means a gap: another
+    /// node's commit.
+    mutating func settleSteps() {
+        guard writesInFlight == 0, !stepsAhead.isEmpty else { return }
+        stepsAhead.removeAll()
+        isStale = true
+    }
 }
 
 extension PrioritizationRunSummary {

@@ -12,11 +12,14 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
     private let configuration: RunnerConfiguration
     private let statistics: RunnerStatistics
     private let relations: RelationRegistry?
+    /// This node among the others serving the same database; see `join(address:)`.
+    public let membership: ClusterMembership
 
     /// `metrics`: where commit latencies, batch sizes and database errors are also counted.
     public init(
         store: any ResourceService, configuration: RunnerConfiguration = RunnerConfiguration(),
         clock: any ServerClock = SystemClock(), metrics: ServerMetrics? = nil,
+        clusterTiming: ClusterMembership.Timing = .init(),
         logger: Logger = Logger(label: "prioritizer.runners")
     ) throws {
         // Load and verify the token tables now, so a damaged installation fails at start-up
@@ -30,11 +33,24 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
             RelationRegistry(store: store, model: $0, flushInterval: configuration.relationFlushInterval, logger: logger)
         }
         self.relations = relations
+        let membership = ClusterMembership(store: store, timing: clusterTiming, logger: logger)
+        self.membership = membership
         runners = (0..<configuration.workers).map { index in
             SessionRunner(
                 index: index, store: store, configuration: configuration, clock: clock, statistics: statistics,
-                relations: relations, logger: logger)
+                relations: relations, membership: membership, logger: logger)
         }
+    }
+
+    /// Registers this node in `prioritizer.nodes` and starts its heartbeats; returns once it may
+    /// serve. Until then (and without it) every read checks the database for other nodes' writes.
+    public func join(address: String) async throws {
+        try await membership.join(address: address)
+    }
+
+    /// Leaves the node table (graceful shutdown), after `flushAll`.
+    public func leave() async {
+        await membership.leave()
     }
 
     /// The runner that owns a session: a stable function of its id (the same after a restart).
@@ -67,7 +83,8 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
     }
 
     public func session(_ id: SessionID, by caller: AuthenticatedIdentity) async throws -> SessionInfo {
-        try await runner(for: id).info(id, by: caller)
+        await membership.admitted()
+        return try await runner(for: id).info(id, by: caller)
     }
 
     public func listSessions(limit: Int64, by caller: AuthenticatedIdentity) async throws -> [SessionID] {
@@ -79,11 +96,13 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
     }
 
     public func closeSession(_ id: SessionID, by caller: AuthenticatedIdentity) async throws {
-        try await runner(for: id).close(id, by: caller)
+        await membership.admitted()
+        return try await runner(for: id).close(id, by: caller)
     }
 
     public func submitTrack(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<Int64> {
-        try await runner(for: request.session).submitTrack(request, by: caller)
+        await membership.admitted()
+        return try await runner(for: request.session).submitTrack(request, by: caller)
     }
 
     public func track(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> Int64 {
@@ -91,7 +110,8 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
     }
 
     public func submitPrioritize(_ request: PrioritizeRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<[ContextEntry]> {
-        try await runner(for: request.session).submitPrioritize(request, by: caller)
+        await membership.admitted()
+        return try await runner(for: request.session).submitPrioritize(request, by: caller)
     }
 
     public func prioritize(_ request: PrioritizeRequest, by caller: AuthenticatedIdentity) async throws -> [ContextEntry] {
@@ -99,15 +119,18 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
     }
 
     public func importance(_ request: ImportanceRequest, by caller: AuthenticatedIdentity) async throws -> Double? {
-        try await runner(for: request.session).importance(request, by: caller)
+        await membership.admitted()
+        return try await runner(for: request.session).importance(request, by: caller)
     }
 
     public func top(_ request: TopRequest, by caller: AuthenticatedIdentity) async throws -> [ContextEntry] {
-        try await runner(for: request.session).top(request, by: caller)
+        await membership.admitted()
+        return try await runner(for: request.session).top(request, by: caller)
     }
 
     public func metrics(_ request: MetricsRequest, by caller: AuthenticatedIdentity) async throws -> String {
-        try await runner(for: request.session).metrics(request, by: caller)
+        await membership.admitted()
+        return try await runner(for: request.session).metrics(request, by: caller)
     }
 
     private func replyError(for error: any Error) -> CommandError {
@@ -117,7 +140,8 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
     }
 
     public func link(_ request: LinkRequest, by caller: AuthenticatedIdentity) async throws {
-        try await runner(for: request.session).link(request, by: caller)
+        await membership.admitted()
+        return try await runner(for: request.session).link(request, by: caller)
     }
 
     /// Waits until every write taken so far is committed (graceful shutdown), relations included.

@@ -14,6 +14,8 @@ final class RunnerStatistics: @unchecked Sendable {
     private var busyRejections = 0
     private var sessionsLoaded = 0
     private var sessionsEvicted = 0
+    /// Sessions reloaded because another node (or a refused write) changed them.
+    private var sessionsReloaded = 0
     private var prioritizations = 0
     private var commitLatency = LatencyHistogram()
     private var prioritizeLatency = LatencyHistogram()
@@ -26,6 +28,7 @@ final class RunnerStatistics: @unchecked Sendable {
     func rejectedBusy() { locked { busyRejections += 1 } }
     func loadedSession() { locked { sessionsLoaded += 1 } }
     func evictedSession() { locked { sessionsEvicted += 1 } }
+    func reloadedSession() { locked { sessionsReloaded += 1 } }
     func commitFailed() {
         locked { commitFailures += 1 }
         metrics?.databaseErrors.increment()
@@ -64,7 +67,7 @@ final class RunnerStatistics: @unchecked Sendable {
                     ("commit_failures", "\(commitFailures)"), ("writes_committed", "\(committedWrites)"),
                     ("batch_size_avg", String(format: "%.1f", average)), ("batch_size_max", "\(largestBatch)"),
                     ("rejected_busy", "\(busyRejections)"), ("sessions_loaded", "\(sessionsLoaded)"),
-                    ("sessions_evicted", "\(sessionsEvicted)"), ("prioritizations", "\(prioritizations)"),
+                    ("sessions_evicted", "\(sessionsEvicted)"), ("sessions_reloaded", "\(sessionsReloaded)"), ("prioritizations", "\(prioritizations)"),
                 ],
                 [
                     ("commit_p50_ms", commitLatency.percentileMilliseconds(0.50)),

@@ -19,6 +19,8 @@ actor SessionRunner {
     private let logger: Logger
     /// Co-access relations per organization, shared by all runners; nil when turned off.
     private let relations: RelationRegistry?
+    /// Whether other nodes write the same database (then reads check versions first).
+    private let membership: ClusterMembership
 
     private var sessions: [UUID: LoadedSession] = [:]
     /// Loads in flight, by session and by the organization asking (a load answers for one organization).
@@ -35,7 +37,7 @@ actor SessionRunner {
     /// One write waiting for the next commit, with the ticket its request waits on.
     private struct PendingWrite {
         enum Item {
-            case access(TrackedAccess, ticket: CommitTicket<Int64>, count: Int64)
+            case access(TrackedAccess, ticket: CommitTicket<Int64>)
             case run(PrioritizationRunRecord, ticket: CommitTicket<Void>)
         }
         var orgID: UUID
@@ -48,10 +50,18 @@ actor SessionRunner {
 
         var isTrack: Bool { if case .access = item { true } else { false } }
 
-        /// Answers the request waiting on this write: its reply, or the failure.
-        func settle(failure: CommandError?) {
+        /// Answers the request waiting on this write: its reply (a TRACK's access count as the
+        /// database applied it), or the failure.
+        func settle(failure: CommandError?, accessCount: Int64? = nil) {
             switch item {
-            case .access(_, let ticket, let count): ticket.resolve(failure.map { .failure($0) } ?? .success(count))
+            case .access(_, let ticket):
+                if let failure {
+                    ticket.resolve(.failure(failure))
+                } else if let accessCount {
+                    ticket.resolve(.success(accessCount))
+                } else {
+                    ticket.resolve(.failure(CommandError.sessionClosed))
+                }
             case .run(_, let ticket): ticket.resolve(failure.map { .failure($0) } ?? .success(()))
             }
         }
@@ -59,9 +69,10 @@ actor SessionRunner {
 
     init(
         index: Int, store: any ResourceService, configuration: RunnerConfiguration, clock: any ServerClock,
-        statistics: RunnerStatistics, relations: RelationRegistry?, logger: Logger
+        statistics: RunnerStatistics, relations: RelationRegistry?, membership: ClusterMembership, logger: Logger
     ) {
         self.index = index
+        self.membership = membership
         self.relations = relations
         self.store = store
         self.configuration = configuration
@@ -89,7 +100,7 @@ actor SessionRunner {
         let tokens = Self.resolveTokens(request, encoding: sessions[id]!.encoding)
         let at = request.at ?? clock.nowMilliseconds()
         let before = sessions[id]!.state.resources.count
-        let count = sessions[id]!.state.apply(AccessEvent(
+        sessions[id]!.state.apply(AccessEvent(
             path: request.path, type: request.type, access: request.access, at: at, modified: request.modified,
             tokens: tokens, size: request.size.map(Int.init)))
         sessions[id]!.accesses += 1
@@ -106,13 +117,13 @@ actor SessionRunner {
             sessionID: id, agentID: caller.agentID, path: request.path, type: request.type,
             access: request.access, at: at, modified: request.modified, sizeBytes: request.size.map(Int.init),
             tokenCount: tokens, contentSHA256: contentHash)
-        enqueue(PendingWrite(orgID: caller.organizationID, sessionID: id, item: .access(access, ticket: ticket, count: Int64(count))))
+        enqueue(PendingWrite(orgID: caller.organizationID, sessionID: id, item: .access(access, ticket: ticket)))
         return ticket
     }
 
     func submitPrioritize(_ request: PrioritizeRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<[ContextEntry]> {
         let id = request.session.uuid
-        try await ensureLoaded(id, for: caller)
+        try await ensureReadable(id, for: caller)
         let at = request.at ?? clock.nowMilliseconds()
         let promptTokens = request.prompt.map { Int64(Self.tokenizer(sessions[id]!.encoding).count(bytes: $0)) } ?? 0
         let resourceBudget = max(0, request.budget - request.reserve - promptTokens)
@@ -158,13 +169,13 @@ actor SessionRunner {
 
     func importance(_ request: ImportanceRequest, by caller: AuthenticatedIdentity) async throws -> Double? {
         let id = request.session.uuid
-        try await ensureLoaded(id, for: caller)
+        try await ensureReadable(id, for: caller)
         return sessions[id]!.state.importance(of: request.path, at: request.at ?? clock.nowMilliseconds())
     }
 
     func top(_ request: TopRequest, by caller: AuthenticatedIdentity) async throws -> [ContextEntry] {
         let id = request.session.uuid
-        try await ensureLoaded(id, for: caller)
+        try await ensureReadable(id, for: caller)
         let at = request.at ?? clock.nowMilliseconds()
         let limit = Int(clamping: request.limit)
         let tracked = sessions[id]!.state.top(limit, at: at).map {
@@ -197,7 +208,7 @@ actor SessionRunner {
 
     func metrics(_ request: MetricsRequest, by caller: AuthenticatedIdentity) async throws -> String {
         let id = request.session.uuid
-        try await ensureLoaded(id, for: caller)
+        try await ensureReadable(id, for: caller)
         let at = clock.nowMilliseconds()
         let report = MetricsReport(
             sessionID: request.session.description, state: sessions[id]!.state, lastRun: sessions[id]!.lastRun, at: at)
@@ -213,7 +224,7 @@ actor SessionRunner {
     }
 
     func info(_ id: SessionID, by caller: AuthenticatedIdentity) async throws -> SessionInfo {
-        try await ensureLoaded(id.uuid, for: caller)
+        try await ensureReadable(id.uuid, for: caller)
         let session = sessions[id.uuid]!
         let record = session.record
         return SessionInfo(
@@ -228,8 +239,10 @@ actor SessionRunner {
         guard try await storeCall({ try await self.store.closeSession(orgID: caller.organizationID, sessionID: id.uuid) }) else {
             throw CommandError.noSuchSession
         }
-        if sessions[id.uuid] != nil, sessions[id.uuid]!.record.closedAt == nil {
-            sessions[id.uuid]!.record.closedAt = Date()
+        if sessions[id.uuid] != nil {
+            if sessions[id.uuid]!.record.closedAt == nil { sessions[id.uuid]!.record.closedAt = Date() }
+            // Closing raised the version past what the copy reflects (reads reload it).
+            sessions[id.uuid]!.isStale = true
         }
     }
 
@@ -314,6 +327,83 @@ actor SessionRunner {
         evictIfNeeded(keeping: id)
     }
 
+    // MARK: - Sessions other nodes write
+
+    /// Before a read: the session in memory, holding every write any node has committed to it.
+    /// Alone on the database a loaded copy always does; with other nodes, the database's version
+    /// tells whether one of them wrote since (docs/scaling.md).
+    private func ensureReadable(_ id: UUID, for caller: AuthenticatedIdentity) async throws {
+        try await ensureLoaded(id, for: caller)
+        guard sessions[id]!.isStale || !membership.isAlone else { return }
+        // A few rounds: this node's own commits landing between the checks only mean checking again.
+        for _ in 0..<3 {
+            // The writes this runner took before the read must be in the database to be compared.
+            await flush()
+            try await ensureLoaded(id, for: caller)
+            let seen = sessions[id]!.version
+            guard let stored = try await storeCall({
+                try await self.store.sessionVersion(orgID: caller.organizationID, sessionID: id)
+            }) else { throw CommandError.noSuchSession }
+            try await ensureLoaded(id, for: caller)
+            let session = sessions[id]!
+            if !session.isStale && session.stepsAhead.isEmpty && stored.version == session.version { return }
+            if session.version != seen || session.writesInFlight > 0 { continue }
+            break
+        }
+        try await reload(id, for: caller)
+        try await ensureLoaded(id, for: caller)
+    }
+
+    /// Replaces the session's copy with the database's, then applies again this runner's writes
+    /// of it that are not committed yet. Starts no commit meanwhile, and waits for those in flight,
+    /// so that "the database's rows plus the writes still queued" is exactly the session.
+    private func reload(_ id: UUID, for caller: AuthenticatedIdentity) async throws {
+        refreshing += 1
+        defer {
+            refreshing -= 1
+            pump()
+        }
+        while inFlight > 0 {
+            let waiter = CommitTicket<Void>()
+            idleWaiters.append(waiter)
+            _ = try? await waiter.value()
+        }
+        guard sessions[id] != nil else { return }
+        let store = self.store, relations = self.relations
+        guard var fresh = try await storeCall({
+            try await Self.load(id, orgID: caller.organizationID, from: store, relations: relations)
+        }) else {
+            evict(id)
+            throw CommandError.noSuchSession
+        }
+        guard let old = sessions[id] else { return }
+        var queuedRun = false
+        for write in pending where write.sessionID == id {
+            switch write.item {
+            case .access(let access, _):
+                fresh.state.apply(AccessEvent(
+                    path: access.path, type: access.type, access: access.access, at: access.at,
+                    modified: access.modified, tokens: access.tokenCount, size: access.sizeBytes))
+                fresh.accesses += 1
+            case .run(let run, _):
+                fresh.state.markIncluded(run.chosenPaths)
+                queuedRun = true
+            }
+        }
+        if queuedRun { fresh.lastRun = old.lastRun }
+        fresh.pendingWrites = old.pendingWrites
+        fresh.lastUsed = old.lastUsed
+        fresh.window = old.window
+        residentResources += fresh.state.resources.count - old.state.resources.count
+        sessions[id] = fresh
+        statistics.reloadedSession()
+    }
+
+    /// `reload` running: no commit starts until it is done.
+    private var refreshing = 0
+    /// Woken when no commit is in flight.
+    private var idleWaiters: [CommitTicket<Void>] = []
+
     private static func load(
         _ id: UUID, orgID: UUID, from store: any ResourceService, relations: RelationRegistry?
     ) async throws -> LoadedSession? {
@@ -322,9 +412,13 @@ actor SessionRunner {
         let resources = try await store.sessionResources(orgID: orgID, sessionID: id)
         let lastRun = try await store.latestRun(orgID: orgID, sessionID: id)
         let state = SessionState(restoring: resources.map(\.sessionResource), halfLifeSeconds: record.halfLifeSeconds)
-        return LoadedSession(
+        var session = LoadedSession(
             record: record, state: state, encoding: (try? TokenEncoding(word: record.encoding)) ?? .default,
             lastRun: lastRun.map(PrioritizationRunSummary.init), accesses: record.accesses, relations: organization)
+        // Read before the resources: a commit landing between the reads makes the copy newer than
+        // its version, which costs one needless reload, never a stale answer.
+        session.version = record.version
+        return session
     }
 
     /// Evicts least recently used sessions without pending writes until under the bound (never
@@ -363,14 +457,22 @@ actor SessionRunner {
     /// so one batch is written while the next is being prepared and sent.
     ///
     /// Rules that keep this equal to one commit at a time:
-    /// - scores and counts merge commutatively in SQL, so event batches may commit in any order;
+    /// - batches of different sessions may commit in any order; one session's batches commit one
+    ///   after another, in order (their access counts are the database's);
     /// - a batch holding a prioritization run starts alone, after every earlier batch committed
     ///   (its inclusion flags apply to rows those batches create), and nothing starts beside it;
     /// - after a failure nothing new starts until every batch in flight has settled, then the
     ///   failed sessions are dropped from memory and their queued writes failed (see `settle`).
     private func pump() {
-        while !pending.isEmpty, !draining, !exclusiveInFlight, inFlight < configuration.commitConcurrency {
-            let take = min(configuration.maxBatch, pending.count)
+        while !pending.isEmpty, !draining, refreshing == 0, !exclusiveInFlight, inFlight < configuration.commitConcurrency {
+            // A session's writes commit in the order they were taken: a batch stops before the
+            // first write of a session whose earlier batch is still in flight (the database would
+            // only make it wait for that batch's lock, and might let it through first).
+            var take = min(configuration.maxBatch, pending.count)
+            if let blocked = pending.prefix(take).firstIndex(where: { (sessions[$0.sessionID]?.writesInFlight ?? 0) > 0 }) {
+                take = blocked
+            }
+            if take == 0 { return }
             let holdsRun = pending.prefix(take).contains { if case .run = $0.item { true } else { false } }
             if holdsRun && inFlight > 0 { return }
             if configuration.maxBatchDelay > .zero && take < configuration.maxBatch && !delayed {
@@ -384,6 +486,7 @@ actor SessionRunner {
             delayed = false
             let writes = Array(pending.prefix(take))
             pending.removeFirst(take)
+            for write in writes where sessions[write.sessionID] != nil { sessions[write.sessionID]!.writesInFlight += 1 }
             inFlight += 1
             inFlightStarts.append(writes[0].sequence)
             exclusiveInFlight = holdsRun
@@ -406,19 +509,21 @@ actor SessionRunner {
         var batch = WriteBatch()
         for write in writes {
             switch write.item {
-            case .access(let access, _, _): batch.events.append(TenantItem(orgID: write.orgID, access))
+            case .access(let access, _): batch.events.append(TenantItem(orgID: write.orgID, access))
             case .run(let run, _): batch.runs.append(TenantItem(orgID: write.orgID, run))
             }
         }
+        batch.trustCachedResourceFacts = membership.isAlone
         let started = ContinuousClock.now
         do {
-            try await store.commit(batch)
+            let outcome = try await store.commit(batch)
             let committed = ContinuousClock.now
             statistics.committed(batchSize: writes.count, duration: committed - started)
             if statistics.metrics != nil {
                 for write in writes where write.isTrack { statistics.trackCommitted(latency: committed - write.takenAt) }
             }
-            settle(writes, with: nil)
+            for (session, step) in outcome.versions where sessions[session] != nil { sessions[session]!.absorb(step) }
+            settle(writes, with: nil, accessCounts: outcome.accessCounts)
         } catch {
             statistics.commitFailed()
             logger.warning("group commit failed", metadata: ["writes": "\(writes.count)", "error": "\(error)"])
@@ -427,21 +532,37 @@ actor SessionRunner {
         inFlight -= 1
         if let index = inFlightStarts.firstIndex(of: writes[0].sequence) { inFlightStarts.remove(at: index) }
         if exclusive { exclusiveInFlight = false }
-        if inFlight == 0 { dropFailedSessions() }
+        if inFlight == 0 {
+            dropFailedSessions()
+            for waiter in idleWaiters { waiter.resolve(.success(())) }
+            idleWaiters.removeAll()
+        }
         wakeFlushWaiters()
         pump()
     }
 
     /// Settles the tickets of committed (or failed) writes and releases their sessions.
-    private func settle(_ writes: [PendingWrite], with failure: CommandError?) {
+    /// `accessCounts`: the commit's counts, one per TRACK of `writes` in order.
+    private func settle(_ writes: [PendingWrite], with failure: CommandError?, accessCounts: [Int64?] = []) {
+        var tracks = accessCounts.makeIterator()
         for write in writes {
-            if sessions[write.sessionID] != nil { sessions[write.sessionID]!.pendingWrites -= 1 }
-            write.settle(failure: failure)
+            let accessCount = write.isTrack ? tracks.next() ?? nil : nil
+            if sessions[write.sessionID] != nil {
+                sessions[write.sessionID]!.pendingWrites -= 1
+                sessions[write.sessionID]!.writesInFlight -= 1
+                if failure == nil && write.isTrack && accessCount == nil {
+                    // Another node closed the session: the event was applied here, not written.
+                    if sessions[write.sessionID]!.record.closedAt == nil { sessions[write.sessionID]!.record.closedAt = Date() }
+                    sessions[write.sessionID]!.isStale = true
+                }
+            }
+            write.settle(failure: failure, accessCount: accessCount)
             if let failure {
                 failedSessions[write.sessionID] = failure
                 draining = true
             }
         }
+        for write in writes where sessions[write.sessionID] != nil { sessions[write.sessionID]!.settleSteps() }
     }
 
     /// Memory ran ahead of the database for sessions whose writes failed: once no commit is in

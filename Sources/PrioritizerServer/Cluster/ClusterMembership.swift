@@ -1,0 +1,106 @@
+import Foundation
+import Logging
+import PrioritizerStore
+
+/// Whether this node is the only one serving its database, kept current by heartbeats in
+/// `prioritizer.nodes`; see docs/scaling.md.
+///
+/// Alone, a node answers reads from memory (the single-node fast path). With others, every read
+/// first checks the session's version in the database. "Alone" is a lease: granted for `lease`
+/// from the start of a heartbeat that found no other live node, so it lapses by itself when
+/// heartbeats stop. A node that (re)joins while others are live serves nothing until `lease` has
+/// passed, so every node that believed itself alone has stopped believing it before the newcomer
+/// writes. A node that never joined is never alone: correct, only slower.
+public final class ClusterMembership: @unchecked Sendable {
+    public struct Timing: Sendable {
+        public var heartbeatInterval: Duration = .milliseconds(250)
+        public var lease: Duration = .seconds(1)
+        /// A node whose heartbeat is older than this counts as gone.
+        public var liveness: Duration = .seconds(3)
+        public init() {}
+    }
+
+    private let store: any ResourceService
+    public let timing: Timing
+    private let logger: Logger
+    private let lock = NSLock()
+    private var node: NodeRegistration?
+    private var aloneUntil: ContinuousClock.Instant?
+    private var servingFrom: ContinuousClock.Instant = .now
+    private var otherNodes = 0
+    private var lastHeartbeat: ContinuousClock.Instant?
+    private var heartbeats: Task<Void, Never>?
+
+    public init(store: any ResourceService, timing: Timing = Timing(), logger: Logger) {
+        self.store = store
+        self.timing = timing
+        self.logger = logger
+    }
+
+    /// True while no other node can be writing this database.
+    public var isAlone: Bool {
+        lock.withLock { aloneUntil.map { ContinuousClock.now < $0 } ?? false }
+    }
+
+    /// Other nodes seen live at the latest heartbeat.
+    public var otherLiveNodes: Int { lock.withLock { otherNodes } }
+
+    /// Registers the node and starts heartbeating; returns once it may serve (after one lease
+    /// when other nodes are live).
+    public func join(address: String) async throws {
+        let node = NodeRegistration(address: address)
+        lock.withLock { self.node = node }
+        try await beat(node)
+        if otherLiveNodes > 0 {
+            logger.info("joining other nodes", metadata: ["nodes": "\(otherLiveNodes)"])
+        }
+        await admitted()
+        heartbeats = Task { [weak self] in
+            while !Task.isCancelled {
+                guard let interval = self?.timing.heartbeatInterval else { return }
+                try? await Task.sleep(for: interval)
+                guard let self else { return }
+                do {
+                    try await self.beat(node)
+                } catch {
+                    self.logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// Stops heartbeating and removes the node's row, so others need not wait for it to lapse.
+    public func leave() async {
+        heartbeats?.cancel()
+        heartbeats = nil
+        let node = lock.withLock { () -> NodeRegistration? in
+            aloneUntil = nil
+            defer { self.node = nil }
+            return self.node
+        }
+        if let node { try? await store.removeNode(node.nodeID) }
+    }
+
+    /// Waits while the node is holding back after (re)joining; immediate otherwise.
+    public func admitted() async {
+        let from = lock.withLock { servingFrom }
+        let wait = from - ContinuousClock.now
+        if wait > .zero { try? await Task.sleep(for: wait) }
+    }
+
+    private func beat(_ node: NodeRegistration) async throws {
+        let started = ContinuousClock.now
+        let result = try await store.heartbeat(node, liveness: timing.liveness)
+        let now = ContinuousClock.now
+        lock.withLock {
+            // Silent for long enough that others may have counted this node gone: treat it as a join.
+            let lapsed = lastHeartbeat.map { started - $0 > timing.liveness / 2 } ?? true
+            if (result.registered || lapsed) && result.otherLiveNodes > 0 {
+                servingFrom = max(servingFrom, now + timing.lease)
+            }
+            aloneUntil = result.otherLiveNodes == 0 ? started + timing.lease : nil
+            otherNodes = result.otherLiveNodes
+            lastHeartbeat = started
+        }
+    }
+}
