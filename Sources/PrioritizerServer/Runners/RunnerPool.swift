@@ -42,6 +42,9 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
         }
     }
 
+    /// Sessions reloaded because another node (or a refused write) changed them.
+    public var sessionsReloaded: Int { statistics.reloadedSessions }
+
     /// Registers this node in `prioritizer.nodes` and starts its heartbeats; returns once it may
     /// serve. Until then (and without it) every read checks the database for other nodes' writes.
     public func join(address: String) async throws {

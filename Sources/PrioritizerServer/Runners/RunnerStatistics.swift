@@ -29,6 +29,7 @@ final class RunnerStatistics: @unchecked Sendable {
     func loadedSession() { locked { sessionsLoaded += 1 } }
     func evictedSession() { locked { sessionsEvicted += 1 } }
     func reloadedSession() { locked { sessionsReloaded += 1 } }
+    var reloadedSessions: Int { locked { sessionsReloaded } }
     func commitFailed() {
         locked { commitFailures += 1 }
         metrics?.databaseErrors.increment()

@@ -1,0 +1,258 @@
+import Foundation
+import Prioritization
+import PrioritizerClient
+import PrioritizerStore
+import TestSupport
+import Testing
+
+/// Issue 8: several nodes on one database behave as one server.
+@Suite("Several nodes on one database") struct ClusterTests {
+    static let paths = (0..<12).map { "src/module\($0).swift" }
+    static func tokens(of path: String) -> Int { 150 * ((paths.firstIndex(of: path) ?? 0) + 1) }
+
+    /// One request of a scripted agent run, against one of two sessions.
+    enum Step {
+        case track(session: Int, path: String, access: PrioritizerClient.AccessType, at: Int64)
+        case importance(session: Int, path: String, at: Int64)
+        case top(session: Int, at: Int64)
+        case prioritize(session: Int, budget: Int, strategy: PrioritizerClient.Strategy, at: Int64, dryRun: Bool)
+        case info(session: Int)
+    }
+
+    /// What a step answered. Importance is compared within 1e-9: a node that reloads a session
+    /// sums the same decayed weights in SQL, in another order.
+    enum Answer: Equatable, CustomStringConvertible {
+        case count(Int)
+        case importance(Double?)
+        case paths([String])
+        case info(resources: Int, accesses: Int)
+
+        static func == (a: Answer, b: Answer) -> Bool {
+            switch (a, b) {
+            case (.count(let x), .count(let y)): x == y
+            case (.importance(let x?), .importance(let y?)): relativelyEqual(x, y)
+            case (.importance(nil), .importance(nil)): true
+            case (.paths(let x), .paths(let y)): x == y
+            case (.info(let r1, let a1), .info(let r2, let a2)): r1 == r2 && a1 == a2
+            default: false
+            }
+        }
+
+        var description: String {
+            switch self {
+            case .count(let count): "count \(count)"
+            case .importance(let value): "importance \(value.map { "\($0)" } ?? "nil")"
+            case .paths(let paths): "paths \(paths)"
+            case .info(let resources, let accesses): "info \(resources) resources, \(accesses) accesses"
+            }
+        }
+    }
+
+    static func script(steps: Int, seed: UInt64) -> [Step] {
+        var random = SeededGenerator(seed: seed)
+        let accesses: [PrioritizerClient.AccessType] = [.view, .edit, .execute, .reference]
+        let strategies: [PrioritizerClient.Strategy] = [.greedy, .density, .optimal]
+        var at = epochMs
+        return (0..<steps).map { _ in
+            at += Int64.random(in: 1_000...90_000, using: &random)
+            let session = Int.random(in: 0...1, using: &random)
+            let path = paths.randomElement(using: &random)!
+            switch Int.random(in: 0..<10, using: &random) {
+            case 0: return .importance(session: session, path: path, at: at)
+            case 1: return .top(session: session, at: at)
+            case 2: return .prioritize(session: session, budget: 1_200, strategy: strategies.randomElement(using: &random)!, at: at, dryRun: true)
+            case 3: return .prioritize(session: session, budget: 2_000, strategy: strategies.randomElement(using: &random)!, at: at, dryRun: false)
+            case 4: return .info(session: session)
+            default: return .track(session: session, path: path, access: accesses.randomElement(using: &random)!, at: at)
+            }
+        }
+    }
+
+    /// Runs the script one request at a time, step `i` on `clients[i % clients.count]`.
+    /// Related resources are left out: each node learns relations from the traffic it sees.
+    static func run(_ steps: [Step], sessions: [String], clients: [PrioritizerClient]) async throws -> [Answer] {
+        var answers: [Answer] = []
+        for (index, step) in steps.enumerated() {
+            let client = clients[index % clients.count]
+            switch step {
+            case .track(let session, let path, let access, let at):
+                answers.append(.count(try await client.track(
+                    session: sessions[session], path: path, type: .code, access: access, tokens: tokens(of: path), at: at)))
+            case .importance(let session, let path, let at):
+                answers.append(.importance(try await client.importance(session: sessions[session], path: path, at: at)))
+            case .top(let session, let at):
+                answers.append(.paths(try await client.top(session: sessions[session], limit: 6, at: at, related: false).map(\.path)))
+            case .prioritize(let session, let budget, let strategy, let at, let dryRun):
+                let chosen = try await client.prioritize(
+                    session: sessions[session], budget: budget, strategy: strategy, at: at, dryRun: dryRun, related: false)
+                answers.append(.paths(chosen.map(\.path).sorted()))
+            case .info(let session):
+                let info = try await client.sessionGet(sessions[session])
+                answers.append(.info(resources: info.resources, accesses: info.accesses))
+            }
+        }
+        return answers
+    }
+
+    @Test(arguments: [2, 3])
+    func requestsAlternatingBetweenNodesAnswerAsOneNode(nodes: Int) async throws {
+        let steps = Self.script(steps: 240, seed: 8)
+        let single = try await LiveServer.with { live in
+            let client = try await live.client(live.acme.token)
+            let sessions = [try await client.createSession(halfLife: 900), try await client.createSession(halfLife: 300)]
+            let answers = try await Self.run(steps, sessions: sessions, clients: [client])
+            try await client.close()
+            return answers
+        }
+        let (several, reloads) = try await NodeCluster.with(nodes: nodes) { cluster in
+            var clients: [PrioritizerClient] = []
+            for index in 0..<nodes { clients.append(try await cluster.client(index)) }
+            let sessions = [try await clients[0].createSession(halfLife: 900), try await clients[1].createSession(halfLife: 300)]
+            let answers = try await Self.run(steps, sessions: sessions, clients: clients)
+            for client in clients { try await client.close() }
+            var reloads = 0
+            for node in cluster.nodes { reloads += node.runners.sessionsReloaded }
+            return (answers, reloads)
+        }
+        #expect(several.count == single.count)
+        for (index, (one, many)) in zip(single, several).enumerated() where one != many {
+            Issue.record("step \(index) (\(steps[index])): one node \(one), \(nodes) nodes \(many)")
+        }
+        // The nodes really did take turns on the sessions: copies went stale and were reloaded.
+        #expect(reloads > 0)
+        print("\(nodes) nodes alternating: \(steps.count) requests answered as by one node; \(reloads) session reloads")
+    }
+
+    @Test func concurrentTracksOnThreeNodesLoseNoUpdate() async throws {
+        let connections = 6, perConnection = 150, halfLife = 600.0
+        try await NodeCluster.with(nodes: 3) { cluster in
+            let admin = try await cluster.client(0)
+            let session = try await admin.createSession(halfLife: halfLife)
+            try await admin.close()
+            let answered = try await withThrowingTaskGroup(of: [(String, Int)].self) { group in
+                for connection in 0..<connections {
+                    group.addTask {
+                        let client = try await cluster.client(connection % 3)
+                        var counts: [(String, Int)] = []
+                        for index in 0..<perConnection {
+                            let path = Self.paths[(connection + index) % 8]
+                            let count = try await client.track(
+                                session: session, path: path, type: .code, access: index % 3 == 0 ? .edit : .view,
+                                tokens: Self.tokens(of: path), at: epochMs + Int64(connection * 1_000_000 + index * 1_000))
+                            counts.append((path, count))
+                        }
+                        try await client.close()
+                        return counts
+                    }
+                }
+                return try await group.reduce(into: [(String, Int)]()) { $0 += $1 }
+            }
+            // Each path's TRACKs were answered 1, 2, …, n, each number once: serialized, none lost.
+            for path in Self.paths.prefix(8) {
+                let counts = answered.filter { $0.0 == path }.map(\.1).sorted()
+                #expect(counts == Array(1...counts.count), "\(path): \(counts)")
+            }
+
+            let sql = try await cluster.database.connect()
+            let rows = try await FaultTests.CrashDurabilityTests.loggedAccesses(sql)
+            await sql.close()
+            #expect(rows.count == connections * perConnection)
+            let expected = FaultTests.CrashDurabilityTests.replay(rows, halfLifeSeconds: halfLife)
+            let at = epochMs + 10_000_000
+            for node in 0..<3 {
+                let client = try await cluster.client(node)
+                #expect(try await client.sessionGet(session).accesses == rows.count, "node \(node)")
+                for path in Self.paths.prefix(8) {
+                    let served = try await client.importance(session: session, path: path, at: at)
+                    let replayed = expected.importance(of: path, at: at)
+                    #expect(served.map { relativelyEqual($0, replayed ?? -1) } == true, "node \(node) \(path): \(String(describing: served)) vs \(String(describing: replayed))")
+                }
+                let top = try await client.top(session: session, limit: 8, at: at, related: false)
+                #expect(top.map(\.path) == expected.top(8, at: at).map(\.resource.path), "node \(node)")
+                let chosen = try await client.prioritize(session: session, budget: 3_000, strategy: .optimal, at: at, dryRun: true, related: false)
+                let packed = Packer.pack(expected.candidates(at: at), PackingRequest(budget: 3_000, strategy: .optimal))
+                #expect(Set(chosen.map(\.path)) == Set(packed.chosenPaths), "node \(node)")
+                try await client.close()
+            }
+            print("3 nodes, \(connections) connections: \(answered.count) concurrent TRACKs into one session, counts serialized, every node answers as the replay of the rows")
+        }
+    }
+
+    @Test func administrationAndClosingReachEveryNode() async throws {
+        try await NodeCluster.with(nodes: 2) { cluster in
+            let adminOnA = try await cluster.client(0)
+            // An agent made on one node logs in on the other at once.
+            let token = try await adminOnA.agentCreate(name: "roamer", role: .agent)
+            let roamerOnB = try await cluster.client(1, token: token)
+            #expect(try await roamerOnB.whoami().agent == "roamer")
+            let session = try await roamerOnB.createSession()
+            #expect(try await roamerOnB.track(session: session, path: "a.swift", type: .code, access: .view, tokens: 10) == 1)
+
+            // Closed on A while B holds it in memory: B refuses the next TRACK and reports it closed.
+            try await adminOnA.sessionClose(session)
+            let refused = try await roamerOnB.send(["TRACK", session, "a.swift", "code", "view"])
+            #expect(refused == .error("ERR session is closed"), "\(refused)")
+            #expect(try await roamerOnB.sessionGet(session).closed)
+            #expect(try await roamerOnB.sessionGet(session).accesses == 1)
+
+            // Revoked on A: B's open connection stops working within a second.
+            try await adminOnA.agentRevoke(name: "roamer")
+            try await Task.sleep(for: .milliseconds(1_200))
+            #expect(try await roamerOnB.send(["WHOAMI"]) == .error("WRONGPASS invalid token"))
+            try await roamerOnB.close()
+            try await adminOnA.close()
+        }
+    }
+
+    @Test func aKilledNodeLosesNothingAndAnotherServesItsSessions() async throws {
+        let halfLife = 120.0
+        try await withTestDatabase { database in
+            let setup = PostgresResourceService(conninfo: database.conninfo, connections: 1)
+            let (_, acme) = try await setup.createOrganization(name: "acme")
+            await setup.pool.close()
+            let doomed = try await ServerProcess.start(conninfo: database.conninfo, arguments: ["--workers", "2"])
+            let survivor = try await ServerProcess.start(conninfo: database.conninfo, arguments: ["--workers", "2"])
+            let client = try await PrioritizerClient.connect(host: "127.0.0.1", port: survivor.port, token: acme.token)
+            let session = try await client.createSession(halfLife: halfLife)
+            // The survivor holds the session in memory before the other node writes into it.
+            let first = TrackLoad.paths[0]
+            #expect(try await client.track(session: session, path: first, type: .code, access: .view, tokens: TrackLoad.tokens(of: first), at: epochMs - 1) == 1)
+
+            let load = TrackLoad(port: doomed.port, token: acme.token, sessions: [session], connections: 4, baseAt: epochMs)
+            await load.waitForAcknowledged(2_000)
+            await doomed.crash()
+            let outcome = await load.finished()
+            #expect(outcome.acknowledged.count >= 2_000)
+
+            let sql = try await database.connect()
+            let rows = try await FaultTests.CrashDurabilityTests.loggedAccesses(sql)
+            await sql.close()
+            let persisted = Set(rows.map { "\($0.session) \($0.at)" })
+            let lost = outcome.acknowledged.filter { !persisted.contains("\($0.session) \($0.at)") }
+            #expect(lost.isEmpty, "\(lost.count) acknowledged TRACKs have no row")
+
+            let expected = FaultTests.CrashDurabilityTests.replay(rows, halfLifeSeconds: halfLife)
+            let at = epochMs + 50_000_000
+            #expect(try await client.sessionGet(session).accesses == rows.count)
+            for path in TrackLoad.paths {
+                let served = try await client.importance(session: session, path: path, at: at)
+                let replayed = expected.importance(of: path, at: at)
+                #expect(served.map { relativelyEqual($0, replayed ?? -1) } == true, "\(path): \(String(describing: served)) vs \(String(describing: replayed))")
+            }
+            #expect(try await client.top(session: session, limit: 100, at: at, related: false).map(\.path)
+                == expected.top(100, at: at).map(\.resource.path))
+            for strategy in [PrioritizerClient.Strategy.greedy, .optimal] {
+                let served = try await client.prioritize(session: session, budget: 1_500, strategy: strategy, at: at, dryRun: true, related: false)
+                let packed = Packer.pack(
+                    expected.candidates(at: at), PackingRequest(budget: 1_500, strategy: try PackingStrategy(word: strategy.rawValue)))
+                #expect(Set(served.map(\.path)) == Set(packed.chosenPaths), "\(strategy)")
+            }
+            // Tracking carries on from what the killed node committed.
+            let count = expected[first]?.accessCount ?? 0
+            #expect(try await client.track(session: session, path: first, type: .code, access: .view, tokens: TrackLoad.tokens(of: first), at: at) == count + 1)
+            print("node killed: \(outcome.acknowledged.count) acknowledged by it, \(rows.count) rows, \(lost.count) lost; the other node answers as their replay")
+            try await client.close()
+            await survivor.stop()
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Logging
+import PrioritizerClient
+import PrioritizerServer
+import PrioritizerStore
+import TestSupport
+
+/// Several server nodes in this process on one fresh database, as separate as processes are:
+/// each has its own connection pool, resource cache, runners, relations and port. Organization
+/// `acme` is ready, with an admin token.
+final class NodeCluster: @unchecked Sendable {
+    struct Node {
+        let store: PostgresResourceService
+        let runners: RunnerPool
+        let server: PrioritizerServer
+        let port: Int
+    }
+
+    let database: TestDatabase
+    let acme: AgentCredentials
+    private(set) var nodes: [Node] = []
+
+    private init(database: TestDatabase, acme: AgentCredentials) {
+        self.database = database
+        self.acme = acme
+    }
+
+    static func with<T>(
+        nodes count: Int, configuration: RunnerConfiguration = RunnerConfiguration(workers: 2),
+        _ body: (NodeCluster) async throws -> T
+    ) async throws -> T {
+        try await withTestDatabase { database in
+            let setup = PostgresResourceService(conninfo: database.conninfo, connections: 1)
+            let (_, acme) = try await setup.createOrganization(name: "acme")
+            await setup.pool.close()
+            let cluster = NodeCluster(database: database, acme: acme)
+            do {
+                for _ in 0..<count { try await cluster.addNode(configuration: configuration) }
+                let value = try await body(cluster)
+                await cluster.stopAll()
+                return value
+            } catch {
+                await cluster.stopAll()
+                throw error
+            }
+        }
+    }
+
+    /// Starts one more node; returns once it serves (a node joining others holds back one lease).
+    @discardableResult
+    func addNode(configuration: RunnerConfiguration = RunnerConfiguration(workers: 2)) async throws -> Node {
+        var logger = Logger(label: "test.node\(nodes.count)")
+        logger.logLevel = .critical
+        let store = PostgresResourceService(conninfo: database.conninfo, connections: configuration.workers + 3)
+        let runners = try RunnerPool(store: store, configuration: configuration, logger: logger)
+        try await runners.join(address: "127.0.0.1")
+        let server = PrioritizerServer(
+            configuration: ServerConfiguration(host: "127.0.0.1", port: 0),
+            services: ServerServices.backed(by: store, runners: runners), logger: logger)
+        let address = try await server.start()
+        let node = Node(store: store, runners: runners, server: server, port: address.port!)
+        nodes.append(node)
+        return node
+    }
+
+    /// A client of node `index` authenticated with `token` (the admin's by default).
+    func client(_ index: Int, token: String? = nil) async throws -> PrioritizerClient {
+        try await PrioritizerClient.connect(host: "127.0.0.1", port: nodes[index].port, token: token ?? acme.token)
+    }
+
+    private func stopAll() async {
+        for node in nodes {
+            try? await node.server.shutdown(gracePeriod: .seconds(5))
+            await node.runners.flushAll()
+            await node.runners.leave()
+            await node.store.pool.close()
+        }
+        nodes.removeAll()
+    }
+}
