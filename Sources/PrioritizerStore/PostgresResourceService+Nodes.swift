@@ -24,7 +24,7 @@ extension PostgresResourceService {
     }
 
     public func removeNode(_ nodeID: UUID) async throws {
-        try await system { connection in
+        _ = try await system { connection in
             try connection.execute("DELETE FROM prioritizer.nodes WHERE node_id = \(nodeID)")
         }
     }

@@ -175,6 +175,9 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
                 ("max_batch", "\(configuration.maxBatch)"), ("max_pending", "\(configuration.maxPending)"),
                 ("relations_in_memory", "\(await relations?.relationCount ?? 0)"),
             ]),
+            InfoSection(name: "cluster", fields: [
+                ("other_nodes", "\(membership.otherLiveNodes)"), ("alone", membership.isAlone ? "1" : "0"),
+            ]),
             InfoSection(name: "stats", fields: stats.map { (key: $0.0, value: $0.1) }),
             InfoSection(name: "latency", fields: latency.map { (key: $0.0, value: $0.1) }),
         ]
