@@ -4,6 +4,9 @@ import Prioritization
 
 /// Writes one organization's part of a group commit: a handful of multi-row statements whatever
 /// the batch size (arrays bound as parameters and expanded with `unnest`).
+/// A session of the batch was closed by another transaction while the batch was being written.
+struct SessionClosedDuringCommit: Error {}
+
 enum BatchWriter {
     /// What writing one organization's group produced.
     struct GroupResult {
@@ -21,8 +24,7 @@ enum BatchWriter {
         on connection: isolated PQConnection
     ) throws -> GroupResult {
         var result = GroupResult()
-        let sessions = try advanceVersions(group, orgID: group.orgID, on: connection)
-        result.versions = sessions.mapValues(\.step)
+        let sessions = try readSessions(group, orgID: group.orgID, on: connection)
         result.accessCounts = Array(repeating: nil, count: group.events.count)
         let open = group.events.indices.filter { !sessions[group.events[$0].sessionID]!.isClosed }
         if !open.isEmpty {
@@ -47,6 +49,7 @@ enum BatchWriter {
         for run in group.runs {
             try writeRun(run, orgID: group.orgID, on: connection)
         }
+        result.versions = try advanceVersions(group, open: open, closed: sessions.filter(\.value.isClosed).keys, on: connection)
         return result
     }
 
@@ -55,45 +58,65 @@ enum BatchWriter {
         let resource: UUID
     }
 
-    /// A session of the group as its row stood when the group locked it.
-    private struct LockedSession {
+    /// A session of the group as the transaction found it.
+    private struct SessionFacts {
         let halfLifeMilliseconds: Double
         let isClosed: Bool
-        let step: SessionVersionStep
     }
 
-    /// Locks the group's sessions (in id order, so concurrent commits cannot deadlock on them) and
-    /// raises each one's version by the writes the group brings it. The lock orders concurrent
-    /// commits into one session, from this node or another, so each sees the counts and the
-    /// closed flag the previous one left. Also proves every session exists in this organization.
-    private static func advanceVersions(
+    /// Half-lives and closed flags of the group's sessions; also proves every one exists in this
+    /// organization. A plain read: the sessions are locked only at the end (`advanceVersions`).
+    private static func readSessions(
         _ group: BatchPlan.OrgGroup, orgID: UUID, on connection: isolated PQConnection
-    ) throws -> [UUID: LockedSession] {
+    ) throws -> [UUID: SessionFacts] {
+        let ids = Array(Set(group.events.map(\.sessionID) + group.runs.map(\.sessionID)))
+        var result: [UUID: SessionFacts] = [:]
+        for row in try connection.query(prepared: """
+            SELECT session_id, half_life_s, closed_at IS NOT NULL FROM prioritizer.sessions
+            WHERE org_id = \(orgID) AND session_id = ANY(\(ids))
+            """) {
+            result[try row.decode(0)] = SessionFacts(
+                halfLifeMilliseconds: try row.decode(1, as: Double.self) * 1000, isClosed: try row.decode(2))
+        }
+        if let missing = ids.first(where: { result[$0] == nil }) {
+            throw StoreError.notFound("no such session \(missing.uuidString.lowercased())")
+        }
+        return result
+    }
+
+    /// Raises each written session's version by the writes the group brought it, as the last
+    /// statement before COMMIT: the row lock it takes (in session-id order, so that concurrent
+    /// commits cannot deadlock on sessions) is held only while committing, so concurrent batches
+    /// of one session overlap their work and queue only for that. Versions therefore grow in
+    /// commit order. A session closed since `readSessions` (by another transaction) is not
+    /// updated; the batch then throws `SessionClosedDuringCommit` and is rolled back whole, to be
+    /// written again (its events for that session then refused).
+    private static func advanceVersions(
+        _ group: BatchPlan.OrgGroup, open: [Int], closed: some Sequence<UUID>, on connection: isolated PQConnection
+    ) throws -> [UUID: SessionVersionStep] {
         var writes: [UUID: Int64] = [:]
-        for event in group.events { writes[event.sessionID, default: 0] += 1 }
+        for index in open { writes[group.events[index].sessionID, default: 0] += 1 }
         for run in group.runs { writes[run.sessionID, default: 0] += 1 }
-        let ids = writes.keys.sorted()
-        var result: [UUID: LockedSession] = [:]
+        let closed = Set(closed)
+        let ids = writes.keys.filter { !closed.contains($0) }.sorted()
+        guard !ids.isEmpty else { return [:] }
+        var result: [UUID: SessionVersionStep] = [:]
         // NO KEY UPDATE: the version is not a key, so other transactions' foreign-key checks on
         // the session row (which take KEY SHARE) do not wait for this one.
         for row in try connection.query(prepared: """
             WITH locked AS MATERIALIZED (
                 SELECT session_id FROM prioritizer.sessions
-                WHERE org_id = \(orgID) AND session_id = ANY(\(ids))
+                WHERE org_id = \(group.orgID) AND session_id = ANY(\(ids)) AND closed_at IS NULL
                 ORDER BY session_id FOR NO KEY UPDATE)
             UPDATE prioritizer.sessions s SET version = s.version + w.writes
             FROM locked JOIN unnest(\(ids), \(ids.map { writes[$0]! })) AS w(session_id, writes) USING (session_id)
-            WHERE s.org_id = \(orgID) AND s.session_id = locked.session_id
-            RETURNING s.session_id, s.half_life_s, s.closed_at IS NOT NULL, s.version, w.writes
+            WHERE s.org_id = \(group.orgID) AND s.session_id = locked.session_id
+            RETURNING s.session_id, s.version, w.writes
             """) {
-            let after: Int64 = try row.decode(3)
-            result[try row.decode(0)] = LockedSession(
-                halfLifeMilliseconds: try row.decode(1, as: Double.self) * 1000, isClosed: try row.decode(2),
-                step: SessionVersionStep(before: after - (try row.decode(4, as: Int64.self)), after: after))
+            let after: Int64 = try row.decode(1)
+            result[try row.decode(0)] = SessionVersionStep(before: after - (try row.decode(2, as: Int64.self)), after: after)
         }
-        if let missing = ids.first(where: { result[$0] == nil }) {
-            throw StoreError.notFound("no such session \(missing.uuidString.lowercased())")
-        }
+        if result.count != ids.count { throw SessionClosedDuringCommit() }
         return result
     }
 

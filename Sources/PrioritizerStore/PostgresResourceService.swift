@@ -379,6 +379,9 @@ public final class PostgresResourceService: ResourceService {
                     outcome.versions.merge(result.versions) { first, _ in first }
                 }
                 return outcome
+            } catch is SessionClosedDuringCommit where attempt < 3 {
+                // Rolled back whole; written again, the closed session's events are refused.
+                attempt += 1
             } catch let error as PQError
                 where attempt < 3
                 && (error.sqlState == PQError.State.deadlockDetected || error.sqlState == PQError.State.serializationFailure) {

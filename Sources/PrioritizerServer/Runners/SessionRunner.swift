@@ -37,7 +37,8 @@ actor SessionRunner {
     /// One write waiting for the next commit, with the ticket its request waits on.
     private struct PendingWrite {
         enum Item {
-            case access(TrackedAccess, ticket: CommitTicket<Int64>)
+            /// `count`: the access count this node's copy gave the event, in arrival order.
+            case access(TrackedAccess, ticket: CommitTicket<Int64>, count: Int64)
             case run(PrioritizationRunRecord, ticket: CommitTicket<Void>)
         }
         var orgID: UUID
@@ -54,7 +55,7 @@ actor SessionRunner {
         /// database applied it), or the failure.
         func settle(failure: CommandError?, accessCount: Int64? = nil) {
             switch item {
-            case .access(_, let ticket):
+            case .access(_, let ticket, _):
                 if let failure {
                     ticket.resolve(.failure(failure))
                 } else if let accessCount {
@@ -100,7 +101,7 @@ actor SessionRunner {
         let tokens = Self.resolveTokens(request, encoding: sessions[id]!.encoding)
         let at = request.at ?? clock.nowMilliseconds()
         let before = sessions[id]!.state.resources.count
-        sessions[id]!.state.apply(AccessEvent(
+        let count = sessions[id]!.state.apply(AccessEvent(
             path: request.path, type: request.type, access: request.access, at: at, modified: request.modified,
             tokens: tokens, size: request.size.map(Int.init)))
         sessions[id]!.accesses += 1
@@ -117,7 +118,7 @@ actor SessionRunner {
             sessionID: id, agentID: caller.agentID, path: request.path, type: request.type,
             access: request.access, at: at, modified: request.modified, sizeBytes: request.size.map(Int.init),
             tokenCount: tokens, contentSHA256: contentHash)
-        enqueue(PendingWrite(orgID: caller.organizationID, sessionID: id, item: .access(access, ticket: ticket)))
+        enqueue(PendingWrite(orgID: caller.organizationID, sessionID: id, item: .access(access, ticket: ticket, count: Int64(count))))
         return ticket
     }
 
@@ -380,7 +381,7 @@ actor SessionRunner {
         var queuedRun = false
         for write in pending where write.sessionID == id {
             switch write.item {
-            case .access(let access, _):
+            case .access(let access, _, _):
                 fresh.state.apply(AccessEvent(
                     path: access.path, type: access.type, access: access.access, at: access.at,
                     modified: access.modified, tokens: access.tokenCount, size: access.sizeBytes))
@@ -457,19 +458,22 @@ actor SessionRunner {
     /// so one batch is written while the next is being prepared and sent.
     ///
     /// Rules that keep this equal to one commit at a time:
-    /// - batches of different sessions may commit in any order; one session's batches commit one
-    ///   after another, in order (their access counts are the database's);
+    /// - scores and counts merge commutatively in SQL, so event batches may commit in any order;
+    ///   with other nodes on the database, one session's batches commit one after another, in
+    ///   order (TRACK replies are then the database's counts);
     /// - a batch holding a prioritization run starts alone, after every earlier batch committed
     ///   (its inclusion flags apply to rows those batches create), and nothing starts beside it;
     /// - after a failure nothing new starts until every batch in flight has settled, then the
     ///   failed sessions are dropped from memory and their queued writes failed (see `settle`).
     private func pump() {
         while !pending.isEmpty, !draining, refreshing == 0, !exclusiveInFlight, inFlight < configuration.commitConcurrency {
-            // A session's writes commit in the order they were taken: a batch stops before the
-            // first write of a session whose earlier batch is still in flight (the database would
-            // only make it wait for that batch's lock, and might let it through first).
             var take = min(configuration.maxBatch, pending.count)
-            if let blocked = pending.prefix(take).firstIndex(where: { (sessions[$0.sessionID]?.writesInFlight ?? 0) > 0 }) {
+            // With other nodes, TRACK replies are the database's counts, so a session's writes must
+            // commit in the order they were taken: a batch stops before the first write of a
+            // session whose earlier batch is still in flight. Alone, replies are this node's own
+            // counts (arrival order), and batches of one session may commit in either order.
+            if !membership.isAlone,
+               let blocked = pending.prefix(take).firstIndex(where: { (sessions[$0.sessionID]?.writesInFlight ?? 0) > 0 }) {
                 take = blocked
             }
             if take == 0 { return }
@@ -509,7 +513,7 @@ actor SessionRunner {
         var batch = WriteBatch()
         for write in writes {
             switch write.item {
-            case .access(let access, _): batch.events.append(TenantItem(orgID: write.orgID, access))
+            case .access(let access, _, _): batch.events.append(TenantItem(orgID: write.orgID, access))
             case .run(let run, _): batch.runs.append(TenantItem(orgID: write.orgID, run))
             }
         }
@@ -523,7 +527,9 @@ actor SessionRunner {
                 for write in writes where write.isTrack { statistics.trackCommitted(latency: committed - write.takenAt) }
             }
             for (session, step) in outcome.versions where sessions[session] != nil { sessions[session]!.absorb(step) }
-            settle(writes, with: nil, accessCounts: outcome.accessCounts)
+            // Still alone after the commit: no other node can have written these sessions yet (a
+            // newcomer waits out this node's lease), so this node's arrival-order counts are exact.
+            settle(writes, with: nil, accessCounts: outcome.accessCounts, ownCountsExact: membership.isAlone)
         } catch {
             statistics.commitFailed()
             logger.warning("group commit failed", metadata: ["writes": "\(writes.count)", "error": "\(error)"])
@@ -542,11 +548,15 @@ actor SessionRunner {
     }
 
     /// Settles the tickets of committed (or failed) writes and releases their sessions.
-    /// `accessCounts`: the commit's counts, one per TRACK of `writes` in order.
-    private func settle(_ writes: [PendingWrite], with failure: CommandError?, accessCounts: [Int64?] = []) {
+    /// `accessCounts`: the commit's counts, one per TRACK of `writes` in order (nil: the session
+    /// was closed, the event not written); `ownCountsExact`: answer this node's counts instead.
+    private func settle(
+        _ writes: [PendingWrite], with failure: CommandError?, accessCounts: [Int64?] = [], ownCountsExact: Bool = false
+    ) {
         var tracks = accessCounts.makeIterator()
         for write in writes {
-            let accessCount = write.isTrack ? tracks.next() ?? nil : nil
+            var accessCount = write.isTrack ? tracks.next() ?? nil : nil
+            if ownCountsExact, accessCount != nil, case .access(_, _, let own) = write.item { accessCount = own }
             if sessions[write.sessionID] != nil {
                 sessions[write.sessionID]!.pendingWrites -= 1
                 sessions[write.sessionID]!.writesInFlight -= 1
