@@ -89,6 +89,28 @@ struct CoAccessGraphEquivalenceTests {
         Self.expectSameChanges(graph.takeChanges(), reference.takeChanges())
     }
 
+    /// A window keeps paths, not just one graph's ids: fed to a graph loaded anew, it relates the
+    /// same paths as the String window did (ids would name other paths there).
+    @Test func aWindowFedToAnotherGraphRelatesTheSamePaths() throws {
+        var first = CoAccessGraph()
+        var window = CoAccessWindow()
+        var reference = ReferenceCoAccessGraph()
+        var referenceWindow = ReferenceCoAccessWindow()
+        for (index, path) in ["a", "b", "c"].enumerated() {
+            first.observe(path, tokens: nil, at: Self.t0 + Int64(index), in: &window)
+            reference.observe(path, tokens: nil, at: Self.t0 + Int64(index), in: &referenceWindow)
+        }
+        // Another graph that numbered other paths first.
+        var second = CoAccessGraph()
+        second.strengthen("x", "y", by: 1, at: Self.t0)
+        var referenceSecond = ReferenceCoAccessGraph()
+        referenceSecond.strengthen("x", "y", by: 1, at: Self.t0)
+        second.observe("d", tokens: nil, at: Self.t0 + 10, in: &window)
+        referenceSecond.observe("d", tokens: nil, at: Self.t0 + 10, in: &referenceWindow)
+        #expect(Set(second.neighbours(of: "d").keys) == ["a", "b", "c"])
+        try Self.expectSameRelations(second, referenceSecond, paths: ["a", "b", "c", "d", "x", "y"])
+    }
+
     static func expectSameRelations(_ graph: CoAccessGraph, _ reference: ReferenceCoAccessGraph, paths: [String]) throws {
         #expect(graph.relationCount == reference.relationCount)
         #expect(graph.pendingChangeCount == reference.pendingChangeCount)
