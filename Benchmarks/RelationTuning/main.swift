@@ -34,6 +34,37 @@ if arguments.contains("--memory") {
     exit(0)
 }
 
+/// Relation learning alone, as the 100k-random-path TRACK benchmark feeds it: 100,000 accesses
+/// from 8 sessions over 100,000 paths, 10 ms apart — the stream of the micro-benchmark
+/// "Relation learning" (Benchmarks/Micro). A function of its own so that callgrind can count
+/// its instructions alone: `valgrind --tool=callgrind --toggle-collect='*learnStream*'
+/// .build-release/relation-tuning --learning`.
+@inline(never)
+func learnStream(_ stream: [(session: Int, path: String)]) -> CoAccessGraph {
+    var graph = CoAccessGraph()
+    var windows = Array(repeating: CoAccessWindow(), count: 8)
+    var clock: Int64 = 1_700_000_000_000
+    for access in stream {
+        clock += 10
+        graph.observe(access.path, tokens: 1200, at: clock, in: &windows[access.session])
+    }
+    return graph
+}
+
+if arguments.contains("--learning") {
+    let paths = (0..<100_000).map { "src/m\($0 % 97)/f\($0).swift" }
+    let stream = (0..<100_000).map { index in
+        let mix = UInt64(index) &* 0x9E37_79B9_7F4A_7C15
+        let hashed = (mix ^ (mix >> 29)) &* 0xBF58_476D_1CE4_E5B9
+        return (session: Int(hashed >> 61), path: paths[Int((hashed >> 17) % 100_000)])
+    }
+    let start = DispatchTime.now().uptimeNanoseconds
+    let graph = learnStream(stream)
+    let elapsed = DispatchTime.now().uptimeNanoseconds - start
+    print("observes: \(stream.count), \(elapsed / UInt64(stream.count)) ns each; relations: \(graph.relationCount), pending changes: \(graph.pendingChangeCount)")
+    exit(0)
+}
+
 let workload = try Workload(contentsOf: fixture)
 let budgets = [4_000, 16_000]
 

@@ -8,14 +8,25 @@
 /// session never touched can be packed.
 ///
 /// Changes since the last `takeChanges()` are tracked so a writer can persist only those.
+///
+/// Paths are interned (`PathTable`) and relations kept as integer-keyed lists (`NeighbourList`):
+/// learning runs on every TRACK under the organization's lock, and String-keyed dictionaries
+/// made it cost two thirds of TRACK throughput. The API speaks paths; ids stay inside.
 public struct CoAccessGraph: Sendable {
     public let model: RelationModel
-    private var neighbours: [String: [String: DecayedScore]] = [:]
-    private var tokenCounts: [String: Int] = [:]
-    private var changed: Set<Edge> = []
-    public private(set) var relationCount = 0
+    var paths = PathTable()
+    /// Indexed by path id, like `tokenCounts`.
+    var lists: [NeighbourList] = []
+    var tokenCounts: [Int?] = []
+    /// Directed relations `from → to` changed since `takeChanges`, packed by `changeKey`.
+    var changed = ChangeSet()
+    public internal(set) var relationCount = 0
     /// The latest time any relation was strengthened: what global pruning values weights at.
-    private var newest = Int64.min
+    var newest = Int64.min
+    /// Tells windows which graph their ids belong to (see `CoAccessWindow.bind`).
+    let identity = UInt64.random(in: 1...UInt64.max)
+    /// Reused for the partners of each access, so an observe allocates nothing in steady state.
+    private var partners: [UInt32] = []
 
     /// A directed relation `from → to`.
     public struct Edge: Hashable, Sendable {
@@ -42,48 +53,65 @@ public struct CoAccessGraph: Sendable {
     /// Relates `a` and `b` with `weight` observed at `time` (both directions).
     public mutating func strengthen(_ a: String, _ b: String, by weight: Double, at time: Int64) {
         guard a != b, weight > 0 else { return }
-        add(from: a, to: b, weight: weight, at: time)
-        add(from: b, to: a, weight: weight, at: time)
+        strengthen(intern(a), intern(b), by: weight, at: time)
     }
 
     /// One access in a session: relates `path` to every other path of the session's window and
     /// remembers its token count. What TRACK feeds, and the in-process replay the same way.
     public mutating func observe(_ path: String, tokens: Int?, at time: Int64, in window: inout CoAccessWindow) {
-        if let tokens { tokenCounts[path] = tokens }
-        for partner in window.observe(path, at: time, window: model.windowMilliseconds, capacity: model.windowCapacity) {
-            strengthen(path, partner, by: 1, at: time)
-        }
+        let id = intern(path)
+        if let tokens { tokenCounts[Int(id)] = tokens }
+        window.bind(to: identity) { intern($0) }
+        var partners = self.partners
+        self.partners = []
+        partners.removeAll(keepingCapacity: true)
+        window.observe(id, path: path, at: time, window: model.windowMilliseconds, capacity: model.windowCapacity, partners: &partners)
+        for partner in partners { strengthen(id, partner, by: 1, at: time) }
+        self.partners = partners
     }
 
     /// A relation as persisted (loading an organization); not marked changed.
     public mutating func restore(from: String, to: String, weight: DecayedScore) {
-        if neighbours[from, default: [:]].updateValue(weight, forKey: to) == nil { relationCount += 1 }
+        let (from, to) = (intern(from), intern(to))
+        if let index = lists[Int(from)].index(of: to) {
+            lists[Int(from)].entries[index].weight = weight
+        } else {
+            lists[Int(from)].append(.init(weight: weight, to: to), limit: listLimit)
+            relationCount += 1
+        }
         pruneIfNeeded(from, markChanged: false)
     }
 
     public mutating func setTokens(_ tokens: Int, for path: String) {
-        tokenCounts[path] = tokens
+        tokenCounts[Int(intern(path))] = tokens
     }
 
-    public func tokens(of path: String) -> Int? { tokenCounts[path] }
+    public func tokens(of path: String) -> Int? {
+        paths.id(of: path).flatMap { tokenCounts[Int($0)] }
+    }
 
-    public func neighbours(of path: String) -> [String: DecayedScore] { neighbours[path] ?? [:] }
+    public func neighbours(of path: String) -> [String: DecayedScore] {
+        guard let id = paths.id(of: path) else { return [:] }
+        return Dictionary(uniqueKeysWithValues: lists[Int(id)].entries.map { (paths[$0.to], $0.weight) })
+    }
+
+    /// Calls `body` with each neighbour of `path` and its weight, without building a dictionary
+    /// (what PRIORITIZE's related candidates read).
+    func forEachNeighbour(of path: String, _ body: (String, DecayedScore) -> Void) {
+        guard let id = paths.id(of: path) else { return }
+        for entry in lists[Int(id)].entries { body(paths[entry.to], entry.weight) }
+    }
 
     /// Up to `limit` of the changes since the previous calls (the rest stay for the next call).
     public mutating func takeChanges(limit: Int = .max) -> Changes {
         var changes = Changes()
-        // Not `popFirst()` in a loop: each call scans the buckets emptied before it, which made
-        // draining a few hundred thousand changes quadratic (minutes of CPU, under the lock).
-        let taken: Set<Edge>
-        if limit >= changed.count {
-            taken = changed
-            changed.removeAll()
-        } else {
-            taken = Set(changed.prefix(limit))
-            changed.subtract(taken)
-        }
-        for edge in taken {
-            if let weight = neighbours[edge.from]?[edge.to] {
+        // One `take` of the whole chunk, not a key at a time: popping keys one by one rescans the
+        // buckets emptied before (`Set.popFirst` made draining a few hundred thousand changes
+        // quadratic: minutes of CPU, under the lock).
+        for key in changed.take(limit: limit) {
+            let (from, to) = Self.relation(key)
+            let edge = Edge(from: paths[from], to: paths[to])
+            if let weight = lists[Int(from)].weight(of: to) {
                 changes.upserted.append((edge, weight))
             } else {
                 changes.removed.append(edge)
@@ -97,71 +125,55 @@ public struct CoAccessGraph: Sendable {
 
     /// Marks changes again (their write failed): the next `takeChanges()` returns them.
     public mutating func markChanged(_ changes: Changes) {
-        for (edge, _) in changes.upserted { changed.insert(edge) }
-        for edge in changes.removed { changed.insert(edge) }
+        for (edge, _) in changes.upserted { changed.insert(Self.changeKey(intern(edge.from), intern(edge.to))) }
+        for edge in changes.removed { changed.insert(Self.changeKey(intern(edge.from), intern(edge.to))) }
     }
 
-    private mutating func add(from: String, to: String, weight: Double, at time: Int64) {
+    // MARK: - Ids
+
+    /// The id of `path`, with room for its neighbours and token count.
+    private mutating func intern(_ path: String) -> UInt32 {
+        let id = paths.intern(path)
+        if Int(id) == lists.count {
+            lists.append(NeighbourList())
+            tokenCounts.append(nil)
+        }
+        return id
+    }
+
+    static func changeKey(_ from: UInt32, _ to: UInt32) -> UInt64 { UInt64(from) << 32 | UInt64(to) }
+
+    static func relation(_ key: UInt64) -> (from: UInt32, to: UInt32) {
+        (UInt32(truncatingIfNeeded: key >> 32), UInt32(truncatingIfNeeded: key))
+    }
+
+    /// The count at which a resource's neighbours are pruned.
+    var listLimit: Int { 2 * model.neighboursPerResource + 1 }
+
+    // MARK: - Learning
+
+    private mutating func strengthen(_ a: UInt32, _ b: UInt32, by weight: Double, at time: Int64) {
+        guard a != b, weight > 0 else { return }
+        add(from: a, to: b, weight: weight, at: time)
+        add(from: b, to: a, weight: weight, at: time)
+    }
+
+    private mutating func add(from: UInt32, to: UInt32, weight: Double, at time: Int64) {
         let halfLife = model.halfLifeMilliseconds
-        let isNew = neighbours[from]?[to] == nil
-        if isNew { relationCount += 1 }
-        neighbours[from, default: [:]][to, default: .zero].add(weight, at: time, halfLifeMilliseconds: halfLife)
+        let isNew: Bool
+        if let index = lists[Int(from)].index(of: to) {
+            isNew = false
+            lists[Int(from)].entries[index].weight.add(weight, at: time, halfLifeMilliseconds: halfLife)
+        } else {
+            isNew = true
+            relationCount += 1
+            var score = DecayedScore.zero
+            score.add(weight, at: time, halfLifeMilliseconds: halfLife)
+            lists[Int(from)].append(.init(weight: score, to: to), limit: listLimit)
+        }
         newest = max(newest, time)
-        changed.insert(Edge(from: from, to: to))
+        changed.insert(Self.changeKey(from, to))
         pruneIfNeeded(from, markChanged: true)
         if isNew && relationCount > model.maxRelations { pruneWeakest() }
-    }
-
-    /// Drops the weakest relations (valued at the newest time seen) down to three quarters of
-    /// `maxRelations`; ties are kept in path order until the target is reached.
-    private mutating func pruneWeakest() {
-        let halfLife = model.halfLifeMilliseconds
-        let target = model.maxRelations * 3 / 4
-        var values: [Double] = []
-        values.reserveCapacity(relationCount)
-        for list in neighbours.values {
-            for weight in list.values { values.append(weight.log2Value(at: newest, halfLifeMilliseconds: halfLife)) }
-        }
-        guard values.count > target, target > 0 else { return }
-        values.sort(by: >)
-        let threshold = values[target - 1]
-        var tieSlots = target - values.prefix(target).filter { $0 > threshold }.count
-        var remaining = 0
-        for path in neighbours.keys.sorted() {
-            var kept: [String: DecayedScore] = [:]
-            for (to, weight) in neighbours[path]!.sorted(by: { $0.key < $1.key }) {
-                let value = weight.log2Value(at: newest, halfLifeMilliseconds: halfLife)
-                if value > threshold || (value == threshold && tieSlots > 0) {
-                    if value == threshold { tieSlots -= 1 }
-                    kept[to] = weight
-                } else {
-                    changed.insert(Edge(from: path, to: to))
-                }
-            }
-            remaining += kept.count
-            neighbours[path] = kept.isEmpty ? nil : kept
-        }
-        relationCount = remaining
-    }
-
-    private mutating func pruneIfNeeded(_ path: String, markChanged: Bool) {
-        let keep = model.neighboursPerResource
-        guard let all = neighbours[path], all.count > 2 * keep else { return }
-        let newest = all.values.map(\.at).max() ?? 0
-        let halfLife = model.halfLifeMilliseconds
-        // Each weight valued once, not once per comparison: this runs on the TRACK path.
-        let ranked = all.map { (value: $0.value.log2Value(at: newest, halfLifeMilliseconds: halfLife), key: $0.key, weight: $0.value) }
-            .sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-        var kept: [String: DecayedScore] = [:]
-        kept.reserveCapacity(2 * keep + 1)
-        for (index, entry) in ranked.enumerated() {
-            if index < keep {
-                kept[entry.key] = entry.weight
-            } else if markChanged {
-                changed.insert(Edge(from: path, to: entry.key))
-            }
-        }
-        relationCount -= all.count - kept.count
-        neighbours[path] = kept
     }
 }

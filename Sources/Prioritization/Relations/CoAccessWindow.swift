@@ -2,27 +2,49 @@
 ///
 /// Keeps each path once, at its latest access, and only those within `windowMilliseconds` of the
 /// newest access seen (events may arrive out of order), at most `capacity` of them (the latest).
+///
+/// Holds the paths' ids in the graph it feeds (`CoAccessGraph.observe`), so the per-access scan
+/// compares integers. The paths themselves are kept too: should the window ever meet another
+/// graph (an organization's relations loaded anew), it re-interns them there instead of relating
+/// unrelated ids.
 public struct CoAccessWindow: Sendable {
-    private var recent: [(path: String, at: Int64)] = []
+    struct Entry: Sendable {
+        var id: UInt32
+        var path: String
+        var at: Int64
+    }
+
+    private var recent: [Entry] = []
     private var newest = Int64.min
+    /// The graph (`CoAccessGraph.identity`) whose ids `recent` holds; 0 before the first access.
+    private var graph: UInt64 = 0
 
     public init() {}
 
-    /// Records an access and returns the other paths accessed within `window` ms of it.
-    public mutating func observe(_ path: String, at time: Int64, window: Int64, capacity: Int) -> [String] {
-        var partners: [String] = []
+    /// Makes the ids those of graph `identity`, re-interning the paths if they were another's.
+    mutating func bind(to identity: UInt64, intern: (String) -> UInt32) {
+        guard graph != identity else { return }
+        for index in recent.indices { recent[index].id = intern(recent[index].path) }
+        graph = identity
+    }
+
+    /// Records an access and appends to `partners` the other paths accessed within `window` ms
+    /// of it, in the order the window holds them (the order relations are strengthened in).
+    mutating func observe(
+        _ id: UInt32, path: String, at time: Int64, window: Int64, capacity: Int, partners: inout [UInt32]
+    ) {
         var index: Int?
         for (i, entry) in recent.enumerated() {
-            if entry.path == path {
+            if entry.id == id {
                 index = i
             } else if abs(entry.at &- time) <= window {
-                partners.append(entry.path)
+                partners.append(entry.id)
             }
         }
         if let index {
             recent[index].at = max(recent[index].at, time)
         } else {
-            recent.append((path, time))
+            recent.append(Entry(id: id, path: path, at: time))
         }
         newest = max(newest, time)
         let horizon = newest &- window
@@ -31,6 +53,5 @@ public struct CoAccessWindow: Sendable {
             recent.sort { $0.at > $1.at }
             recent.removeLast(recent.count - capacity)
         }
-        return partners
     }
 }

@@ -12,11 +12,14 @@ extension SessionState {
     public func relatedScores(_ graph: CoAccessGraph, at time: Int64) -> [String: Double] {
         let model = graph.model
         var scores: [String: Double] = [:]
+        var values: [(path: String, value: Double)] = []
         for seed in top(model.seedResources, at: time) {
-            let related = graph.neighbours(of: seed.resource.path)
-            guard !related.isEmpty, seed.importance > 0 else { continue }
-            let values = related.mapValues { $0.value(at: time, halfLifeMilliseconds: model.halfLifeMilliseconds) }
-            let total = values.values.reduce(0, +)
+            values.removeAll(keepingCapacity: true)
+            graph.forEachNeighbour(of: seed.resource.path) { path, weight in
+                values.append((path, weight.value(at: time, halfLifeMilliseconds: model.halfLifeMilliseconds)))
+            }
+            guard !values.isEmpty, seed.importance > 0 else { continue }
+            let total = values.reduce(0) { $0 + $1.value }
             guard total > 0 else { continue }
             let share = model.relationWeight * seed.importance / total
             for (path, value) in values { scores[path, default: 0] += share * value }

@@ -4,9 +4,10 @@ import Prioritization
 import PrioritizerServer
 
 // The server's hot paths, each measured alone: what one TRACK costs before it reaches the
-// database (decode + parse + importance update), what one PRIORITIZE costs in packing, and what
-// exact token counting costs per kilobyte. Run: `swift package benchmark` in this folder, or
-// `scripts/bench`, which prints them beside the end-to-end figures.
+// database (decode + parse + importance update, and learning co-access relations), what one
+// PRIORITIZE costs in packing, and what exact token counting costs per kilobyte. Run:
+// `swift package benchmark` in this folder, or `scripts/bench`, which prints them beside the
+// end-to-end figures.
 
 /// A pipelined burst of TRACK requests exactly as redis-benchmark sends them.
 private func trackBurst(count: Int) -> ByteBuffer {
@@ -47,6 +48,19 @@ private let sampleText: String = {
         line += 1
     }
     return text
+}()
+
+/// What relation learning sees under the 100k-random-path TRACK benchmark: 100,000 accesses from
+/// 8 sessions over 100,000 paths, 10 ms apart (all within one relation window, so every access
+/// has a full window of partners and the organization bound is crossed again and again). The same
+/// every run: session and path are hashed from the index.
+private let relationStream: [(session: Int, path: String)] = {
+    let paths = (0..<100_000).map { "src/m\($0 % 97)/f\($0).swift" }
+    return (0..<100_000).map { index in
+        let mix = UInt64(index) &* 0x9E37_79B9_7F4A_7C15
+        let hashed = (mix ^ (mix >> 29)) &* 0xBF58_476D_1CE4_E5B9
+        return (Int(hashed >> 61), paths[Int((hashed >> 17) % 100_000)])
+    }
 }()
 
 let benchmarks: @Sendable () -> Void = {
@@ -93,6 +107,25 @@ let benchmarks: @Sendable () -> Void = {
                 }
             }
         }
+    }
+
+    // One iteration is the whole stream on an empty graph (pruning included): divide by 100,000
+    // for the cost of one TRACK's learning. Instructions need perf events; where a VM has none,
+    // `scripts/tune-relations --learning` runs the same stream under callgrind.
+    Benchmark(
+        "Relation learning (CoAccessGraph.observe), 100,000 TRACKs, 8 sessions, 100k paths",
+        configuration: .init(metrics: [.wallClock, .instructions, .mallocCountTotal], scalingFactor: .one, maxDuration: .seconds(10), maxIterations: 5)
+    ) { benchmark in
+        let stream = relationStream
+        benchmark.startMeasurement()
+        var graph = CoAccessGraph()
+        var windows = Array(repeating: CoAccessWindow(), count: 8)
+        var clock: Int64 = 1_700_000_000_000
+        for access in stream {
+            clock += 10
+            graph.observe(access.path, tokens: 1200, at: clock, in: &windows[access.session])
+        }
+        blackHole(graph.relationCount)
     }
 
     Benchmark("BPE count, o200k_base, 4 KB of source", configuration: .init(scalingFactor: .one)) { benchmark in

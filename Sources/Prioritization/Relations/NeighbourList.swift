@@ -1,0 +1,32 @@
+/// One resource's neighbours in the interned graph: a small unordered array scanned linearly.
+/// A resource has at most `2 × neighboursPerResource` (32) of them before it is pruned, so a scan
+/// of contiguous integers is cheaper than hashing, and the list costs 24 bytes a relation.
+struct NeighbourList: Sendable {
+    struct Entry: Sendable {
+        var weight: DecayedScore
+        var to: UInt32
+    }
+
+    var entries: [Entry] = []
+
+    var count: Int { entries.count }
+    var isEmpty: Bool { entries.isEmpty }
+
+    func index(of to: UInt32) -> Int? {
+        entries.firstIndex { $0.to == to }
+    }
+
+    func weight(of to: UInt32) -> DecayedScore? {
+        index(of: to).map { entries[$0].weight }
+    }
+
+    /// Appends a neighbour the list does not have. Growth stops at `limit` (the count at which
+    /// the list is pruned) rather than doubling past it: a pruned list keeps its buffer, so a
+    /// doubled one would hold twice the memory for as long as the resource lives.
+    mutating func append(_ entry: Entry, limit: Int) {
+        if entries.count == entries.capacity, entries.count < limit {
+            entries.reserveCapacity(min(limit, max(4, 2 * entries.count)))
+        }
+        entries.append(entry)
+    }
+}
