@@ -21,10 +21,10 @@ enum BatchWriter {
     /// (only while no other node writes the database; see `ClusterMembership`).
     static func write(
         _ group: BatchPlan.OrgGroup, model: ImportanceModel = .standard, cache: ResourceFactsCache, trustCache: Bool,
-        on connection: isolated PQConnection
+        knownHalfLives: [UUID: Double] = [:], on connection: isolated PQConnection
     ) throws -> GroupResult {
         var result = GroupResult()
-        let sessions = try readSessions(group, orgID: group.orgID, on: connection)
+        let sessions = try readSessions(group, orgID: group.orgID, known: knownHalfLives, on: connection)
         result.accessCounts = Array(repeating: nil, count: group.events.count)
         let open = group.events.indices.filter { !sessions[group.events[$0].sessionID]!.isClosed }
         if !open.isEmpty {
@@ -66,11 +66,21 @@ enum BatchWriter {
 
     /// Half-lives and closed flags of the group's sessions; also proves every one exists in this
     /// organization. A plain read: the sessions are locked only at the end (`advanceVersions`).
+    /// Sessions in `known` are not read: taken as open with that half-life, which
+    /// `advanceVersions` confirms (and the foreign keys, that they exist).
     private static func readSessions(
-        _ group: BatchPlan.OrgGroup, orgID: UUID, on connection: isolated PQConnection
+        _ group: BatchPlan.OrgGroup, orgID: UUID, known: [UUID: Double], on connection: isolated PQConnection
     ) throws -> [UUID: SessionFacts] {
-        let ids = Array(Set(group.events.map(\.sessionID) + group.runs.map(\.sessionID)))
         var result: [UUID: SessionFacts] = [:]
+        var ids: [UUID] = []
+        for id in Set(group.events.map(\.sessionID) + group.runs.map(\.sessionID)) {
+            if let halfLife = known[id] {
+                result[id] = SessionFacts(halfLifeMilliseconds: halfLife * 1000, isClosed: false)
+            } else {
+                ids.append(id)
+            }
+        }
+        guard !ids.isEmpty else { return result }
         for row in try connection.query(prepared: """
             SELECT session_id, half_life_s, closed_at IS NOT NULL FROM prioritizer.sessions
             WHERE org_id = \(orgID) AND session_id = ANY(\(ids))

@@ -358,14 +358,17 @@ public final class PostgresResourceService: ResourceService {
         while true {
             do {
                 let cache = resourceCache
+                // A retry reads every session afresh (one may have been closed meanwhile).
+                let halfLives = attempt == 1 ? batch.sessionHalfLives : [:]
                 let results = try await onConnection { connection in
-                    try connection.transaction { connection in
-                        try connection.executeScript("SET LOCAL ROLE prioritizer_app")
+                    // BEGIN, the role and the first organization in one round trip.
+                    try connection.tenantTransaction(plan.groups[0].orgID) { connection in
                         var results: [BatchWriter.GroupResult] = []
-                        for group in plan.groups {
-                            try connection.switchTenant(group.orgID)
+                        for (index, group) in plan.groups.enumerated() {
+                            if index > 0 { try connection.switchTenant(group.orgID) }
                             results.append(try BatchWriter.write(
-                                group, model: plan.model, cache: cache, trustCache: trustCache, on: connection))
+                                group, model: plan.model, cache: cache, trustCache: trustCache, knownHalfLives: halfLives,
+                                on: connection))
                         }
                         return results
                     }

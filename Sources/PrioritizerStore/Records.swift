@@ -193,6 +193,10 @@ public struct WriteBatch: Sendable {
     /// Whether the resource facts this process cached may stand in for reading the rows: true
     /// while this process is the database's only writer, false once other nodes write too.
     public var trustCachedResourceFacts = true
+    /// Half-lives (seconds) of the batch's sessions as the caller knows them (they never change):
+    /// a session given here is not read before writing; it is taken to exist and be open, which
+    /// the commit's last statement checks (a session closed meanwhile makes it start again).
+    public var sessionHalfLives: [UUID: Double] = [:]
 
     public init() {}
 

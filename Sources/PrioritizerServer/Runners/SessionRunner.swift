@@ -518,6 +518,9 @@ actor SessionRunner {
             }
         }
         batch.trustCachedResourceFacts = membership.isAlone
+        for write in writes where sessions[write.sessionID] != nil {
+            batch.sessionHalfLives[write.sessionID] = sessions[write.sessionID]!.record.halfLifeSeconds
+        }
         let started = ContinuousClock.now
         do {
             let outcome = try await store.commit(batch)
