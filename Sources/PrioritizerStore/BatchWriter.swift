@@ -31,11 +31,9 @@ enum BatchWriter {
             let events = open.map { group.events[$0] }
             let resourceIDs = try upsertResources(
                 events, orgID: group.orgID, cache: trustCache ? cache : nil, learned: &result.learned, on: connection)
-            // Session resources before logs: each log row references its session resource.
-            let counts = try upsertSessionResources(
+            let counts = try writeAccesses(
                 events, orgID: group.orgID, resourceIDs: resourceIDs,
                 halfLives: sessions.mapValues(\.halfLifeMilliseconds), model: model, on: connection)
-            try insertLogs(events, orgID: group.orgID, resourceIDs: resourceIDs, on: connection)
             // A row's count after the batch, less the batch's later events on it, is what each event
             // brought it to: the order this transaction applied them in.
             var later: [SessionResourceKey: Int64] = [:]
@@ -214,24 +212,10 @@ enum BatchWriter {
         return ids
     }
 
-    private static func insertLogs(
-        _ events: [TrackedAccess], orgID: UUID, resourceIDs: [String: UUID], on connection: isolated PQConnection
-    ) throws {
-        try connection.execute(prepared: """
-            INSERT INTO prioritizer.access_logs
-                (org_id, session_id, resource_id, agent_id, access_type, accessed_at, modified, size_bytes, token_count)
-            SELECT \(orgID), e.session_id, e.resource_id, e.agent_id, e.access_type, e.accessed_at, e.modified,
-                   e.size_bytes, e.token_count
-            FROM unnest(\(events.map { $0.sessionID }), \(events.map { resourceIDs[$0.path]! }), \(events.map { $0.agentID }),
-                        \(events.map { $0.access.rawValue }), \(events.map { Date(unixMilliseconds: $0.at) }),
-                        \(events.map { $0.modified }), \(events.map { $0.sizeBytes }), \(events.map { $0.tokenCount }))
-                 AS e(session_id, resource_id, agent_id, access_type, accessed_at, modified, size_bytes, token_count)
-            """)
-    }
-
-    /// Folds the batch per (session, resource) first: one statement may not update a row twice.
-    /// Returns each row's access count after the batch.
-    private static func upsertSessionResources(
+    /// One statement (one round trip) for the events' two writes: a log row per event, and the
+    /// session-resource rows, folded per (session, resource) first since one statement may not
+    /// update a row twice. Returns each of those rows' access count after the batch.
+    private static func writeAccesses(
         _ events: [TrackedAccess], orgID: UUID, resourceIDs: [String: UUID], halfLives: [UUID: Double],
         model: ImportanceModel, on connection: isolated PQConnection
     ) throws -> [SessionResourceKey: Int64] {
@@ -245,6 +229,16 @@ enum BatchWriter {
         let rows = deltas.values.sorted { $0.sessionID == $1.sessionID ? $0.path < $1.path : $0.sessionID < $1.sessionID }
         var counts: [SessionResourceKey: Int64] = [:]
         for row in try connection.query(prepared: """
+            WITH logged AS (
+                INSERT INTO prioritizer.access_logs
+                    (org_id, session_id, resource_id, agent_id, access_type, accessed_at, modified, size_bytes, token_count)
+                SELECT \(orgID), e.session_id, e.resource_id, e.agent_id, e.access_type, e.accessed_at, e.modified,
+                       e.size_bytes, e.token_count
+                FROM unnest(\(events.map { $0.sessionID }), \(events.map { resourceIDs[$0.path]! }),
+                            \(events.map { $0.agentID }), \(events.map { $0.access.rawValue }),
+                            \(events.map { Date(unixMilliseconds: $0.at) }), \(events.map { $0.modified }),
+                            \(events.map { $0.sizeBytes }), \(events.map { $0.tokenCount }))
+                     AS e(session_id, resource_id, agent_id, access_type, accessed_at, modified, size_bytes, token_count))
             INSERT INTO prioritizer.session_resources AS sr
                 (org_id, session_id, resource_id, score, score_at, access_count, view_count, edit_count,
                  execute_count, reference_count, token_count, modified, first_access_at, last_access_at)
