@@ -54,5 +54,7 @@ extension PQError {
         public static let insufficientPrivilege = "42501"
         public static let serializationFailure = "40001"
         public static let deadlockDetected = "40P01"
+        /// A statement cancelled, e.g. by `statement_timeout`.
+        public static let queryCanceled = "57014"
     }
 }

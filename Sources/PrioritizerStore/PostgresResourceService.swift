@@ -8,15 +8,17 @@ import Prioritization
 public final class PostgresResourceService: ResourceService {
     public let pool: PQConnectionPool
     public let model: ImportanceModel
+    public let limits: StatementLimits
     private let resourceCache = ResourceFactsCache()
 
-    public init(pool: PQConnectionPool, model: ImportanceModel = .standard) {
+    public init(pool: PQConnectionPool, model: ImportanceModel = .standard, limits: StatementLimits = .none) {
         self.pool = pool
         self.model = model
+        self.limits = limits
     }
 
-    public convenience init(conninfo: String, connections: Int = 4) {
-        self.init(pool: PQConnectionPool(conninfo: conninfo, capacity: connections))
+    public convenience init(conninfo: String, connections: Int = 4, limits: StatementLimits = .none) {
+        self.init(pool: PQConnectionPool(conninfo: conninfo, capacity: connections), limits: limits)
     }
 
     // MARK: - Running work
@@ -32,11 +34,13 @@ public final class PostgresResourceService: ResourceService {
     }
 
     func tenant<T: Sendable>(_ orgID: UUID, _ body: @escaping @Sendable (isolated PQConnection) throws -> T) async throws -> T {
-        try await onConnection { connection in try connection.tenantTransaction(orgID, body) }
+        let limits = self.limits
+        return try await onConnection { connection in try connection.tenantTransaction(orgID, limits: limits, body) }
     }
 
     func system<T: Sendable>(_ body: @escaping @Sendable (isolated PQConnection) throws -> T) async throws -> T {
-        try await onConnection { connection in try connection.systemTransaction(body) }
+        let limits = self.limits
+        return try await onConnection { connection in try connection.systemTransaction(limits: limits, body) }
     }
 
     /// Health check: opens a connection of its own (a saturated pool must not make a busy server
@@ -360,9 +364,10 @@ public final class PostgresResourceService: ResourceService {
                 let cache = resourceCache
                 // A retry reads every session afresh (one may have been closed meanwhile).
                 let halfLives = attempt == 1 ? batch.sessionHalfLives : [:]
+                let limits = self.limits
                 let results = try await onConnection { connection in
                     // BEGIN, the role and the first organization in one round trip.
-                    try connection.tenantTransaction(plan.groups[0].orgID) { connection in
+                    try connection.tenantTransaction(plan.groups[0].orgID, limits: limits) { connection in
                         var results: [BatchWriter.GroupResult] = []
                         for (index, group) in plan.groups.enumerated() {
                             if index > 0 { try connection.switchTenant(group.orgID) }

@@ -23,6 +23,11 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
         if let pq = error as? PQError, pq.isConnectionProblem {
             return StoreError.unavailable(pq.description)
         }
+        // The statement timeout cancelled a statement: the transaction rolled back, nothing of it
+        // was written, and the database did not answer in time — what -TRYAGAIN says.
+        if let pq = error as? PQError, pq.sqlState == PQError.State.queryCanceled {
+            return StoreError.unavailable(pq.description)
+        }
         return error
     }
 }

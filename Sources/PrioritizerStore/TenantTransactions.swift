@@ -4,12 +4,14 @@ import PQ
 extension PQConnection {
     /// A transaction under one organization's row-level security: it runs as `prioritizer_app`
     /// with `prioritizer.org_id` set, so every statement sees and writes that organization only.
+    /// `limits`: the transaction's statement timeout (`SET LOCAL`, so it holds behind a
+    /// transaction-pooling PgBouncer too), sent with BEGIN.
     func tenantTransaction<T>(
-        _ orgID: UUID, _ body: @Sendable (isolated PQConnection) throws -> T
+        _ orgID: UUID, limits: StatementLimits = .none, _ body: @Sendable (isolated PQConnection) throws -> T
     ) throws -> T {
         // A UUID's text is hex and dashes only, so it may stand in the constant preamble.
         try transaction(preamble: """
-            SET LOCAL ROLE prioritizer_app; \
+            \(limits.preamble)SET LOCAL ROLE prioritizer_app; \
             SELECT set_config('prioritizer.org_id', '\(orgID.uuidString.lowercased())', true)
             """, body)
     }
@@ -21,7 +23,30 @@ extension PQConnection {
 
     /// A transaction for lookups across organizations (tokens, organizations by name): it runs as
     /// `prioritizer_system`, whose policies open only `organizations` and `agents`.
-    func systemTransaction<T>(_ body: @Sendable (isolated PQConnection) throws -> T) throws -> T {
-        try transaction(preamble: "SET LOCAL ROLE prioritizer_system", body)
+    func systemTransaction<T>(
+        limits: StatementLimits = .none, _ body: @Sendable (isolated PQConnection) throws -> T
+    ) throws -> T {
+        try transaction(preamble: "\(limits.preamble)SET LOCAL ROLE prioritizer_system", body)
+    }
+}
+
+/// How long one statement of the server's transactions may run before PostgreSQL cancels it:
+/// a database that hangs on a statement then costs a bounded wait and a -TRYAGAIN, not a
+/// request (or a graceful shutdown) waiting forever. Flag `--statement-timeout-ms`.
+public struct StatementLimits: Sendable, Hashable {
+    public var statementTimeout: Duration?
+
+    public init(statementTimeout: Duration?) {
+        self.statementTimeout = statementTimeout
+    }
+
+    public static let none = StatementLimits(statementTimeout: nil)
+    public static let defaultStatementTimeout: Duration = .seconds(30)
+
+    /// `SET LOCAL statement_timeout = …; ` or nothing; whole milliseconds (digits only).
+    var preamble: String {
+        guard let timeout = statementTimeout else { return "" }
+        let milliseconds = max(1, timeout / .milliseconds(1))
+        return "SET LOCAL statement_timeout = \(Int(milliseconds)); "
     }
 }

@@ -57,7 +57,8 @@ struct ServeCommand: AsyncParsableCommand {
         if noRelations { runnerConfiguration.relations = nil }
         let (conninfo, embedded) = try await openDatabase(logger: logger)
         do {
-            let store = PostgresResourceService(conninfo: conninfo, connections: runnerConfiguration.workers + 4)
+            let store = PostgresResourceService(
+                conninfo: conninfo, connections: runnerConfiguration.workers + 4, limits: limits.statementLimits)
             if case .embedded(let folder) = database.location,
                let token = try await DefaultOrganization.ensure(service: store, dataDirectory: folder) {
                 say("created organization 'default'; its admin token (also in \(folder.path)/admin-token):")
@@ -146,6 +147,8 @@ struct ServeLimits: ParsableArguments {
     @Option(help: "Session resources kept in memory before idle sessions are evicted.")
     var maxResidentResources = RunnerConfiguration.defaultMaxResidentResources
     @Option(help: "Longest search of the optimal packing, milliseconds.") var packingTimeCapMs = 50
+    @Option(help: "Longest a database statement may run before it is cancelled and answered -TRYAGAIN, milliseconds (0: no limit).")
+    var statementTimeoutMs = Int(StatementLimits.defaultStatementTimeout / .milliseconds(1))
 
     func validate() throws {
         let positive: [(String, Int)] = [
@@ -158,7 +161,9 @@ struct ServeLimits: ParsableArguments {
         for (flag, value) in positive where value <= 0 {
             throw ValidationError("\(flag) must be positive")
         }
-        if batchDelayMs < 0 || packingTimeCapMs < 0 { throw ValidationError("durations must not be negative") }
+        if batchDelayMs < 0 || packingTimeCapMs < 0 || statementTimeoutMs < 0 {
+            throw ValidationError("durations must not be negative")
+        }
     }
 
     func serverConfiguration(host: String, port: Int) -> ServerConfiguration {
@@ -167,6 +172,10 @@ struct ServeLimits: ParsableArguments {
             limits: RESPLimits(
                 maxBulkBytes: maxBulkBytes, maxRequestBytes: maxRequestBytes, maxInlineBytes: maxInlineBytes,
                 maxArguments: maxArguments))
+    }
+
+    var statementLimits: StatementLimits {
+        StatementLimits(statementTimeout: statementTimeoutMs == 0 ? nil : .milliseconds(statementTimeoutMs))
     }
 
     func runnerConfiguration(workers: Int?) -> RunnerConfiguration {

@@ -67,10 +67,11 @@ final class LiveServer: @unchecked Sendable {
     /// Runs `body` against a fresh server and database, tearing both down afterwards.
     static func with<T>(
         configuration: RunnerConfiguration = RunnerConfiguration(workers: 2), metrics: Bool = false, tls: ServerTLS? = nil,
-        _ body: (LiveServer) async throws -> T
+        limits: StatementLimits = .none, _ body: (LiveServer) async throws -> T
     ) async throws -> T {
         try await withTestDatabase { database in
-            let store = PostgresResourceService(conninfo: database.conninfo, connections: configuration.workers + 3)
+            let store = PostgresResourceService(
+                conninfo: database.conninfo, connections: configuration.workers + 3, limits: limits)
             let (_, acme) = try await store.createOrganization(name: "acme")
             let (_, globex) = try await store.createOrganization(name: "globex")
             let live = try await LiveServer(
