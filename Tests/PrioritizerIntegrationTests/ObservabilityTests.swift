@@ -43,6 +43,10 @@ import TestSupport
             #expect(series["prioritizer_database_errors_total"] == 0)
             #expect(body.contains("# TYPE prioritizer_requests_total counter"))
             #expect(body.contains("# TYPE prioritizer_track_commit_seconds histogram"))
+            // Monotonic counts are counters (rate() works), brought up to date at each scrape.
+            #expect(body.contains("# TYPE prioritizer_connections_received_total counter"))
+            #expect(body.contains("# TYPE prioritizer_protocol_errors_total counter"))
+            #expect(series["prioritizer_connections_received_total"] == 1)
 
             // A PRIORITIZE run is a write of its own in the next batch.
             _ = try await client.prioritize(session: session, budget: 100, at: epochMs + 10_000)
@@ -50,6 +54,7 @@ import TestSupport
             #expect(after["prioritizer_commit_batch_writes_sum"] == 6)
             #expect(after["prioritizer_track_commit_seconds_count"] == 5)
             #expect(after[#"prioritizer_requests_total{command="prioritize",result="ok"}"#] == 1)
+            #expect(after["prioritizer_connections_received_total"] == 1, "a second scrape adds nothing new")
             try await client.close()
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Prometheus
 
 /// The server's Prometheus metrics, all made from one `PrometheusCollectorRegistry` that this
@@ -56,9 +57,9 @@ public final class ServerMetrics: Sendable {
     /// Values sampled at scrape time.
     private struct Gauges: Sendable {
         let connections: Gauge
-        let connectionsReceived: Gauge
-        let connectionsRejected: Gauge
-        let protocolErrors: Gauge
+        let connectionsReceived: MirroredCounter
+        let connectionsRejected: MirroredCounter
+        let protocolErrors: MirroredCounter
         let sessions: Gauge
         let resources: Gauge
         let pendingWrites: Gauge
@@ -67,12 +68,15 @@ public final class ServerMetrics: Sendable {
             func gauge(_ name: String, unit: String = "", _ help: String) -> Gauge {
                 registry.makeGauge(descriptor: ServerMetrics.name(name, unit: unit, help))
             }
+            func counter(_ name: String, _ help: String) -> MirroredCounter {
+                MirroredCounter(registry.makeCounter(descriptor: ServerMetrics.name(name, unit: "total", help)))
+            }
             connections = gauge("connections", "Client connections open now.")
-            // Monotonic, but owned by ServerStatistics (INFO reads it too): exported as the
-            // value it has at scrape time.
-            connectionsReceived = gauge("connections_received", unit: "total", "Client connections accepted or rejected since start.")
-            connectionsRejected = gauge("connections_rejected", unit: "total", "Connections refused over --max-clients since start.")
-            protocolErrors = gauge("protocol_errors", unit: "total", "Connections closed on a RESP protocol error since start.")
+            // Counters whose values ServerStatistics owns (INFO reads them too): brought up to
+            // date at scrape time.
+            connectionsReceived = counter("connections_received", "Client connections accepted or rejected since start.")
+            connectionsRejected = counter("connections_rejected", "Connections refused over --max-clients since start.")
+            protocolErrors = counter("protocol_errors", "Connections closed on a RESP protocol error since start.")
             sessions = gauge("sessions_in_memory", "Sessions held by the runners.")
             resources = gauge("resources_in_memory", "Session resources held by the runners.")
             pendingWrites = gauge("pending_writes", "Writes taken and not yet committed (the group-commit queue depth).")
@@ -80,9 +84,9 @@ public final class ServerMetrics: Sendable {
 
         func update(server: ServerStatistics.Snapshot, runners: RunnerFigures?) {
             connections.set(Int64(server.connectedClients))
-            connectionsReceived.set(Int64(server.totalConnectionsReceived))
-            connectionsRejected.set(Int64(server.rejectedConnections))
-            protocolErrors.set(Int64(server.protocolErrors))
+            connectionsReceived.advance(to: Int64(server.totalConnectionsReceived))
+            connectionsRejected.advance(to: Int64(server.rejectedConnections))
+            protocolErrors.advance(to: Int64(server.protocolErrors))
             if let runners {
                 sessions.set(Int64(runners.sessions))
                 resources.set(Int64(runners.resources))
@@ -102,5 +106,26 @@ public struct RunnerFigures: Sendable, Hashable {
         self.sessions = sessions
         self.resources = resources
         self.pendingWrites = pendingWrites
+    }
+}
+
+/// A Prometheus counter that follows a monotonic count kept elsewhere: each scrape adds what the
+/// count gained since the previous one, so the exported series is a true counter (`_total`,
+/// `rate()` works) without a second place counting the same events.
+final class MirroredCounter: @unchecked Sendable {
+    private let counter: Counter
+    private let lock = NSLock()
+    private var exported: Int64 = 0
+
+    init(_ counter: Counter) {
+        self.counter = counter
+    }
+
+    func advance(to value: Int64) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard value > exported else { return }
+        counter.increment(by: value - exported)
+        exported = value
     }
 }
