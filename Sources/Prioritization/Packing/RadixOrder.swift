@@ -16,10 +16,33 @@ enum RadixOrder {
         while start < order.count {
             var end = start + 1
             while end < order.count, sortedKeys[end] == sortedKeys[start] { end += 1 }
-            if end - start > 1 { order[start..<end].sort(by: before) }
+            if end - start > 1 { sortNearTies(&order, start..<end, key: key, before: before) }
             start = end
         }
         return order
+    }
+
+    /// A run of items equal in their keys' top 32 bits. Long runs are common (a session's
+    /// resources accessed once each within seconds differ in importance by parts per billion),
+    /// and `before` ends in comparing paths: such runs are radix-sorted on the low 32 bits first,
+    /// so that `before` settles only keys equal in all 64 bits.
+    private static func sortNearTies(
+        _ order: inout [Int], _ run: Range<Int>, key: (Int) -> Double, before: (Int, Int) -> Bool
+    ) {
+        guard run.count > 16 else {
+            order[run].sort(by: before)
+            return
+        }
+        let members = Array(order[run])
+        var (sorted, lowKeys) = ascending(members, keys: members.map { ~lowBits(of: key($0)) })
+        var start = 0
+        while start < sorted.count {
+            var end = start + 1
+            while end < sorted.count, lowKeys[end] == lowKeys[start] { end += 1 }
+            if end - start > 1 { sorted[start..<end].sort(by: before) }
+            start = end
+        }
+        order.replaceSubrange(run, with: sorted)
     }
 
     /// A stable LSD radix sort: `items` with their parallel `keys`, both reordered by key.
@@ -72,8 +95,18 @@ enum RadixOrder {
     /// The top 32 bits of a key whose unsigned order is the order of the doubles (NaN excluded).
     @inline(__always)
     static func topBits(of value: Double) -> UInt32 {
+        UInt32(truncatingIfNeeded: ordered(value) >> 32)
+    }
+
+    /// The low 32 bits of the same key.
+    @inline(__always)
+    static func lowBits(of value: Double) -> UInt32 {
+        UInt32(truncatingIfNeeded: ordered(value))
+    }
+
+    @inline(__always)
+    private static func ordered(_ value: Double) -> UInt64 {
         let bits = value.bitPattern
-        let ordered = bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
-        return UInt32(truncatingIfNeeded: ordered >> 32)
+        return bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
     }
 }
