@@ -129,16 +129,17 @@ actor SessionRunner {
         let promptTokens = request.prompt.map { Int64(Self.tokenizer(sessions[id]!.encoding).count(bytes: $0)) } ?? 0
         let resourceBudget = max(0, request.budget - request.reserve - promptTokens)
         let started = ContinuousClock.now
-        let related = request.related ? relatedCandidates(id, at: at) : []
+        let candidates = sessions[id]!.state.candidates(at: at) + (request.related ? relatedCandidates(id, at: at) : [])
         let result = Packer.pack(
-            sessions[id]!.state.candidates(at: at) + related,
+            candidates,
             PackingRequest(
                 budget: Int(clamping: resourceBudget), limit: request.limit.map { Int(clamping: $0) },
                 strategy: request.strategy, timeCap: configuration.packingTimeCap))
-        let total = sessions[id]!.state.totalImportance(at: at) + related.reduce(0) { $0 + $1.importance }
         statistics.prioritized(duration: ContinuousClock.now - started)
         let entries = result.entries.map { ContextEntry(path: $0.path, importance: $0.importance, tokens: Int64($0.tokens)) }
         if request.dryRun { return .settled(entries) }
+        // What the run's report compares captured importance with: every candidate's, valued once.
+        let total = candidates.reduce(0) { $0 + $1.importance }
         guard pending.count < configuration.pendingPerRunner else {
             statistics.rejectedBusy()
             throw CommandError.busy
