@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import PrioritizerServer
 import Prioritization
 import PrioritizerClient
 import PrioritizerStore
@@ -253,6 +255,47 @@ import Testing
             print("node killed: \(outcome.acknowledged.count) acknowledged by it, \(rows.count) rows, \(lost.count) lost; the other node answers as their replay")
             try await client.close()
             await survivor.stop()
+        }
+    }
+}
+
+/// The lease that lets a lone node skip version checks, on a real database.
+@Suite("Node membership") struct NodeMembershipTests {
+    /// Polls `condition` every 20 ms for up to `timeout`; whether it became true.
+    static func eventually(_ timeout: Duration = .seconds(5), _ condition: () -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return condition()
+    }
+
+    @Test func aNodeIsAloneUntilAnotherJoinsAndTheNewcomerHoldsBackOneLease() async throws {
+        try await withTestDatabase { database in
+            var logger = Logger(label: "test.membership")
+            logger.logLevel = .critical
+            let store = PostgresResourceService(conninfo: database.conninfo, connections: 2)
+            let first = ClusterMembership(store: store, logger: logger)
+            try await first.join(address: "first")
+            #expect(first.isAlone)
+
+            let second = ClusterMembership(store: store, logger: logger)
+            let started = ContinuousClock.now
+            try await second.join(address: "second")
+            let held = ContinuousClock.now - started
+            // The newcomer waited out the lease the first node may still have been holding…
+            #expect(held >= second.timing.lease, "joined after \(held)")
+            #expect(!second.isAlone)
+            // …by the end of which the first node knows it is not alone.
+            #expect(!first.isAlone)
+            #expect(first.otherLiveNodes == 1)
+
+            await second.leave()
+            #expect(try await Self.eventually { first.isAlone }, "alone again once the other node left")
+            await first.leave()
+            #expect(!first.isAlone)
+            await store.pool.close()
         }
     }
 }
