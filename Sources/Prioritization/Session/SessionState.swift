@@ -3,7 +3,7 @@
 /// resources. A value type: the server's session runner actor owns one and copies are cheap
 /// snapshots (copy-on-write).
 public struct SessionState: Sendable {
-    public private(set) var resources: [String: SessionResource] = [:]
+    public private(set) var resources = SessionResources()
     public var model: ImportanceModel
     /// The session's half-life (SESSION.CREATE … HALFLIFE), in seconds.
     public var halfLifeSeconds: Double
@@ -30,7 +30,10 @@ public struct SessionState: Sendable {
         self.model = model
         self.halfLifeSeconds = halfLifeSeconds
         for resource in resources {
-            self.resources[resource.path] = resource
+            if let replaced = self.resources.set(resource) {
+                totalAccesses -= replaced.accessCount
+                includedPaths.remove(replaced.path)
+            }
             totalAccesses += resource.accessCount
             if resource.included { includedPaths.insert(resource.path) }
         }
@@ -50,7 +53,6 @@ public struct SessionState: Sendable {
         totalAccesses += 1
         return withResource(event.path, type: event.type, at: event.at) { resource in
             resource.score.add(weight, at: event.at, halfLifeMilliseconds: halfLife)
-            resource.accessCount += 1
             resource.accessCounts.record(event.access)
             if event.at >= resource.lastAccessAt {
                 resource.lastAccessAt = event.at
@@ -67,10 +69,7 @@ public struct SessionState: Sendable {
     private mutating func withResource<R>(
         _ path: String, type: ResourceType, at: Int64, _ body: (inout SessionResource) -> R
     ) -> R {
-        if resources[path] == nil {
-            resources[path] = SessionResource(path: path, type: type, at: at)
-        }
-        return body(&resources[path]!)
+        resources.update(path, make: { SessionResource(path: path, type: type, at: at) }, body)
     }
 
     /// The resource's importance at `time`, or `nil` if the session never tracked it.
@@ -134,9 +133,13 @@ public struct SessionState: Sendable {
     /// Costs O(previously included + newly chosen), not O(resources).
     public mutating func markIncluded(_ paths: some Sequence<String>) {
         let chosen = Set(paths.filter { resources[$0] != nil })
-        for path in includedPaths.subtracting(chosen) { resources[path]?.included = false }
-        for path in chosen.subtracting(includedPaths) { resources[path]?.included = true }
+        for path in includedPaths.subtracting(chosen) { setIncluded(false, path) }
+        for path in chosen.subtracting(includedPaths) { setIncluded(true, path) }
         includedPaths = chosen
+    }
+
+    private mutating func setIncluded(_ included: Bool, _ path: String) {
+        resources.modify(path) { $0.included = included }
     }
 }
 
