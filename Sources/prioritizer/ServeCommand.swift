@@ -65,7 +65,9 @@ struct ServeCommand: AsyncParsableCommand {
                 say(token)
             }
             let metrics = observability.makeMetrics()
-            let runners = try RunnerPool(store: store, configuration: runnerConfiguration, metrics: metrics, logger: logger)
+            let heartbeats = PostgresResourceService(conninfo: conninfo, connections: 1, limits: limits.statementLimits)
+            let runners = try RunnerPool(
+                store: store, configuration: runnerConfiguration, metrics: metrics, heartbeatStore: heartbeats, logger: logger)
             // Before accepting: a node joining others holds back one lease first (docs/scaling.md).
             try await runners.join(address: "\(host):\(port)")
             let services = ServerServices(
@@ -88,6 +90,7 @@ struct ServeCommand: AsyncParsableCommand {
             await runners.leave()
             await endpoint?.shutdown()
             await store.pool.close()
+            await heartbeats.pool.close()
         } catch {
             try? embedded?.stop()
             throw error

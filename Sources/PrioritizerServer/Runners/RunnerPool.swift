@@ -19,7 +19,7 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
     public init(
         store: any ResourceService, configuration: RunnerConfiguration = RunnerConfiguration(),
         clock: any ServerClock = SystemClock(), metrics: ServerMetrics? = nil,
-        clusterTiming: ClusterMembership.Timing = .init(),
+        clusterTiming: ClusterMembership.Timing = .init(), heartbeatStore: (any ResourceService)? = nil,
         logger: Logger = Logger(label: "prioritizer.runners")
     ) throws {
         // Load and verify the token tables now, so a damaged installation fails at start-up
@@ -33,7 +33,9 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
             RelationRegistry(store: store, model: $0, flushInterval: configuration.relationFlushInterval, logger: logger)
         }
         self.relations = relations
-        let membership = ClusterMembership(store: store, timing: clusterTiming, logger: logger)
+        // Heartbeats on a connection of their own (when given one) never queue behind a busy
+        // pool: a late heartbeat would cost a lone node its lease just when it is loaded.
+        let membership = ClusterMembership(store: heartbeatStore ?? store, timing: clusterTiming, logger: logger)
         self.membership = membership
         runners = (0..<configuration.workers).map { index in
             SessionRunner(
