@@ -125,6 +125,7 @@ public struct CoAccessGraph: Sendable {
 
     /// Marks changes again (their write failed): the next `takeChanges()` returns them.
     public mutating func markChanged(_ changes: Changes) {
+        changed.reserve(changes.upserted.count + changes.removed.count)
         for (edge, _) in changes.upserted { changed.insert(Self.changeKey(intern(edge.from), intern(edge.to))) }
         for edge in changes.removed { changed.insert(Self.changeKey(intern(edge.from), intern(edge.to))) }
     }

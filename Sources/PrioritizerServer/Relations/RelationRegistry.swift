@@ -91,18 +91,26 @@ actor RelationRegistry {
 
     private var lastFlush: Task<Void, Never>?
 
+    /// Relations written per transaction: a flush without a limit (shutdown) may hold millions of
+    /// changes, and one statement for all of them would outlast the statement timeout.
+    static let maxRelationsPerTransaction = 50_000
+
     private func writeChanges(limit: Int) async {
         var budget = limit
-        for relations in organizations.values where budget > 0 {
-            let changes = relations.takeChanges(limit: budget)
-            guard !changes.isEmpty else { continue }
-            budget -= changes.upserted.count + changes.removed.count
-            do {
-                try await store.writeRelations(
-                    orgID: relations.orgID, changes, halfLifeSeconds: model.halfLifeMilliseconds / 1000)
-            } catch {
-                relations.restoreChanges(changes)
-                logger.warning("writing relations failed", metadata: ["org": "\(relations.orgID)", "error": "\(error)"])
+        for relations in organizations.values {
+            while budget > 0 {
+                let changes = relations.takeChanges(limit: min(budget, Self.maxRelationsPerTransaction))
+                guard !changes.isEmpty else { break }
+                budget -= changes.upserted.count + changes.removed.count
+                do {
+                    try await store.writeRelations(
+                        orgID: relations.orgID, changes, halfLifeSeconds: model.halfLifeMilliseconds / 1000)
+                } catch {
+                    // Kept for the next flush; this one stops here for the organization.
+                    relations.restoreChanges(changes)
+                    logger.warning("writing relations failed", metadata: ["org": "\(relations.orgID)", "error": "\(error)"])
+                    break
+                }
             }
         }
     }
