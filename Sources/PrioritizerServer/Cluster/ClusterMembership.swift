@@ -29,6 +29,9 @@ public final class ClusterMembership: @unchecked Sendable {
     private var servingFrom: ContinuousClock.Instant = .now
     private var otherNodes = 0
     private var lastHeartbeat: ContinuousClock.Instant?
+    /// The latest heartbeat took so long that others may have judged its row stale when it
+    /// became visible to them (see `beat`).
+    private var lastBeatWasSlow = true
     private var heartbeats: Task<Void, Never>?
 
     public init(store: any ResourceService, timing: Timing = Timing(), logger: Logger) {
@@ -50,7 +53,12 @@ public final class ClusterMembership: @unchecked Sendable {
     public func join(address: String) async throws {
         let node = NodeRegistration(address: address)
         lock.withLock { self.node = node }
-        try await beat(node)
+        // Registered only once a heartbeat committed promptly: the lease held back below must start
+        // after the others could see this node alive (a few tries on a loaded machine).
+        for _ in 0..<20 {
+            try await beat(node)
+            if !lock.withLock({ lastBeatWasSlow }) { break }
+        }
         if otherLiveNodes > 0 {
             logger.info("joining other nodes", metadata: ["nodes": "\(otherLiveNodes)"])
         }
@@ -93,8 +101,12 @@ public final class ClusterMembership: @unchecked Sendable {
         let result = try await store.heartbeat(node, liveness: timing.liveness)
         let now = ContinuousClock.now
         lock.withLock {
-            // Silent for long enough that others may have counted this node gone: treat it as a join.
-            let lapsed = lastHeartbeat.map { started - $0 > timing.liveness / 2 } ?? true
+            // Silent for long enough that others may have counted this node gone, or a heartbeat so
+            // slow that its row (stamped when it began) may have looked stale to others once it
+            // committed: either way they may believe themselves alone, so hold back like a newcomer.
+            let slow = now - started > timing.liveness / 2
+            let lapsed = (lastHeartbeat.map { started - $0 > timing.liveness / 2 } ?? true) || slow
+            lastBeatWasSlow = slow
             if (result.registered || lapsed) && result.otherLiveNodes > 0 {
                 servingFrom = max(servingFrom, now + timing.lease)
             }
