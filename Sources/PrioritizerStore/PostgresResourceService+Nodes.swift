@@ -2,7 +2,7 @@ import Foundation
 import PQ
 
 extension PostgresResourceService {
-    public func heartbeat(_ node: NodeRegistration, liveness: Duration) async throws -> NodeHeartbeat {
+    public func heartbeat(_ node: NodeRegistration, liveness: Duration, othersSince: Date? = nil) async throws -> NodeHeartbeat {
         let livenessMilliseconds = Double(liveness / .milliseconds(1))
         return try await system { connection in
             // xmax = 0 on the returned row: it was inserted rather than updated.
@@ -14,12 +14,15 @@ extension PostgresResourceService {
             try connection.execute(prepared: """
                 DELETE FROM prioritizer.nodes WHERE heartbeat_at < now() - interval '1 minute'
                 """)
-            let others: Int = try connection.query(prepared: """
-                SELECT count(*) FROM prioritizer.nodes
+            let row = try connection.query(prepared: """
+                SELECT count(*), count(*) FILTER (WHERE heartbeat_at <= \(othersSince)), now()
+                FROM prioritizer.nodes
                 WHERE node_id <> \(node.nodeID)
                   AND heartbeat_at > now() - make_interval(secs => \(livenessMilliseconds / 1000))
-                """)[0].decode(0)
-            return NodeHeartbeat(registered: registered, otherLiveNodes: others)
+                """)[0]
+            return NodeHeartbeat(
+                registered: registered, otherLiveNodes: try row.decode(0), othersBehind: try row.decode(1),
+                databaseNow: try row.decode(2))
         }
     }
 

@@ -275,9 +275,15 @@ public struct NodeHeartbeat: Sendable, Hashable {
     public var registered: Bool
     /// Other nodes that heartbeated recently.
     public var otherLiveNodes: Int
+    /// Of those, how many have not heartbeated since the time asked about (`othersSince`).
+    public var othersBehind: Int
+    /// The database's clock when this heartbeat's transaction began.
+    public var databaseNow: Date
 
-    public init(registered: Bool, otherLiveNodes: Int) {
+    public init(registered: Bool, otherLiveNodes: Int, othersBehind: Int = 0, databaseNow: Date = Date()) {
         self.registered = registered
         self.otherLiveNodes = otherLiveNodes
+        self.othersBehind = othersBehind
+        self.databaseNow = databaseNow
     }
 }

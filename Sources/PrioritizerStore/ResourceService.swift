@@ -57,8 +57,8 @@ public protocol ResourceService: Sendable {
 
     // Nodes serving the same database (docs/scaling.md).
     /// Registers the node or renews its heartbeat, drops nodes silent for a minute, and tells how
-    /// many other nodes heartbeated within `liveness`.
-    func heartbeat(_ node: NodeRegistration, liveness: Duration) async throws -> NodeHeartbeat
+    /// many other nodes heartbeated within `liveness`, and how many of those not since `othersSince`.
+    func heartbeat(_ node: NodeRegistration, liveness: Duration, othersSince: Date?) async throws -> NodeHeartbeat
     /// Removes the node's row (graceful shutdown).
     func removeNode(_ nodeID: UUID) async throws
 }

@@ -70,11 +70,21 @@ import TestSupport
     @Test func nodesHeartbeatSeeEachOtherAndLeave() async throws {
         try await ServiceFixture.with { fixture in
             let a = NodeRegistration(address: "a:1"), b = NodeRegistration(address: "b:1")
-            #expect(try await fixture.service.heartbeat(a, liveness: .seconds(3)) == NodeHeartbeat(registered: true, otherLiveNodes: 0))
-            #expect(try await fixture.service.heartbeat(b, liveness: .seconds(3)) == NodeHeartbeat(registered: true, otherLiveNodes: 1))
-            #expect(try await fixture.service.heartbeat(a, liveness: .seconds(3)) == NodeHeartbeat(registered: false, otherLiveNodes: 1))
+            func beat(_ node: NodeRegistration, since: Date? = nil) async throws -> NodeHeartbeat {
+                try await fixture.service.heartbeat(node, liveness: .seconds(3), othersSince: since)
+            }
+            let first = try await beat(a)
+            #expect(first.registered && first.otherLiveNodes == 0)
+            let second = try await beat(b)
+            #expect(second.registered && second.otherLiveNodes == 1)
+            // A has not heartbeated since B's registration committed; after its next heartbeat it has.
+            let mark = try await beat(b).databaseNow
+            #expect(try await beat(b, since: mark).othersBehind == 1)
+            let again = try await beat(a)
+            #expect(!again.registered && again.otherLiveNodes == 1)
+            #expect(try await beat(b, since: mark).othersBehind == 0)
             try await fixture.service.removeNode(b.nodeID)
-            #expect(try await fixture.service.heartbeat(a, liveness: .seconds(3)).otherLiveNodes == 0)
+            #expect(try await beat(a).otherLiveNodes == 0)
         }
     }
 }

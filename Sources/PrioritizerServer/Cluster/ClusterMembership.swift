@@ -61,13 +61,23 @@ public final class ClusterMembership: @unchecked Sendable {
         }
         if otherLiveNodes > 0 {
             logger.info("joining other nodes", metadata: ["nodes": "\(otherLiveNodes)"])
+            // Besides the lease: wait until every live node has heartbeated since a moment after
+            // this node's row committed (this heartbeat's transaction began after it), so each has
+            // seen it, however late a loaded machine ran their heartbeats. A node that stopped
+            // heartbeating leaves the count once its row is older than the liveness window.
+            let mark = try await beat(node).databaseNow
+            let deadline = ContinuousClock.now + timing.liveness * 2
+            while ContinuousClock.now < deadline {
+                try await Task.sleep(for: timing.heartbeatInterval)
+                if try await beat(node, othersSince: mark).othersBehind == 0 { break }
+            }
         }
         await admitted()
         heartbeats = Task { [weak self] in
             while !Task.isCancelled {
                 guard let interval = self?.timing.heartbeatInterval else { return }
                 try? await Task.sleep(for: interval)
-                guard let self else { return }
+                guard let self, !Task.isCancelled else { return }
                 do {
                     try await self.beat(node)
                 } catch {
@@ -79,7 +89,10 @@ public final class ClusterMembership: @unchecked Sendable {
 
     /// Stops heartbeating and removes the node's row, so others need not wait for it to lapse.
     public func leave() async {
+        // Stopped and finished before the row goes: a heartbeat still in flight would write it
+        // back (and claim the lease) after the delete.
         heartbeats?.cancel()
+        await heartbeats?.value
         heartbeats = nil
         let node = lock.withLock { () -> NodeRegistration? in
             aloneUntil = nil
@@ -96,9 +109,10 @@ public final class ClusterMembership: @unchecked Sendable {
         if wait > .zero { try? await Task.sleep(for: wait) }
     }
 
-    private func beat(_ node: NodeRegistration) async throws {
+    @discardableResult
+    private func beat(_ node: NodeRegistration, othersSince: Date? = nil) async throws -> NodeHeartbeat {
         let started = ContinuousClock.now
-        let result = try await store.heartbeat(node, liveness: timing.liveness)
+        let result = try await store.heartbeat(node, liveness: timing.liveness, othersSince: othersSince)
         let now = ContinuousClock.now
         lock.withLock {
             // Silent for long enough that others may have counted this node gone, or a heartbeat so
@@ -114,5 +128,6 @@ public final class ClusterMembership: @unchecked Sendable {
             otherNodes = result.otherLiveNodes
             lastHeartbeat = started
         }
+        return result
     }
 }
