@@ -2,11 +2,11 @@ import Foundation
 import PQ
 import Prioritization
 
-/// Writes one organization's part of a group commit: a handful of multi-row statements whatever
-/// the batch size (arrays bound as parameters and expanded with `unnest`).
 /// A session of the batch was closed by another transaction while the batch was being written.
 struct SessionClosedDuringCommit: Error {}
 
+/// Writes one organization's part of a group commit: a handful of multi-row statements whatever
+/// the batch size (arrays bound as parameters and expanded with `unnest`).
 enum BatchWriter {
     /// What writing one organization's group produced.
     struct GroupResult {
@@ -17,10 +17,10 @@ enum BatchWriter {
         var versions: [UUID: SessionVersionStep] = [:]
     }
 
-    /// `trustCache`: whether resource facts cached by this process may stand in for the rows
-    /// (only while no other node writes the database; see `ClusterMembership`).
+    /// `cache`: resource facts this process cached, to stand in for reading the rows; nil when they
+    /// may not (other nodes write the database too; see `ClusterMembership`).
     static func write(
-        _ group: BatchPlan.OrgGroup, model: ImportanceModel = .standard, cache: ResourceFactsCache, trustCache: Bool,
+        _ group: BatchPlan.OrgGroup, model: ImportanceModel = .standard, cache: ResourceFactsCache?,
         knownHalfLives: [UUID: Double] = [:], on connection: isolated PQConnection
     ) throws -> GroupResult {
         var result = GroupResult()
@@ -30,7 +30,7 @@ enum BatchWriter {
         if !open.isEmpty {
             let events = open.map { group.events[$0] }
             let resourceIDs = try upsertResources(
-                events, orgID: group.orgID, cache: trustCache ? cache : nil, learned: &result.learned, on: connection)
+                events, orgID: group.orgID, cache: cache, learned: &result.learned, on: connection)
             let counts = try writeAccesses(
                 events, orgID: group.orgID, resourceIDs: resourceIDs,
                 halfLives: sessions.mapValues(\.halfLifeMilliseconds), model: model, on: connection)

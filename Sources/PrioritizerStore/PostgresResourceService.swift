@@ -355,28 +355,23 @@ public final class PostgresResourceService: ResourceService {
     public func commit(_ batch: WriteBatch) async throws -> CommitOutcome {
         guard !batch.isEmpty else { return CommitOutcome() }
         let plan = BatchPlan(batch: batch, model: model)
-        let trustCache = batch.trustCachedResourceFacts
+        let cache = batch.trustCachedResourceFacts ? resourceCache : nil
         // Concurrent batches of one organization may deadlock on the few rows both change; the
         // transaction then rolled back whole, so running it again is safe.
         var attempt = 1
         while true {
             do {
-                let cache = resourceCache
                 // A retry reads every session afresh (one may have been closed meanwhile).
                 let halfLives = attempt == 1 ? batch.sessionHalfLives : [:]
-                let limits = self.limits
-                let results = try await onConnection { connection in
-                    // BEGIN, the role and the first organization in one round trip.
-                    try connection.tenantTransaction(plan.groups[0].orgID, limits: limits) { connection in
-                        var results: [BatchWriter.GroupResult] = []
-                        for (index, group) in plan.groups.enumerated() {
-                            if index > 0 { try connection.switchTenant(group.orgID) }
-                            results.append(try BatchWriter.write(
-                                group, model: plan.model, cache: cache, trustCache: trustCache, knownHalfLives: halfLives,
-                                on: connection))
-                        }
-                        return results
+                // BEGIN, the role and the first organization in one round trip; the others switched to.
+                let results = try await tenant(plan.groups[0].orgID) { connection in
+                    var results: [BatchWriter.GroupResult] = []
+                    for (index, group) in plan.groups.enumerated() {
+                        if index > 0 { try connection.switchTenant(group.orgID) }
+                        results.append(try BatchWriter.write(
+                            group, model: plan.model, cache: cache, knownHalfLives: halfLives, on: connection))
                     }
+                    return results
                 }
                 var outcome = CommitOutcome(accessCounts: Array(repeating: nil, count: batch.events.count))
                 for (group, result) in zip(plan.groups, results) {

@@ -21,8 +21,9 @@ extension PQConnection {
         try query("SELECT set_config('prioritizer.org_id', \(orgID.uuidString.lowercased()), true)")
     }
 
-    /// A transaction for lookups across organizations (tokens, organizations by name): it runs as
-    /// `prioritizer_system`, whose policies open only `organizations` and `agents`.
+    /// A transaction for lookups across organizations (tokens, organizations by name) and for the
+    /// node table: it runs as `prioritizer_system`, whose policies open only `organizations` and
+    /// `agents` of the tenant tables.
     func systemTransaction<T>(
         limits: StatementLimits = .none, _ body: @Sendable (isolated PQConnection) throws -> T
     ) throws -> T {

@@ -68,11 +68,9 @@ struct ServeCommand: AsyncParsableCommand {
             let heartbeats = PostgresResourceService(conninfo: conninfo, connections: 1, limits: limits.statementLimits)
             let runners = try RunnerPool(
                 store: store, configuration: runnerConfiguration, metrics: metrics, heartbeatStore: heartbeats, logger: logger)
-            // Before accepting: a node joining others holds back one lease first (docs/scaling.md).
+            // Before accepting: a node joining others holds back until they have seen it (docs/scaling.md).
             try await runners.join(address: "\(host):\(port)")
-            let services = ServerServices(
-                authenticator: StoreAuthenticator(store: store), sessions: runners, tokens: TokenizerTokenCounting(),
-                agents: StoreAgentAdministration(store: store), statistics: runners)
+            let services = ServerServices.backed(by: store, runners: runners)
             let server = PrioritizerServer(
                 configuration: limits.serverConfiguration(host: host, port: port), services: services, metrics: metrics,
                 security: tls, logger: logger)

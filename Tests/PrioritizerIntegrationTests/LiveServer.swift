@@ -38,7 +38,9 @@ final class LiveServer: @unchecked Sendable {
             store: store, configuration: configuration, metrics: metrics, tls: tls)
     }
 
-    private static func boot(
+    /// The server stack over `store`: runners joined as a node, the RESP server started, and the
+    /// metrics endpoint when asked for. Also what `NodeCluster` starts each node with.
+    static func boot(
         store: PostgresResourceService, configuration: RunnerConfiguration, metrics exportsMetrics: Bool, tls: ServerTLS?
     ) async throws -> (PrioritizerServer, RunnerPool, Int, ObservabilityServer?) {
         var logger = Logger(label: "test.server")

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import PrioritizerClient
 import PrioritizerServer
 import PrioritizerStore
@@ -49,16 +48,10 @@ final class NodeCluster: @unchecked Sendable {
     /// Starts one more node; returns once it serves (a node joining others holds back one lease).
     @discardableResult
     func addNode(configuration: RunnerConfiguration = RunnerConfiguration(workers: 2)) async throws -> Node {
-        var logger = Logger(label: "test.node\(nodes.count)")
-        logger.logLevel = .critical
         let store = PostgresResourceService(conninfo: database.conninfo, connections: configuration.workers + 3)
-        let runners = try RunnerPool(store: store, configuration: configuration, logger: logger)
-        try await runners.join(address: "127.0.0.1")
-        let server = PrioritizerServer(
-            configuration: ServerConfiguration(host: "127.0.0.1", port: 0),
-            services: ServerServices.backed(by: store, runners: runners), logger: logger)
-        let address = try await server.start()
-        let node = Node(store: store, runners: runners, server: server, port: address.port!)
+        let (server, runners, port, _) = try await LiveServer.boot(
+            store: store, configuration: configuration, metrics: false, tls: nil)
+        let node = Node(store: store, runners: runners, server: server, port: port)
         nodes.append(node)
         return node
     }

@@ -48,8 +48,8 @@ public final class ClusterMembership: @unchecked Sendable {
     /// Other nodes seen live at the latest heartbeat.
     public var otherLiveNodes: Int { lock.withLock { otherNodes } }
 
-    /// Registers the node and starts heartbeating; returns once it may serve (after one lease
-    /// when other nodes are live).
+    /// Registers the node and starts heartbeating; returns once it may serve (when other nodes are
+    /// live: after one lease, and once each of them has heartbeated since this node registered).
     public func join(address: String) async throws {
         let node = NodeRegistration(address: address)
         lock.withLock { self.node = node }
