@@ -5,6 +5,10 @@ import Prioritization
 /// A session of the batch was closed by another transaction while the batch was being written.
 struct SessionClosedDuringCommit: Error {}
 
+/// A resource row the batch relied on (from the facts cache) is gone: someone deleted it behind
+/// the server's back. The batch is written again without the cache, which inserts it anew.
+struct ResourceRowMissing: Error {}
+
 /// Writes one organization's part of a group commit: a handful of multi-row statements whatever
 /// the batch size (arrays bound as parameters and expanded with `unnest`).
 enum BatchWriter {
@@ -65,7 +69,7 @@ enum BatchWriter {
     /// Half-lives and closed flags of the group's sessions; also proves every one exists in this
     /// organization. A plain read: the sessions are locked only at the end (`advanceVersions`).
     /// Sessions in `known` are not read: taken as open with that half-life, which
-    /// `advanceVersions` confirms (and the foreign keys, that they exist).
+    /// `advanceVersions` confirms (it fails the batch for a session that is closed or missing).
     private static func readSessions(
         _ group: BatchPlan.OrgGroup, orgID: UUID, known: [UUID: Double], on connection: isolated PQConnection
     ) throws -> [UUID: SessionFacts] {
@@ -150,9 +154,15 @@ enum BatchWriter {
         }
         let unknown = byPath.keys.filter { ids[$0] == nil }.sorted()
         if !unknown.isEmpty {
+            // One unique-index probe per path, whatever the planner believes: on a fresh database
+            // (no statistics until autovacuum's first ANALYZE) `path = ANY($2)` was planned as a
+            // scan of the organization's whole index range, 20–110 ms per commit (migrations/0006).
             for row in try connection.query(prepared: """
-                SELECT path, resource_id, type, size_bytes, token_count, content_sha256 FROM prioritizer.resources
-                WHERE org_id = \(orgID) AND path = ANY(\(unknown))
+                SELECT u.path, r.resource_id, r.type, r.size_bytes, r.token_count, r.content_sha256
+                FROM unnest(\(unknown)) AS u(path)
+                CROSS JOIN LATERAL (SELECT resource_id, type, size_bytes, token_count, content_sha256
+                                    FROM prioritizer.resources
+                                    WHERE org_id = \(orgID) AND path = u.path OFFSET 0) AS r
                 """) {
                 let path: String = try row.decode(0)
                 let id: UUID = try row.decode(1)
@@ -254,6 +264,11 @@ enum BatchWriter {
                         \(rows.map { Date(unixMilliseconds: $0.lastAccessAt) }))
                  AS d(session_id, resource_id, score, score_at, view_count, edit_count, execute_count, reference_count,
                       token_count, modified, first_access_at, last_access_at)
+            -- The resource rows exist (no foreign key checks it, migrations/0006): a row missing
+            -- here is left out of RETURNING, and the batch is written again from the rows. One
+            -- primary-key probe per row (OFFSET 0 keeps the planner from turning it into a scan).
+            CROSS JOIN LATERAL (SELECT 1 FROM prioritizer.resources r
+                                WHERE r.org_id = \(orgID) AND r.resource_id = d.resource_id OFFSET 0) AS known
             ON CONFLICT (org_id, session_id, resource_id) DO UPDATE SET
                 score = (SELECT prioritizer.merge_score(sr.score, sr.score_at, excluded.score, excluded.score_at,
                                                         s.half_life_s)
@@ -272,6 +287,7 @@ enum BatchWriter {
             """) {
             counts[SessionResourceKey(session: try row.decode(0), resource: try row.decode(1))] = try row.decode(2)
         }
+        if counts.count != rows.count { throw ResourceRowMissing() }
         return counts
     }
 

@@ -355,7 +355,7 @@ public final class PostgresResourceService: ResourceService {
     public func commit(_ batch: WriteBatch) async throws -> CommitOutcome {
         guard !batch.isEmpty else { return CommitOutcome() }
         let plan = BatchPlan(batch: batch, model: model)
-        let cache = batch.trustCachedResourceFacts ? resourceCache : nil
+        var cache = batch.trustCachedResourceFacts ? resourceCache : nil
         // Concurrent batches of one organization may deadlock on the few rows both change; the
         // transaction then rolled back whole, so running it again is safe.
         var attempt = 1
@@ -363,6 +363,7 @@ public final class PostgresResourceService: ResourceService {
             do {
                 // A retry reads every session afresh (one may have been closed meanwhile).
                 let halfLives = attempt == 1 ? batch.sessionHalfLives : [:]
+                let cache = cache
                 // BEGIN, the role and the first organization in one round trip; the others switched to.
                 let results = try await tenant(plan.groups[0].orgID) { connection in
                     var results: [BatchWriter.GroupResult] = []
@@ -384,6 +385,10 @@ public final class PostgresResourceService: ResourceService {
                 return outcome
             } catch is SessionClosedDuringCommit where attempt < 3 {
                 // Rolled back whole; written again, the closed session's events are refused.
+                attempt += 1
+            } catch is ResourceRowMissing where attempt < 3 {
+                resourceCache.removeAll()
+                cache = nil
                 attempt += 1
             } catch let error as PQError
                 where attempt < 3

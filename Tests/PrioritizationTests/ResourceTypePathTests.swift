@@ -19,5 +19,10 @@ import Testing
         #expect(try ResourceType(word: "code") == .code)
         #expect(try AccessType(word: "Edit") == .edit)
         #expect(throws: DomainWordError.self) { try ResourceType(word: "binary") }
+        for word in ["code", "CODE", "Code", "cOdE"] { #expect(ResourceType(caseInsensitiveBytes: Array(word.utf8)) == .code) }
+        for word in ["cod", "codes", "c0de", "co de", "", "COD\u{C9}", "cod\u{0}"] {
+            #expect(ResourceType(caseInsensitiveBytes: Array(word.utf8)) == nil, "\(word)")
+        }
+        #expect(PackingStrategy(caseInsensitiveBytes: Array("optimal".utf8)) == .optimal)
     }
 }

@@ -52,7 +52,7 @@ import TestSupport
             #expect(try totals.decode(0, as: Int.self) == 5)
             #expect(try totals.decode(1, as: Int.self) == 2)
             #expect(try totals.decode(2, as: Int.self) == 3)
-            // access_logs has no foreign keys (see migrations/0001): the writer keeps them whole.
+            // access_logs has no foreign keys (see migrations/0001): the writer keeps the rows whole.
             let orphans = try await connection.query("""
                 SELECT count(*) FROM prioritizer.access_logs l
                 WHERE NOT EXISTS (SELECT 1 FROM prioritizer.session_resources sr
@@ -61,6 +61,18 @@ import TestSupport
                    OR NOT EXISTS (SELECT 1 FROM prioritizer.agents a WHERE a.org_id = l.org_id AND a.agent_id = l.agent_id)
                 """)[0].decode(0, as: Int.self)
             #expect(orphans == 0)
+            // Nor do session_resources and resources (migrations/0006): every row joins its parents.
+            let orphanRows = try await connection.query("""
+                SELECT (SELECT count(*) FROM prioritizer.session_resources sr
+                        WHERE NOT EXISTS (SELECT 1 FROM prioritizer.sessions s
+                                          WHERE s.org_id = sr.org_id AND s.session_id = sr.session_id)
+                           OR NOT EXISTS (SELECT 1 FROM prioritizer.resources r
+                                          WHERE r.org_id = sr.org_id AND r.resource_id = sr.resource_id)),
+                       (SELECT count(*) FROM prioritizer.resources r
+                        WHERE NOT EXISTS (SELECT 1 FROM prioritizer.organizations o WHERE o.org_id = r.org_id))
+                """)[0]
+            #expect(try orphanRows.decode(0, as: Int.self) == 0)
+            #expect(try orphanRows.decode(1, as: Int.self) == 0)
         }
     }
 
@@ -195,15 +207,21 @@ import TestSupport
             #expect(try await stored() == ("DOCUMENTATION", 200, 400))
             try await commit(fixture.event(session, "r.md", at: 4, type: .research, size: 900))
             #expect(try await stored() == ("RESEARCH", 200, 900))
-            // A row changed behind the writer's back is noticed once a commit fails on it.
+            // A cached row deleted behind the writer's back is noticed by the commit relying on it,
+            // which is written again from the rows: the resource is inserted anew, nothing orphaned.
             try await connection.execute("DELETE FROM prioritizer.access_logs")
             try await connection.execute("DELETE FROM prioritizer.session_resources")
             try await connection.execute("DELETE FROM prioritizer.resources")
-            await #expect(throws: (any Error).self) {
-                try await commit(fixture.event(session, "r.md", at: 5, type: .research))
-            }
+            try await commit(fixture.event(session, "r.md", at: 5, type: .research))
+            #expect(try await stored() == ("RESEARCH", nil, nil))
             try await commit(fixture.event(session, "r.md", at: 6, type: .research, tokens: 7))
             #expect(try await stored() == ("RESEARCH", 7, nil))
+            let joined = try await connection.query("""
+                SELECT count(*) FROM prioritizer.session_resources sr
+                JOIN prioritizer.resources r USING (org_id, resource_id) WHERE r.path = 'r.md'
+                """)[0].decode(0, as: Int.self)
+            #expect(joined == 1)
+            #expect(try await connection.query("SELECT count(*) FROM prioritizer.session_resources")[0].decode(0, as: Int.self) == 1)
         }
     }
 }

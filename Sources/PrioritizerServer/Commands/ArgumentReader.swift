@@ -112,9 +112,10 @@ public struct ArgumentReader {
     }
 
     private mutating func domainWord<Word: DomainWord>(_: Word.Type) throws(CommandError) -> Word {
-        let word = String(decoding: try bytes().readableBytesView, as: UTF8.self)
+        let bytes = try bytes().readableBytesView
+        if let value = Word(caseInsensitiveBytes: bytes) { return value }
         do {
-            return try Word(word: word)
+            return try Word(word: String(decoding: bytes, as: UTF8.self))
         } catch {
             throw CommandError(error.description)
         }
