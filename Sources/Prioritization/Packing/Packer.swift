@@ -5,11 +5,15 @@
 /// Zero-token resources cost nothing and are always taken, unless a `limit` makes them compete
 /// for a slot like any other resource.
 public enum Packer {
-    public static func pack(_ candidates: [PackingCandidate], _ request: PackingRequest) -> PackingResult {
+    /// `pathRanks`: optionally, the ranks in path order of the first candidates (a session's own,
+    /// `SessionResources.pathRanks`), which break importance ties without comparing strings.
+    public static func pack(
+        _ candidates: [PackingCandidate], _ request: PackingRequest, pathRanks: [Int32] = []
+    ) -> PackingResult {
         let clock = ContinuousClock()
         let started = clock.now
         let capacity = min(request.budget, PackingRequest.maximumBudget)
-        let instance = PackingInstance(candidates: candidates, budget: capacity)
+        let instance = PackingInstance(candidates: candidates, budget: capacity, pathRanks: pathRanks)
         let limit = request.limit.map { max(0, $0) }
         let all = Array(0..<instance.count)
 

@@ -12,9 +12,13 @@ struct PackingInstance {
     let values: [Double]
     let weights: [Int]
     let log2Values: [Double]
+    /// Each member's rank in path order, or -1 when not known (see `init`).
+    private let pathRanks: [Int32]
     private let candidates: [PackingCandidate]
 
-    init(candidates: [PackingCandidate], budget: Int) {
+    /// `pathRanks`: ranks in path order of the first `pathRanks.count` candidates (order-isomorphic
+    /// to comparing their paths); the paths of the others are compared as strings.
+    init(candidates: [PackingCandidate], budget: Int, pathRanks: [Int32] = []) {
         self.candidates = candidates
         var members: [Int] = []
         var values: [Double] = []
@@ -48,6 +52,7 @@ struct PackingInstance {
                 log2Values.append(log2Importance)
             }
         }
+        self.pathRanks = members.map { $0 < pathRanks.count ? pathRanks[$0] : -1 }
         self.members = members
         self.values = values
         self.weights = weights
@@ -63,6 +68,7 @@ struct PackingInstance {
     func ranksBefore(_ a: Int, _ b: Int) -> Bool {
         if values[a] != values[b] { return values[a] > values[b] }
         if log2Values[a] != log2Values[b] { return log2Values[a] > log2Values[b] }
+        if pathRanks[a] >= 0 && pathRanks[b] >= 0 { return pathRanks[a] < pathRanks[b] }
         return path(a) < path(b)
     }
 

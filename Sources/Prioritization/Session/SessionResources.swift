@@ -37,6 +37,46 @@ public struct SessionResources: Sendable {
         if let position = positions[path] { body(&values[Int(position)]) }
     }
 
+    /// Positions of `values` sorted by path (String order), covering the first `pathOrder.count`
+    /// values, and each position's index in it. PRIORITIZE breaks importance ties by path; with
+    /// these it compares two integers instead of two strings, which on a session of 10,000 equally
+    /// important resources was four fifths of a greedy PRIORITIZE.
+    private var pathOrder: [Int32] = []
+    private var pathRankOfPosition: [Int32] = []
+
+    /// Each resource's rank in path order, indexed like `values`, when `preparePathRanks()` has
+    /// run since the last new resource; nil otherwise.
+    public var pathRanks: [Int32]? {
+        pathOrder.count == values.count ? pathRankOfPosition : nil
+    }
+
+    /// Brings `pathRanks` up to date: sorts only the resources added since the last call and
+    /// inserts them by binary search (k log n string comparisons, then one linear pass).
+    public mutating func preparePathRanks() {
+        guard pathOrder.count < values.count else { return }
+        let fresh = (pathOrder.count..<values.count).map { Int32($0) }
+            .sorted { values[Int($0)].path < values[Int($1)].path }
+        var merged: [Int32] = []
+        merged.reserveCapacity(values.count)
+        var taken = 0
+        for position in fresh {
+            let path = values[Int(position)].path
+            var low = taken
+            var high = pathOrder.count
+            while low < high {
+                let mid = (low + high) / 2
+                if values[Int(pathOrder[mid])].path < path { low = mid + 1 } else { high = mid }
+            }
+            merged.append(contentsOf: pathOrder[taken..<low])
+            merged.append(position)
+            taken = low
+        }
+        merged.append(contentsOf: pathOrder[taken...])
+        pathOrder = merged
+        pathRankOfPosition = [Int32](repeating: 0, count: values.count)
+        for (rank, position) in pathOrder.enumerated() { pathRankOfPosition[Int(position)] = Int32(rank) }
+    }
+
     /// Stores `resource`, replacing the one at its path; returns the one replaced.
     @discardableResult
     mutating func set(_ resource: SessionResource) -> SessionResource? {

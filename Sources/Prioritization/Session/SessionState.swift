@@ -87,40 +87,55 @@ public struct SessionState: Sendable {
                              halfLifeMilliseconds: halfLifeMilliseconds)
     }
 
-    /// Every tracked resource as a packing candidate valued at `time` (PRIORITIZE takes them all).
+    /// See `SessionResources.preparePathRanks()`: call before `candidates(at:)` to pack faster.
+    public mutating func preparePathRanks() {
+        resources.preparePathRanks()
+    }
+
+    /// Every tracked resource as a packing candidate valued at `time` (PRIORITIZE takes them all),
+    /// in the order of `resources.values`, so `resources.pathRanks` ranks them.
     public func candidates(at time: Int64) -> [PackingCandidate] {
-        resources.values.map { resource in
-            PackingCandidate(path: resource.path, importance: importance(of: resource, at: time),
-                             tokens: resource.tokens, log2Importance: log2Importance(of: resource, at: time))
+        // Through a buffer: iterating `values` copies each resource (a retain and a release of
+        // its path and more), a tenth of a PRIORITIZE over 10k resources.
+        resources.values.withUnsafeBufferPointer { all in
+            all.indices.map { position in
+                PackingCandidate(path: all[position].path, importance: importance(of: all[position], at: time),
+                                 tokens: all[position].tokens, log2Importance: log2Importance(of: all[position], at: time))
+            }
         }
     }
 
     /// The `limit` most important resources at `time` (TOP), importance descending then path
     /// ascending, ranked in log space so that very old sessions still rank correctly. Keeps only
     /// the best `limit` while scanning, so TOP 10 over 10k resources does not sort them all.
+    /// Breaks ties by `resources.pathRanks` when they are up to date, which orders as paths do.
     public func top(_ limit: Int, at time: Int64) -> [RankedResource] {
         guard limit > 0 else { return [] }
-        var best: [(log2: Double, path: String)] = []
-        best.reserveCapacity(min(limit, resources.count) + 1)
-        func before(_ a: (log2: Double, path: String), _ b: (log2: Double, path: String)) -> Bool {
-            a.log2 != b.log2 ? a.log2 > b.log2 : a.path < b.path
-        }
-        for resource in resources.values {
-            let log2 = log2Importance(of: resource, at: time)
-            if best.count == limit, let last = best.last, !before((log2, resource.path), last) { continue }
-            let entry = (log2: log2, path: resource.path)
-            var low = 0
-            var high = best.count
-            while low < high {
-                let mid = (low + high) / 2
-                if before(best[mid], entry) { low = mid + 1 } else { high = mid }
+        let ranks = resources.pathRanks
+        return resources.values.withUnsafeBufferPointer { all in
+            var best: [(log2: Double, position: Int)] = []
+            best.reserveCapacity(min(limit, all.count) + 1)
+            func before(_ a: (log2: Double, position: Int), _ b: (log2: Double, position: Int)) -> Bool {
+                if a.log2 != b.log2 { return a.log2 > b.log2 }
+                if let ranks { return ranks[a.position] < ranks[b.position] }
+                return all[a.position].path < all[b.position].path
             }
-            best.insert(entry, at: low)
-            if best.count > limit { best.removeLast() }
-        }
-        return best.map { entry in
-            let resource = resources[entry.path]!
-            return RankedResource(resource: resource, importance: importance(of: resource, at: time), log2Importance: entry.log2)
+            for position in all.indices {
+                let entry = (log2: log2Importance(of: all[position], at: time), position: position)
+                if best.count == limit, let last = best.last, !before(entry, last) { continue }
+                var low = 0
+                var high = best.count
+                while low < high {
+                    let mid = (low + high) / 2
+                    if before(best[mid], entry) { low = mid + 1 } else { high = mid }
+                }
+                best.insert(entry, at: low)
+                if best.count > limit { best.removeLast() }
+            }
+            return best.map { entry in
+                RankedResource(resource: all[entry.position], importance: importance(of: all[entry.position], at: time),
+                               log2Importance: entry.log2)
+            }
         }
     }
 

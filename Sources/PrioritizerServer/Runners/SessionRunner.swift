@@ -129,12 +129,14 @@ actor SessionRunner {
         let promptTokens = request.prompt.map { Int64(Self.tokenizer(sessions[id]!.encoding).count(bytes: $0)) } ?? 0
         let resourceBudget = max(0, request.budget - request.reserve - promptTokens)
         let started = ContinuousClock.now
+        sessions[id]!.state.preparePathRanks()
         let candidates = sessions[id]!.state.candidates(at: at) + (request.related ? relatedCandidates(id, at: at) : [])
         let result = Packer.pack(
             candidates,
             PackingRequest(
                 budget: Int(clamping: resourceBudget), limit: request.limit.map { Int(clamping: $0) },
-                strategy: request.strategy, timeCap: configuration.packingTimeCap))
+                strategy: request.strategy, timeCap: configuration.packingTimeCap),
+            pathRanks: sessions[id]!.state.resources.pathRanks ?? [])
         statistics.prioritized(duration: ContinuousClock.now - started)
         let entries = result.entries.map { ContextEntry(path: $0.path, importance: $0.importance, tokens: Int64($0.tokens)) }
         if request.dryRun { return .settled(entries) }
