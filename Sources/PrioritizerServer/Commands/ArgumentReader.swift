@@ -26,11 +26,16 @@ public struct ArgumentReader {
         Array(try bytes().readableBytesView)
     }
 
-    /// The next argument upper-cased, for matching option words in any case; nil at the end.
+    /// The next argument with ASCII letters upper-cased, for matching option words (all ASCII) in
+    /// any case; nil at the end. Not `String.uppercased()`: Unicode case mapping on every option
+    /// of every TRACK showed in its profile.
     public mutating func optionWord() -> String? {
         guard position < arguments.count else { return nil }
         defer { position += 1 }
-        return String(decoding: arguments[position].readableBytesView, as: UTF8.self).uppercased()
+        let upper = arguments[position].readableBytesView.map { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) ? byte - 0x20 : byte
+        }
+        return String(decoding: upper, as: UTF8.self)
     }
 
     /// Text that must be valid UTF-8 without NUL bytes (PostgreSQL text holds neither).
