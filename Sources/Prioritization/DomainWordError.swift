@@ -24,8 +24,16 @@ public protocol DomainWord: RawRepresentable<String>, CaseIterable, Sendable {
 extension DomainWord {
     /// Parses a word in any case (`code`, `CODE`, `Code`).
     public init(word: some StringProtocol) throws(DomainWordError) {
-        guard let value = Self(caseInsensitiveBytes: word.utf8) else {
-            throw DomainWordError(kind: Self.kindName, word: String(word), validWords: Self.allCases.map(\.rawValue))
+        try self.init(wordBytes: word.utf8)
+    }
+
+    /// Parses a word given as UTF-8 bytes (a command argument) in any case; a String is made
+    /// only for the error.
+    public init(wordBytes bytes: some Collection<UInt8>) throws(DomainWordError) {
+        guard let value = Self(caseInsensitiveBytes: bytes) else {
+            throw DomainWordError(
+                kind: Self.kindName, word: String(decoding: Array(bytes), as: UTF8.self),
+                validWords: Self.allCases.map(\.rawValue))
         }
         self = value
     }

@@ -6,7 +6,7 @@ import Prioritization
 struct SessionClosedDuringCommit: Error {}
 
 /// A resource row the batch relied on (from the facts cache) is gone: someone deleted it behind
-/// the server's back. The batch is written again without the cache, which inserts it anew.
+/// the server's back. The batch is written again with the cache emptied, which inserts it anew.
 struct ResourceRowMissing: Error {}
 
 /// Writes one organization's part of a group commit: a handful of multi-row statements whatever

@@ -355,7 +355,7 @@ public final class PostgresResourceService: ResourceService {
     public func commit(_ batch: WriteBatch) async throws -> CommitOutcome {
         guard !batch.isEmpty else { return CommitOutcome() }
         let plan = BatchPlan(batch: batch, model: model)
-        var cache = batch.trustCachedResourceFacts ? resourceCache : nil
+        let cache = batch.trustCachedResourceFacts ? resourceCache : nil
         // Concurrent batches of one organization may deadlock on the few rows both change; the
         // transaction then rolled back whole, so running it again is safe.
         var attempt = 1
@@ -363,7 +363,6 @@ public final class PostgresResourceService: ResourceService {
             do {
                 // A retry reads every session afresh (one may have been closed meanwhile).
                 let halfLives = attempt == 1 ? batch.sessionHalfLives : [:]
-                let cache = cache
                 // BEGIN, the role and the first organization in one round trip; the others switched to.
                 let results = try await tenant(plan.groups[0].orgID) { connection in
                     var results: [BatchWriter.GroupResult] = []
@@ -386,13 +385,8 @@ public final class PostgresResourceService: ResourceService {
             } catch is SessionClosedDuringCommit where attempt < 3 {
                 // Rolled back whole; written again, the closed session's events are refused.
                 attempt += 1
-            } catch is ResourceRowMissing where attempt < 3 {
-                resourceCache.removeAll()
-                cache = nil
-                attempt += 1
-            } catch let error as PQError
-                where attempt < 3
-                && (error.sqlState == PQError.State.deadlockDetected || error.sqlState == PQError.State.serializationFailure) {
+            } catch where attempt < 3 && Self.isWorthRetrying(error) {
+                // Rolled back whole; written again from the rows, not the emptied cache.
                 resourceCache.removeAll()
                 attempt += 1
             } catch {
@@ -401,5 +395,13 @@ public final class PostgresResourceService: ResourceService {
                 throw error
             }
         }
+    }
+
+    /// A deadlock or serialization failure between concurrent batches of one organization, or a
+    /// cached resource row found gone: running the batch again is safe and may succeed.
+    private static func isWorthRetrying(_ error: any Error) -> Bool {
+        if error is ResourceRowMissing { return true }
+        guard let error = error as? PQError else { return false }
+        return error.sqlState == PQError.State.deadlockDetected || error.sqlState == PQError.State.serializationFailure
     }
 }

@@ -1,21 +1,14 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Prioritization
 
 /// Path ranks stand in for string comparisons when PRIORITIZE breaks importance ties: they must
 /// change no answer.
 @Suite("Path ranks for tie-breaking")
 struct PathRankTests {
-    private struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return state
-        }
-    }
-
     @Test func ranksFollowPathOrderAsResourcesArriveInBatches() {
-        var generator = Generator(state: 7)
+        var generator = SeededGenerator(seed: 7)
         var state = SessionState()
         var paths: [String] = []
         for batch in [1, 50, 0, 3, 400, 1, 1] {
@@ -38,7 +31,7 @@ struct PathRankTests {
     }
 
     @Test func packingWithRanksAnswersAsPackingWithout() {
-        var generator = Generator(state: 11)
+        var generator = SeededGenerator(seed: 11)
         for round in 0..<60 {
             var state = SessionState()
             let count = Int.random(in: 1...400, using: &generator)

@@ -1,5 +1,6 @@
 /// The byte-pair encodings the project counts with, named as tiktoken names them.
-public enum TokenEncoding: String, CaseIterable, Sendable, Hashable, Codable {
+/// Parsed as a `DomainWord`: an encoding name in any case (`o200k_base`, `O200K_BASE`).
+public enum TokenEncoding: String, DomainWord, Hashable, Codable {
     case o200kBase = "o200k_base"
     case cl100kBase = "cl100k_base"
 
@@ -7,15 +8,6 @@ public enum TokenEncoding: String, CaseIterable, Sendable, Hashable, Codable {
     public static let `default`: TokenEncoding = .o200kBase
 
     public static let kindName = "encoding"
-
-    /// Parses an encoding name in any case (`o200k_base`, `O200K_BASE`).
-    public init(word: some StringProtocol) throws(DomainWordError) {
-        let lower = word.lowercased()
-        guard let value = Self.allCases.first(where: { $0.rawValue == lower }) else {
-            throw DomainWordError(kind: Self.kindName, word: String(word), validWords: Self.allCases.map(\.rawValue))
-        }
-        self = value
-    }
 
     /// Name of the gzipped rank file among the package resources (`Resources/Encodings`).
     var resourceName: String { "\(rawValue).tiktoken" }

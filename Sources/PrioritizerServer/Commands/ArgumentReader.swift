@@ -108,19 +108,13 @@ public struct ArgumentReader {
 
     /// `o200k_base` or `cl100k_base`, in any case.
     public mutating func encoding() throws(CommandError) -> TokenEncoding {
-        let word = String(decoding: try bytes().readableBytesView, as: UTF8.self)
-        do {
-            return try TokenEncoding(word: word)
-        } catch {
-            throw CommandError(error.description)
-        }
+        try domainWord(TokenEncoding.self)
     }
 
     private mutating func domainWord<Word: DomainWord>(_: Word.Type) throws(CommandError) -> Word {
         let bytes = try bytes().readableBytesView
-        if let value = Word(caseInsensitiveBytes: bytes) { return value }
         do {
-            return try Word(word: String(decoding: bytes, as: UTF8.self))
+            return try Word(wordBytes: bytes)
         } catch {
             throw CommandError(error.description)
         }
