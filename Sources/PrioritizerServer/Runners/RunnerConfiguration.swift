@@ -26,6 +26,9 @@ public struct RunnerConfiguration: Sendable, Hashable {
     /// prepared and sent, so one busy session uses the database's time and the server's at once.
     /// Flag `--commit-concurrency`.
     public static let defaultCommitConcurrency = 2
+    /// A further commit starts beside one in flight only for at least this many writes; fewer
+    /// wait and join the next batch (see `SessionRunner.pump`).
+    static let minimumOverlappingBatch = 64
 
     public var workers: Int
     public var commitConcurrency: Int

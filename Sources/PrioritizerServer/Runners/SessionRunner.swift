@@ -480,6 +480,12 @@ actor SessionRunner {
                 take = blocked
             }
             if take == 0 { return }
+            // A small batch waits for the commit in flight instead of starting beside it: it would
+            // only split what the next commit takes whole (one fsync and one round trip per write
+            // group either way), and two commits of one session queue on its row lock. Measured
+            // with 50 unpipelined clients on 8 sessions: 7.6k TRACK/s at p50 6.1 ms overlapping
+            // every batch, 9.6k at 4.8 ms waiting, with 40% less database CPU.
+            if inFlight > 0 && take < RunnerConfiguration.minimumOverlappingBatch { return }
             let holdsRun = pending.prefix(take).contains { if case .run = $0.item { true } else { false } }
             if holdsRun && inFlight > 0 { return }
             if configuration.maxBatchDelay > .zero && take < configuration.maxBatch && !delayed {
