@@ -1,8 +1,9 @@
 import Prioritization
 
 // The String-keyed co-access graph and window as they were before paths were interned (commit
-// 879cfc4), kept verbatim apart from their names: the reference that
-// CoAccessGraphEquivalenceTests compares the interned graph with. Not used outside the tests.
+// 879cfc4), kept verbatim apart from their names and from `stored`, added when dropped relations
+// never written stopped needing a DELETE: the reference that CoAccessGraphEquivalenceTests
+// compares the interned graph with. Not used outside the tests.
 
 /// One organization's co-access relations: for each resource, its strongest neighbours with a
 /// weight that decays over (event) time. Symmetric: relating A and B strengthens both directions.
@@ -19,6 +20,9 @@ struct ReferenceCoAccessGraph: Sendable {
     private var neighbours: [String: [String: DecayedScore]] = [:]
     private var tokenCounts: [String: Int] = [:]
     private var changed: Set<Edge> = []
+    /// Relations whose rows may exist (loaded, or taken for writing); a dropped one stays here
+    /// only while its DELETE is pending.
+    private var stored: Set<Edge> = []
     private(set) var relationCount = 0
     /// The latest time any relation was strengthened: what global pruning values weights at.
     private var newest = Int64.min
@@ -63,7 +67,12 @@ struct ReferenceCoAccessGraph: Sendable {
 
     /// A relation as persisted (loading an organization); not marked changed.
     mutating func restore(from: String, to: String, weight: DecayedScore) {
-        if neighbours[from, default: [:]].updateValue(weight, forKey: to) == nil { relationCount += 1 }
+        let edge = Edge(from: from, to: to)
+        if neighbours[from, default: [:]].updateValue(weight, forKey: to) == nil {
+            relationCount += 1
+            changed.remove(edge)
+        }
+        stored.insert(edge)
         pruneIfNeeded(from, markChanged: false)
     }
 
@@ -91,8 +100,10 @@ struct ReferenceCoAccessGraph: Sendable {
         for edge in taken {
             if let weight = neighbours[edge.from]?[edge.to] {
                 changes.upserted.append((edge, weight))
+                stored.insert(edge)
             } else {
                 changes.removed.append(edge)
+                stored.remove(edge)
             }
         }
         return changes
@@ -104,7 +115,27 @@ struct ReferenceCoAccessGraph: Sendable {
     /// Marks changes again (their write failed): the next `takeChanges()` returns them.
     mutating func markChanged(_ changes: Changes) {
         for (edge, _) in changes.upserted { changed.insert(edge) }
-        for edge in changes.removed { changed.insert(edge) }
+        for edge in changes.removed {
+            changed.insert(edge)
+            stored.insert(edge)
+        }
+    }
+
+    /// What taking `from → to` and marking it changed again (a failed write) leaves: still
+    /// pending, and stored from then on, since the write might have committed. Lets the tests
+    /// drain the same relations from this graph as the interned graph chose to.
+    mutating func takeAndPutBack(from: String, to: String) {
+        stored.insert(Edge(from: from, to: to))
+    }
+
+    /// A relation leaves memory: deleted later if its row may exist, else forgotten.
+    private mutating func drop(_ edge: Edge, markChanged: Bool) {
+        if markChanged && stored.contains(edge) {
+            changed.insert(edge)
+        } else {
+            changed.remove(edge)
+            stored.remove(edge)
+        }
     }
 
     private mutating func add(from: String, to: String, weight: Double, at time: Int64) {
@@ -141,7 +172,7 @@ struct ReferenceCoAccessGraph: Sendable {
                     if value == threshold { tieSlots -= 1 }
                     kept[to] = weight
                 } else {
-                    changed.insert(Edge(from: path, to: to))
+                    drop(Edge(from: path, to: to), markChanged: true)
                 }
             }
             remaining += kept.count
@@ -163,8 +194,8 @@ struct ReferenceCoAccessGraph: Sendable {
         for (index, entry) in ranked.enumerated() {
             if index < keep {
                 kept[entry.key] = entry.weight
-            } else if markChanged {
-                changed.insert(Edge(from: path, to: entry.key))
+            } else {
+                drop(Edge(from: path, to: entry.key), markChanged: markChanged)
             }
         }
         relationCount -= all.count - kept.count

@@ -33,17 +33,29 @@ import Testing
         var model = RelationModel.standard
         model.neighboursPerResource = 4
         var graph = CoAccessGraph(model: model)
-        // "hub" meets 20 files; "strong" three times as often as any other.
-        for index in 0..<20 { graph.strengthen("hub", "file\(index)", by: 1, at: Self.t0 + Int64(index)) }
+        // "hub" meets 20 files; "strong" three times as often as any other. The first eight
+        // relations are written before the others arrive.
+        for index in 0..<8 { graph.strengthen("hub", "file\(index)", by: 1, at: Self.t0 + Int64(index)) }
+        let written = Set(graph.takeChanges().upserted.map { "\($0.edge.from)→\($0.edge.to)" })
+        #expect(written.count == 16)
+        for index in 8..<20 { graph.strengthen("hub", "file\(index)", by: 1, at: Self.t0 + Int64(index)) }
         graph.strengthen("hub", "file0", by: 5, at: Self.t0 + 100)
         #expect(graph.neighbours(of: "hub").count <= 8)
         #expect(graph.neighbours(of: "hub")["file0"] != nil)
         // Every file still knows the hub: bounds are per resource.
         #expect(graph.neighbours(of: "file7")["hub"] != nil)
-        // Dropped relations are reported for deletion, kept ones for writing.
+        // Dropped relations that were written are reported for deletion (those never written
+        // need none), kept ones changed since for writing.
         let changes = graph.takeChanges()
         #expect(!changes.removed.isEmpty)
-        #expect(changes.upserted.count == graph.relationCount)
+        #expect(changes.removed.allSatisfy { written.contains("\($0.from)→\($0.to)") })
+        let upserted = Set(changes.upserted.map { "\($0.edge.from)→\($0.edge.to)" })
+        let held = ["hub"] + (0..<20).map { "file\($0)" }
+        for from in held {
+            for to in graph.neighbours(of: from).keys {
+                #expect(upserted.contains("\(from)→\(to)") || written.contains("\(from)→\(to)"), "\(from)→\(to) never written")
+            }
+        }
         #expect(graph.takeChanges().isEmpty)
     }
 
@@ -110,15 +122,20 @@ import Testing
         model.maxRelations = 100
         var graph = CoAccessGraph(model: model)
         let t0: Int64 = 1_700_000_000_000
-        // One strong pair, then many weak ones: the bound holds and the strong pair survives.
+        // One strong pair, then many weak ones (the first 20 written before the rest arrive): the
+        // bound holds and the strong pair survives.
         graph.strengthen("core.rs", "core_test.rs", by: 50, at: t0)
-        for index in 0..<200 { graph.strengthen("a\(index)", "b\(index)", by: 1, at: t0 + Int64(index)) }
+        for index in 0..<20 { graph.strengthen("a\(index)", "b\(index)", by: 1, at: t0 + Int64(index)) }
+        let written = graph.takeChanges().upserted.count
+        #expect(written == 42)
+        for index in 20..<200 { graph.strengthen("a\(index)", "b\(index)", by: 1, at: t0 + Int64(index)) }
         #expect(graph.relationCount <= 100)
         #expect(graph.relationCount >= 75)
         #expect(graph.neighbours(of: "core.rs")["core_test.rs"] != nil)
-        // Dropped relations are reported for deletion.
+        // Dropped relations that were written are reported for deletion; those never written, not.
         let changes = graph.takeChanges()
-        #expect(!changes.removed.isEmpty)
-        #expect(changes.upserted.count == graph.relationCount)
+        #expect(changes.removed.count == 40)
+        #expect(changes.removed.allSatisfy { $0.from.hasPrefix("a") || $0.from.hasPrefix("b") })
+        #expect(changes.upserted.count == graph.relationCount - 2)
     }
 }

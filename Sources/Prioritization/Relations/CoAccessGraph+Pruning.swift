@@ -18,11 +18,12 @@ extension CoAccessGraph {
         for (index, item) in ranked.enumerated() {
             if index < keep {
                 kept.entries.append(item.entry)
-            } else if markChanged {
-                changed.insert(Self.changeKey(id, item.entry.to))
+            } else {
+                forget(item.entry, from: id, markChanged: markChanged)
             }
         }
         relationCount -= all.count - kept.count
+        kept.isQueued = lists[Int(id)].isQueued
         lists[Int(id)] = kept
     }
 
@@ -46,9 +47,9 @@ extension CoAccessGraph {
         let tieSlots = target - values.count(where: { $0 > threshold })
         let keptTies = tiesKept(values, threshold: threshold, slots: tieSlots)
 
-        // Filtered in place; dropped relations are collected first and marked changed after,
-        // since `changed` cannot be touched while `lists` is borrowed.
-        var dropped: [UInt64] = []
+        // Filtered in place; dropped relations are collected first and forgotten after, since
+        // the graph cannot be touched while `lists` is borrowed.
+        var dropped: [(id: UInt32, entry: NeighbourList.Entry)] = []
         dropped.reserveCapacity(values.count - target)
         var remaining = 0
         values.withUnsafeBufferPointer { values in
@@ -65,7 +66,7 @@ extension CoAccessGraph {
                                 entries[kept] = entry
                                 kept += 1
                             } else {
-                                dropped.append(key)
+                                dropped.append((UInt32(id), entry))
                             }
                         }
                         return kept
@@ -82,7 +83,7 @@ extension CoAccessGraph {
                 }
             }
         }
-        for key in dropped { changed.insert(key) }
+        for (id, entry) in dropped { forget(entry, from: id, markChanged: true) }
         relationCount = remaining
     }
 

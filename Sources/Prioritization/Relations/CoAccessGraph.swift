@@ -7,7 +7,11 @@
 /// is dropped (amortized the same way). The graph also remembers each resource's latest token count, so resources a
 /// session never touched can be packed.
 ///
-/// Changes since the last `takeChanges()` are tracked so a writer can persist only those.
+/// Changes since the last `takeChanges()` are tracked so a writer can persist only those: a flag
+/// on each changed relation and a queue of the resources holding one (setting a flag next to the
+/// weight just updated costs nothing; a hash set of every changed relation cost a cache miss per
+/// update, a tenth of a TRACK's server time with 100,000 paths), and the dropped relations whose
+/// rows may exist. A relation dropped before it was ever written needs no DELETE.
 ///
 /// Paths are interned (`PathTable`) and relations kept as integer-keyed lists (`NeighbourList`):
 /// learning runs on every TRACK under the organization's lock, and String-keyed dictionaries
@@ -18,8 +22,12 @@ public struct CoAccessGraph: Sendable {
     /// Indexed by path id, like `tokenCounts`.
     var lists: [NeighbourList] = []
     var tokenCounts: [Int?] = []
-    /// Directed relations `from → to` changed since `takeChanges`, packed by `changeKey`.
-    var changed = ChangeSet()
+    /// Ids of the lists holding pending entries (each once: `NeighbourList.isQueued`), oldest first.
+    var queued: [UInt32] = []
+    /// Entries with `isPending` set, across lists.
+    var pendingUpserts = 0
+    /// Dropped relations whose rows may exist (`changeKey`): to delete.
+    var removals = RelationKeySet()
     public internal(set) var relationCount = 0
     /// The latest time any relation was strengthened: what global pruning values weights at.
     var newest = Int64.min
@@ -75,8 +83,11 @@ public struct CoAccessGraph: Sendable {
         let (from, to) = (intern(from), intern(to))
         if let index = lists[Int(from)].index(of: to) {
             lists[Int(from)].entries[index].weight = weight
+            lists[Int(from)].entries[index].isStored = true
         } else {
-            lists[Int(from)].append(.init(weight: weight, to: to), limit: listLimit)
+            // Its row exists: a DELETE still waiting for it would remove what memory now holds.
+            removals.remove(Self.changeKey(from, to))
+            lists[Int(from)].append(.init(weight: weight, to: to, isStored: true), limit: listLimit)
             relationCount += 1
         }
         pruneIfNeeded(from, markChanged: false)
@@ -103,31 +114,83 @@ public struct CoAccessGraph: Sendable {
     }
 
     /// Up to `limit` of the changes since the previous calls (the rest stay for the next call).
+    /// A relation taken counts as stored from then on: its write may commit.
     public mutating func takeChanges(limit: Int = .max) -> Changes {
         var changes = Changes()
+        var budget = limit
+        var done = 0
+        while done < queued.count, budget > 0 {
+            let id = Int(queued[done])
+            var drained = true
+            for index in lists[id].entries.indices where lists[id].entries[index].isPending {
+                guard budget > 0 else {
+                    drained = false
+                    break
+                }
+                lists[id].entries[index].isPending = false
+                lists[id].entries[index].isStored = true
+                let entry = lists[id].entries[index]
+                changes.upserted.append((Edge(from: paths[UInt32(id)], to: paths[entry.to]), entry.weight))
+                budget -= 1
+            }
+            guard drained else { break }
+            lists[id].isQueued = false
+            done += 1
+        }
+        pendingUpserts -= changes.upserted.count
+        queued.removeFirst(done)
         // One `take` of the whole chunk, not a key at a time: popping keys one by one rescans the
         // buckets emptied before (`Set.popFirst` made draining a few hundred thousand changes
         // quadratic: minutes of CPU, under the lock).
-        for key in changed.take(limit: limit) {
-            let (from, to) = Self.relation(key)
-            let edge = Edge(from: paths[from], to: paths[to])
-            if let weight = lists[Int(from)].weight(of: to) {
-                changes.upserted.append((edge, weight))
-            } else {
-                changes.removed.append(edge)
+        if budget > 0 {
+            for key in removals.take(limit: budget) {
+                let (from, to) = Self.relation(key)
+                changes.removed.append(Edge(from: paths[from], to: paths[to]))
             }
         }
         return changes
     }
 
     /// Relations changed and not yet taken.
-    public var pendingChangeCount: Int { changed.count }
+    public var pendingChangeCount: Int { pendingUpserts + removals.count }
 
     /// Marks changes again (their write failed): the next `takeChanges()` returns them.
     public mutating func markChanged(_ changes: Changes) {
-        changed.reserve(changes.upserted.count + changes.removed.count)
-        for (edge, _) in changes.upserted { changed.insert(Self.changeKey(intern(edge.from), intern(edge.to))) }
-        for edge in changes.removed { changed.insert(Self.changeKey(intern(edge.from), intern(edge.to))) }
+        removals.reserve(changes.removed.count)
+        // An upserted relation dropped since was stored when dropped, so its DELETE is pending.
+        for (edge, _) in changes.upserted {
+            let (from, to) = (intern(edge.from), intern(edge.to))
+            if let index = lists[Int(from)].index(of: to) { markPending(from, index) }
+        }
+        // A removed relation learned again since was taken for new: its row, not deleted, exists.
+        for edge in changes.removed {
+            let (from, to) = (intern(edge.from), intern(edge.to))
+            if let index = lists[Int(from)].index(of: to) {
+                lists[Int(from)].entries[index].isStored = true
+                markPending(from, index)
+            } else {
+                removals.insert(Self.changeKey(from, to))
+            }
+        }
+    }
+
+    /// Flags entry `index` of list `id` changed, queueing the list if it is not already.
+    mutating func markPending(_ id: UInt32, _ index: Int) {
+        if !lists[Int(id)].entries[index].isPending {
+            lists[Int(id)].entries[index].isPending = true
+            pendingUpserts += 1
+        }
+        if !lists[Int(id)].isQueued {
+            lists[Int(id)].isQueued = true
+            queued.append(id)
+        }
+    }
+
+    /// Accounts for a relation leaving memory: a DELETE for it if its row may exist (and
+    /// `markChanged`; not when pruning what is being loaded).
+    mutating func forget(_ entry: NeighbourList.Entry, from id: UInt32, markChanged: Bool) {
+        if entry.isPending { pendingUpserts -= 1 }
+        if markChanged && entry.isStored { removals.insert(Self.changeKey(id, entry.to)) }
     }
 
     // MARK: - Ids
@@ -162,18 +225,23 @@ public struct CoAccessGraph: Sendable {
     private mutating func add(from: UInt32, to: UInt32, weight: Double, at time: Int64) {
         let halfLife = model.halfLifeMilliseconds
         let isNew: Bool
-        if let index = lists[Int(from)].index(of: to) {
+        let index: Int
+        if let found = lists[Int(from)].index(of: to) {
             isNew = false
+            index = found
             lists[Int(from)].entries[index].weight.add(weight, at: time, halfLifeMilliseconds: halfLife)
         } else {
             isNew = true
             relationCount += 1
             var score = DecayedScore.zero
             score.add(weight, at: time, halfLifeMilliseconds: halfLife)
-            lists[Int(from)].append(.init(weight: score, to: to), limit: listLimit)
+            // Dropped and learned again before its DELETE: its row exists, and is now upserted.
+            let isStored = !removals.isEmpty && removals.remove(Self.changeKey(from, to))
+            index = lists[Int(from)].count
+            lists[Int(from)].append(.init(weight: score, to: to, isStored: isStored), limit: listLimit)
         }
         newest = max(newest, time)
-        changed.insert(Self.changeKey(from, to))
+        markPending(from, index)
         pruneIfNeeded(from, markChanged: true)
         if isNew && relationCount > model.maxRelations { pruneWeakest() }
     }

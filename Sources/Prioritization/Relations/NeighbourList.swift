@@ -1,13 +1,21 @@
 /// One resource's neighbours in the interned graph: a small unordered array scanned linearly.
 /// A resource has at most `2 × neighboursPerResource` (32) of them before it is pruned, so a scan
-/// of contiguous integers is cheaper than hashing, and the list costs 24 bytes a relation.
+/// of contiguous integers is cheaper than hashing, and the list costs 24 bytes a relation (the
+/// two write flags fill what would be padding).
 struct NeighbourList: Sendable {
     struct Entry: Sendable {
         var weight: DecayedScore
         var to: UInt32
+        /// Changed since it was last taken for writing.
+        var isPending = false
+        /// Its row may exist in the database (loaded, or taken for writing): dropping it then
+        /// needs a DELETE; dropping one never written needs nothing.
+        var isStored = false
     }
 
     var entries: [Entry] = []
+    /// Whether the list is in the graph's queue of lists with pending entries.
+    var isQueued = false
 
     var count: Int { entries.count }
     var isEmpty: Bool { entries.isEmpty }

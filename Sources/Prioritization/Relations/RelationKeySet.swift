@@ -1,17 +1,18 @@
-/// Relations changed since they were last taken for writing, as packed `from << 32 | to` keys:
-/// an open-addressing set (linear probing) hashed by one multiplication.
+/// A set of relations as packed `from << 32 | to` keys (the graph's dropped relations awaiting a
+/// DELETE): an open-addressing set (linear probing) hashed by one multiplication.
 ///
 /// Not `Set<UInt64>`: that hashes every key with SipHash, which was a third of relation learning's
-/// instructions (a TRACK marks up to 16 relations changed, and pruning marks every relation it
-/// drops). The keys are ids the graph hands out in order, never values a client chooses, so a
-/// cheap hash cannot be driven into collisions.
-struct ChangeSet: Sendable {
+/// instructions when every changed relation went through a set (pruning still drops relations by
+/// the thousand). The keys are ids the graph hands out in order, never values a client chooses,
+/// so a cheap hash cannot be driven into collisions.
+struct RelationKeySet: Sendable {
     /// Never a key: path ids stay below `UInt32.max`.
     private static let empty = UInt64.max
     /// A power of two long, at most half full; empty until the first insert.
     private var slots: [UInt64] = []
     private var shift = 64
     private(set) var count = 0
+    var isEmpty: Bool { count == 0 }
     /// Where the last partial `take` stopped: the next one starts there instead of rescanning the
     /// slots it emptied (draining in chunks stays linear, as with the `Set` it replaces).
     private var cursor = 0
@@ -62,13 +63,15 @@ struct ChangeSet: Sendable {
         return false
     }
 
-    /// Removes `key` by shifting back the entries that probed past it, so no tombstones build up.
-    mutating func remove(_ key: UInt64) {
-        guard !slots.isEmpty else { return }
+    /// Removes `key` by shifting back the entries that probed past it, so no tombstones build up;
+    /// whether it was there.
+    @discardableResult
+    mutating func remove(_ key: UInt64) -> Bool {
+        guard !slots.isEmpty else { return false }
         let mask = slots.count - 1
         var hole = home(key)
         while slots[hole] != key {
-            if slots[hole] == Self.empty { return }
+            if slots[hole] == Self.empty { return false }
             hole = (hole + 1) & mask
         }
         var next = hole
@@ -86,13 +89,14 @@ struct ChangeSet: Sendable {
         }
         slots[hole] = Self.empty
         count -= 1
+        return true
     }
 
     /// Removes and returns up to `limit` keys (all of them, and the memory, when `limit` covers them).
     mutating func take(limit: Int) -> [UInt64] {
         if limit >= count {
             let all = slots.filter { $0 != Self.empty }
-            self = ChangeSet()
+            self = RelationKeySet()
             return all
         }
         var taken: [UInt64] = []
