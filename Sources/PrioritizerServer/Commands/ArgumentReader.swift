@@ -112,11 +112,12 @@ public struct ArgumentReader {
     }
 
     private mutating func domainWord<Word: DomainWord>(_: Word.Type) throws(CommandError) -> Word {
-        let bytes = try bytes().readableBytesView
-        do {
-            return try Word(wordBytes: bytes)
-        } catch {
-            throw CommandError(error.description)
+        let result = try bytes().withUnsafeReadableBytes { bytes in
+            Result { () throws(DomainWordError) in try Word(wordBytes: bytes) }
+        }
+        switch result {
+        case .success(let word): return word
+        case .failure(let error): throw CommandError(error.description)
         }
     }
 
