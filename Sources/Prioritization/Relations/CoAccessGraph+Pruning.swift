@@ -3,28 +3,42 @@
 /// them without sorting everything, since both run under the organization's lock on TRACK.
 extension CoAccessGraph {
     /// Keeps a resource's `neighboursPerResource` strongest neighbours once it has twice as many,
-    /// valued at its newest relation's time; equal weights are kept in path order.
+    /// valued at its newest relation's time; equal weights are kept in path order. The strongest
+    /// are found by selecting the threshold value, not by sorting the list: paths are compared
+    /// only among the relations tied at the threshold (a full sort compared values through a
+    /// closure, and paths whenever values tied: 6% of a pipelined TRACK's server time).
     mutating func pruneIfNeeded(_ id: UInt32, markChanged: Bool) {
         let keep = model.neighboursPerResource
         guard lists[Int(id)].count > 2 * keep else { return }
-        let all = lists[Int(id)].entries
-        let newest = all.lazy.map(\.weight.at).max() ?? 0
+        let entries = lists[Int(id)].entries
+        let newest = entries.lazy.map(\.weight.at).max() ?? 0
         let halfLife = model.halfLifeMilliseconds
-        // Each weight valued once, not once per comparison; paths compared only on equal values.
-        let ranked = all.map { (value: $0.weight.log2Value(at: newest, halfLifeMilliseconds: halfLife), entry: $0) }
-            .sorted { $0.value != $1.value ? $0.value > $1.value : paths[$0.entry.to] < paths[$1.entry.to] }
-        var kept = NeighbourList()
-        kept.entries.reserveCapacity(listLimit)
-        for (index, item) in ranked.enumerated() {
-            if index < keep {
-                kept.entries.append(item.entry)
+        let values = entries.map { $0.weight.log2Value(at: newest, halfLifeMilliseconds: halfLife) }
+        var scratch = values
+        let threshold = keep > 0 ? scratch.kthLargest(keep - 1) : .infinity
+        let tieSlots = keep - values.count(where: { $0 > threshold })
+        let ties = values.indices.filter { values[$0] == threshold }
+        // Which tied entries stay: all when they fit, else the first in path order.
+        var tieKept: [Bool]?
+        if ties.count > tieSlots {
+            var flags = Array(repeating: false, count: entries.count)
+            for index in ties.sorted(by: { paths[entries[$0].to] < paths[entries[$1].to] }).prefix(tieSlots) {
+                flags[index] = true
+            }
+            tieKept = flags
+        }
+        var kept = 0
+        for index in entries.indices {
+            let value = values[index]
+            if value > threshold || (value == threshold && tieKept?[index] ?? true) {
+                lists[Int(id)].entries[kept] = entries[index]
+                kept += 1
             } else {
-                forget(item.entry, from: id, markChanged: markChanged)
+                forget(entries[index], from: id, markChanged: markChanged)
             }
         }
-        relationCount -= all.count - kept.count
-        kept.isQueued = lists[Int(id)].isQueued
-        lists[Int(id)] = kept
+        lists[Int(id)].entries.removeLast(entries.count - kept)
+        relationCount -= entries.count - kept
     }
 
     /// Drops the weakest relations (valued at the newest time seen) down to three quarters of
