@@ -2,10 +2,17 @@ import Foundation
 
 /// PostgreSQL's binary wire formats for the types this project uses.
 /// Parameters and results both travel in binary: exact, binary-safe, no DateStyle surprises.
+///
+/// The encoders are inlinable so that bind parameters are encoded by code specialized in the
+/// calling module: a group commit encodes thousands of array elements, and through generic
+/// witnesses that was a quarter of its server time.
+@usableFromInline
 enum PQBinary {
     /// Microseconds between the unix epoch and PostgreSQL's epoch (2000-01-01 UTC).
+    @usableFromInline
     static let postgresEpochOffsetMicros: Int64 = 946_684_800_000_000
 
+    @inlinable
     static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
         withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
@@ -18,6 +25,7 @@ enum PQBinary {
         return T(bigEndian: value)
     }
 
+    @inlinable
     static func micros(from date: Date) -> Int64 {
         Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) - postgresEpochOffsetMicros
     }
@@ -60,6 +68,7 @@ public enum PQType {
     public static let uuidArray: UInt32 = 2951
 
     /// The array type whose elements have `element`'s type.
+    @inlinable
     static func array(of element: UInt32) -> UInt32? {
         switch element {
         case bool: boolArray

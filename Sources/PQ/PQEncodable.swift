@@ -20,6 +20,7 @@ public protocol PQEncodable: Sendable {
 }
 
 extension PQEncodable {
+    @inlinable
     public var pqBind: PQBind {
         var bytes: [UInt8] = []
         encode(into: &bytes)
@@ -28,45 +29,46 @@ extension PQEncodable {
 }
 
 extension Int: PQEncodable {
-    public static var pqType: UInt32 { PQType.int8 }
-    public func encode(into bytes: inout [UInt8]) { PQBinary.append(Int64(self), to: &bytes) }
+    @inlinable public static var pqType: UInt32 { PQType.int8 }
+    @inlinable public func encode(into bytes: inout [UInt8]) { PQBinary.append(Int64(self), to: &bytes) }
 }
 
 extension Int64: PQEncodable {
-    public static var pqType: UInt32 { PQType.int8 }
-    public func encode(into bytes: inout [UInt8]) { PQBinary.append(self, to: &bytes) }
+    @inlinable public static var pqType: UInt32 { PQType.int8 }
+    @inlinable public func encode(into bytes: inout [UInt8]) { PQBinary.append(self, to: &bytes) }
 }
 
 extension Int32: PQEncodable {
-    public static var pqType: UInt32 { PQType.int4 }
-    public func encode(into bytes: inout [UInt8]) { PQBinary.append(self, to: &bytes) }
+    @inlinable public static var pqType: UInt32 { PQType.int4 }
+    @inlinable public func encode(into bytes: inout [UInt8]) { PQBinary.append(self, to: &bytes) }
 }
 
 extension Double: PQEncodable {
-    public static var pqType: UInt32 { PQType.float8 }
-    public func encode(into bytes: inout [UInt8]) { PQBinary.append(bitPattern, to: &bytes) }
+    @inlinable public static var pqType: UInt32 { PQType.float8 }
+    @inlinable public func encode(into bytes: inout [UInt8]) { PQBinary.append(bitPattern, to: &bytes) }
 }
 
 extension Bool: PQEncodable {
-    public static var pqType: UInt32 { PQType.bool }
-    public func encode(into bytes: inout [UInt8]) { bytes.append(self ? 1 : 0) }
+    @inlinable public static var pqType: UInt32 { PQType.bool }
+    @inlinable public func encode(into bytes: inout [UInt8]) { bytes.append(self ? 1 : 0) }
 }
 
 extension String: PQEncodable {
-    public static var pqType: UInt32 { PQType.text }
-    public func encode(into bytes: inout [UInt8]) { bytes.append(contentsOf: utf8) }
+    @inlinable public static var pqType: UInt32 { PQType.text }
+    @inlinable public func encode(into bytes: inout [UInt8]) { bytes.append(contentsOf: utf8) }
 }
 
 extension UUID: PQEncodable {
-    public static var pqType: UInt32 { PQType.uuid }
+    @inlinable public static var pqType: UInt32 { PQType.uuid }
+    @inlinable
     public func encode(into bytes: inout [UInt8]) {
         withUnsafeBytes(of: uuid) { bytes.append(contentsOf: $0) }
     }
 }
 
 extension Date: PQEncodable {
-    public static var pqType: UInt32 { PQType.timestamptz }
-    public func encode(into bytes: inout [UInt8]) { PQBinary.append(PQBinary.micros(from: self), to: &bytes) }
+    @inlinable public static var pqType: UInt32 { PQType.timestamptz }
+    @inlinable public func encode(into bytes: inout [UInt8]) { PQBinary.append(PQBinary.micros(from: self), to: &bytes) }
 }
 
 /// Raw bytes, sent as `bytea`. (A plain `[UInt8]` would be ambiguous with arrays of integers.)
@@ -74,32 +76,37 @@ public struct PQBytes: Hashable, Sendable, PQEncodable {
     public var bytes: [UInt8]
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
     public init(_ data: Data) { self.bytes = [UInt8](data) }
-    public static var pqType: UInt32 { PQType.bytea }
-    public func encode(into bytes: inout [UInt8]) { bytes.append(contentsOf: self.bytes) }
+    @inlinable public static var pqType: UInt32 { PQType.bytea }
+    @inlinable public func encode(into bytes: inout [UInt8]) { bytes.append(contentsOf: self.bytes) }
 }
 
 /// Arrays travel as one-dimensional PostgreSQL arrays; `nil` elements become NULL.
 /// This is what makes a batch of thousands of rows a single statement with `unnest`.
 extension Array: PQEncodable where Element: PQArrayElement {
-    public static var pqType: UInt32 { PQType.array(of: Element.pqElementType) ?? 0 }
+    @inlinable public static var pqType: UInt32 { PQType.array(of: Element.pqElementType) ?? 0 }
 
+    @inlinable
     public func encode(into bytes: inout [UInt8]) {
         let hasNull = contains { $0.isNullElement }
+        bytes.reserveCapacity(bytes.count + 20 + count * 12)
         PQBinary.append(Int32(1), to: &bytes)  // dimensions
         PQBinary.append(Int32(hasNull ? 1 : 0), to: &bytes)
         PQBinary.append(Int32(bitPattern: Element.pqElementType), to: &bytes)
         PQBinary.append(Int32(count), to: &bytes)
         PQBinary.append(Int32(1), to: &bytes)  // lower bound
-        var element: [UInt8] = []
         for value in self {
             if value.isNullElement {
                 PQBinary.append(Int32(-1), to: &bytes)
                 continue
             }
-            element.removeAll(keepingCapacity: true)
-            value.encodeElement(into: &element)
-            PQBinary.append(Int32(element.count), to: &bytes)
-            bytes.append(contentsOf: element)
+            // Encoded in place, its length written before it once known.
+            let lengthAt = bytes.count
+            PQBinary.append(Int32(0), to: &bytes)
+            value.encodeElement(into: &bytes)
+            let length = Int32(bytes.count - lengthAt - 4).bigEndian
+            Swift.withUnsafeBytes(of: length) { length in
+                for offset in 0..<4 { bytes[lengthAt + offset] = length[offset] }
+            }
         }
     }
 }
@@ -112,9 +119,9 @@ public protocol PQArrayElement: Sendable {
 }
 
 extension PQArrayElement where Self: PQEncodable {
-    public static var pqElementType: UInt32 { pqType }
-    public var isNullElement: Bool { false }
-    public func encodeElement(into bytes: inout [UInt8]) { encode(into: &bytes) }
+    @inlinable public static var pqElementType: UInt32 { pqType }
+    @inlinable public var isNullElement: Bool { false }
+    @inlinable public func encodeElement(into bytes: inout [UInt8]) { encode(into: &bytes) }
 }
 
 extension Int: PQArrayElement {}
@@ -128,10 +135,10 @@ extension Date: PQArrayElement {}
 extension PQBytes: PQArrayElement {}
 
 extension Optional: PQArrayElement where Wrapped: PQArrayElement {
-    public static var pqElementType: UInt32 { Wrapped.pqElementType }
-    public var isNullElement: Bool {
+    @inlinable public static var pqElementType: UInt32 { Wrapped.pqElementType }
+    @inlinable public var isNullElement: Bool {
         guard let value = self else { return true }
         return value.isNullElement
     }
-    public func encodeElement(into bytes: inout [UInt8]) { self?.encodeElement(into: &bytes) }
+    @inlinable public func encodeElement(into bytes: inout [UInt8]) { self?.encodeElement(into: &bytes) }
 }

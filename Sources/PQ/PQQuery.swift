@@ -33,8 +33,8 @@ public struct PQQuery: Sendable, ExpressibleByStringInterpolation {
     }
 
     public struct StringInterpolation: StringInterpolationProtocol {
-        var sql = ""
-        var binds: [PQBind] = []
+        @usableFromInline var sql = ""
+        @usableFromInline var binds: [PQBind] = []
 
         public init(literalCapacity: Int, interpolationCount: Int) {
             sql.reserveCapacity(literalCapacity + interpolationCount * 3)
@@ -45,11 +45,14 @@ public struct PQQuery: Sendable, ExpressibleByStringInterpolation {
             sql += literal
         }
 
+        // Inlinable: specialized where the statement is written (see `PQBinary`).
+        @inlinable
         public mutating func appendInterpolation<Value: PQEncodable>(_ value: Value) {
             binds.append(value.pqBind)
             sql += "$\(binds.count)"
         }
 
+        @inlinable
         public mutating func appendInterpolation<Value: PQEncodable>(_ value: Value?) {
             binds.append(value?.pqBind ?? PQBind(type: Value.pqType, bytes: nil))
             sql += "$\(binds.count)"
