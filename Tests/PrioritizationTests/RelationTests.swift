@@ -117,6 +117,27 @@ import Testing
 }
 
 @Suite("Co-access relations: organization bound") struct RelationBoundTests {
+    /// Several nodes write one organization's table, so a load may restore more relations than
+    /// one node keeps: the bound holds after the load, and the dropped rows are deleted.
+    @Test func aLoadOfMoreThanTheBoundKeepsTheStrongestAndDeletesTheRest() {
+        var model = RelationModel.standard
+        model.maxRelations = 100
+        var graph = CoAccessGraph(model: model)
+        let t0: Int64 = 1_700_000_000_000
+        for index in 0..<150 {
+            graph.restore(from: "a\(index)", to: "b\(index)", weight: DecayedScore(score: Double(index + 1), at: t0))
+        }
+        #expect(graph.relationCount == 150)
+        graph.pruneIfOverBound()
+        #expect(graph.relationCount == 75)
+        #expect(graph.neighbours(of: "a149")["b149"] != nil)
+        #expect(graph.neighbours(of: "a0").isEmpty)
+        let changes = graph.takeChanges()
+        #expect(changes.upserted.isEmpty)
+        #expect(changes.removed.count == 75)
+        #expect(changes.removed.allSatisfy { Int($0.from.dropFirst())! < 75 })
+    }
+
     @Test func anOrganizationKeepsAtMostMaxRelationsAndDropsTheWeakest() {
         var model = RelationModel.standard
         model.maxRelations = 100

@@ -93,6 +93,13 @@ public struct CoAccessGraph: Sendable {
         pruneIfNeeded(from, markChanged: false)
     }
 
+    /// Drops the weakest relations when more than `maxRelations` were restored: several nodes
+    /// write one organization's table, each bounded on its own, so it may hold more than one
+    /// node keeps. The dropped rows are deleted with the next writes.
+    public mutating func pruneIfOverBound() {
+        if relationCount > model.maxRelations { pruneWeakest() }
+    }
+
     public mutating func setTokens(_ tokens: Int, for path: String) {
         tokenCounts[Int(intern(path))] = tokens
     }

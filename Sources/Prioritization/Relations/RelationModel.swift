@@ -12,7 +12,7 @@ public struct RelationModel: Hashable, Sendable {
     /// Neighbours kept per resource: the strongest, so memory is bounded by resources × this.
     public var neighboursPerResource: Int
     /// Relations one organization keeps at most: past it the weakest quarter is dropped, so memory
-    /// stays bounded (about 90 bytes a relation, `scripts/tune-relations --memory`) however many
+    /// stays bounded (about 63 bytes a relation, `scripts/tune-relations --memory`) however many
     /// resources the organization has.
     public var maxRelations: Int
     /// The relation-derived score of a resource is this share of the importance that flows into

@@ -64,6 +64,7 @@ actor RelationRegistry {
                 for relation in stored.relations {
                     graph.restore(from: relation.path, to: relation.relatedPath, weight: relation.weight)
                 }
+                graph.pruneIfOverBound()
                 for (path, tokens) in stored.tokens { graph.setTokens(tokens, for: path) }
                 return OrganizationRelations(orgID: orgID, graph: graph)
             }
