@@ -241,23 +241,38 @@ public actor PQConnection {
             columns.append(String(cString: PQfname(result, Int32(column))))
             types.append(UInt32(PQftype(result, Int32(column))))
         }
-        var cells: [[UInt8]?] = []
-        cells.reserveCapacity(rowCount * columnCount)
+        let cellCount = rowCount * columnCount
+        var lengths: [Int32] = []
+        lengths.reserveCapacity(cellCount)
+        var total = 0
         for row in 0..<rowCount {
             for column in 0..<columnCount {
                 if PQgetisnull(result, Int32(row), Int32(column)) == 1 {
-                    cells.append(nil)
-                    continue
+                    lengths.append(-1)
+                } else {
+                    let length = PQgetlength(result, Int32(row), Int32(column))
+                    lengths.append(length)
+                    total += Int(length)
                 }
-                let length = Int(PQgetlength(result, Int32(row), Int32(column)))
+            }
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(total)
+        var starts: [Int] = []
+        starts.reserveCapacity(cellCount)
+        for row in 0..<rowCount {
+            for column in 0..<columnCount {
+                starts.append(bytes.count)
+                let length = Int(lengths[row * columnCount + column])
+                guard length > 0 else { continue }
                 let value = PQgetvalue(result, Int32(row), Int32(column))!
-                cells.append(value.withMemoryRebound(to: UInt8.self, capacity: length) {
-                    [UInt8](UnsafeBufferPointer(start: $0, count: length))
-                })
+                value.withMemoryRebound(to: UInt8.self, capacity: length) {
+                    bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
+                }
             }
         }
         let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
-        return PQRows(columns: columns, types: types, cells: cells, affectedRows: affected)
+        return PQRows(columns: columns, types: types, bytes: bytes, starts: starts, lengths: lengths, affectedRows: affected)
     }
 
     static func trimmedError(_ message: UnsafePointer<CChar>?) -> String {

@@ -1,20 +1,31 @@
 /// A result set copied out of libpq: column names and types, and each row's binary cells.
+///
+/// The cells' bytes are copied into one buffer, each cell an offset and a length into it: an
+/// array per cell cost an allocation per value, millions of them for a large load (an
+/// organization's relations).
 public struct PQRows: Sendable, RandomAccessCollection {
     public let columns: [String]
     @usableFromInline let types: [UInt32]
-    @usableFromInline let cells: [[UInt8]?]  // row-major, `columns.count` per row
+    /// Every non-NULL cell's bytes, row-major.
+    @usableFromInline let bytes: [UInt8]
+    /// Per cell, row-major (`columns.count` per row): where its bytes start in `bytes`.
+    @usableFromInline let starts: [Int]
+    /// Per cell: its length, or -1 for NULL.
+    @usableFromInline let lengths: [Int32]
     /// Rows affected, for INSERT/UPDATE/DELETE (PQcmdTuples); 0 otherwise.
     public let affectedRows: Int
 
-    init(columns: [String], types: [UInt32], cells: [[UInt8]?], affectedRows: Int) {
+    init(columns: [String], types: [UInt32], bytes: [UInt8], starts: [Int], lengths: [Int32], affectedRows: Int) {
         self.columns = columns
         self.types = types
-        self.cells = cells
+        self.bytes = bytes
+        self.starts = starts
+        self.lengths = lengths
         self.affectedRows = affectedRows
     }
 
     public var startIndex: Int { 0 }
-    public var endIndex: Int { columns.isEmpty ? 0 : cells.count / columns.count }
+    public var endIndex: Int { columns.isEmpty ? 0 : lengths.count / columns.count }
 
     public subscript(position: Int) -> PQRow { PQRow(rows: self, index: position) }
 }
@@ -25,7 +36,7 @@ public struct PQRow: Sendable {
     @usableFromInline let index: Int
 
     public func isNull(_ column: Int) -> Bool {
-        rows.cells[index * rows.columns.count + column] == nil
+        rows.lengths[index * rows.columns.count + column] < 0
     }
 
     /// Decodes a column by position; a NULL cell is an error unless `T` is optional.
@@ -37,14 +48,17 @@ public struct PQRow: Sendable {
             throw .misuse("column \(column) out of range (\(rows.columns.count) columns)")
         }
         let name = rows.columns[column]
-        guard let bytes = rows.cells[index * rows.columns.count + column] else {
+        let cell = index * rows.columns.count + column
+        let length = Int(rows.lengths[cell])
+        guard length >= 0 else {
             if let null = (T.self as? any PQNullable.Type)?.pqNull as? T { return null }
             throw .decoding(column: name, message: "is NULL; decode it as an optional")
         }
         let type = rows.types[column]
-        let outcome: Result<T, PQDecodingFailure> = bytes.withUnsafeBytes { raw in
+        let start = rows.starts[cell]
+        let outcome: Result<T, PQDecodingFailure> = rows.bytes.withUnsafeBytes { all in
             do throws(PQDecodingFailure) {
-                return .success(try T.decode(type: type, bytes: raw))
+                return .success(try T.decode(type: type, bytes: UnsafeRawBufferPointer(rebasing: all[start..<start + length])))
             } catch {
                 return .failure(error)
             }
