@@ -24,10 +24,6 @@ struct NeighbourList: Sendable {
         entries.firstIndex { $0.to == to }
     }
 
-    func weight(of to: UInt32) -> DecayedScore? {
-        index(of: to).map { entries[$0].weight }
-    }
-
     /// Appends a neighbour the list does not have. Growth stops at `limit` (the count at which
     /// the list is pruned) rather than doubling past it: a pruned list keeps its buffer, so a
     /// doubled one would hold twice the memory for as long as the resource lives.
