@@ -14,6 +14,8 @@ struct PackingInstance {
     let log2Values: [Double]
     /// Each member's rank in path order, or -1 when not known (see `init`).
     private let pathRanks: [Int32]
+    /// Every known rank is below this.
+    private let pathRankBound: Int
     private let candidates: [PackingCandidate]
 
     /// `pathRanks`: ranks in path order of the first `pathRanks.count` candidates (order-isomorphic
@@ -53,6 +55,7 @@ struct PackingInstance {
             }
         }
         self.pathRanks = members.map { $0 < pathRanks.count ? pathRanks[$0] : -1 }
+        self.pathRankBound = pathRanks.count
         self.members = members
         self.values = values
         self.weights = weights
@@ -86,12 +89,29 @@ struct PackingInstance {
 
     /// `items` in rank order (`ranksBefore`).
     func rankOrder(_ items: [Int]) -> [Int] {
-        RadixOrder.descending(items, key: { values[$0] }, before: ranksBefore)
+        RadixOrder.descending(inPathOrder(items), key: { values[$0] }, before: ranksBefore)
     }
 
     /// `items` in density order (`densityBefore`).
     func densityOrder(_ items: [Int]) -> [Int] {
-        RadixOrder.descending(items, key: density, before: densityBefore)
+        RadixOrder.descending(inPathOrder(items), key: density, before: densityBefore)
+    }
+
+    /// `items` with those of known path rank first, in path order, then the others as they
+    /// came: the stable radix sort then leaves most exact ties in their final order. Skipped when
+    /// the items are few, or sparse among the ranks, where placing them would cost more.
+    private func inPathOrder(_ items: [Int]) -> [Int] {
+        guard items.count >= 64, items.count * 4 >= pathRankBound else { return items }
+        var slots = [Int](repeating: -1, count: pathRankBound)
+        var unranked: [Int] = []
+        for item in items {
+            let rank = Int(pathRanks[item])
+            if rank >= 0 { slots[rank] = item } else { unranked.append(item) }
+        }
+        var ordered: [Int] = []
+        ordered.reserveCapacity(items.count)
+        for item in slots where item >= 0 { ordered.append(item) }
+        return ordered + unranked
     }
 
     func value(of items: some Sequence<Int>) -> Double { items.reduce(0) { $0 + values[$1] } }

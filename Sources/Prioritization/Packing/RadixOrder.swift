@@ -7,6 +7,11 @@
 /// greedy strategy's 2 ms goal, and at 100k the full 64-bit radix sort's eight scatter passes
 /// miss the cache on every element. Four byte-wide passes, skipping bytes equal in every key,
 /// cost a fraction of either.
+///
+/// Every pass is stable, and a run of tied items is sorted by `before` only when it is out of
+/// order: callers that pass `items` already in their tie order (the packer passes them in path
+/// order) pay one comparison per tied item instead of a sort. Exact ties are common: resources
+/// tracked in the same millisecond with the same access are equally important.
 enum RadixOrder {
     /// `items` ordered by `key` descending, ties (and near-ties) by `before`.
     static func descending(_ items: [Int], key: (Int) -> Double, before: (Int, Int) -> Bool) -> [Int] {
@@ -30,7 +35,7 @@ enum RadixOrder {
         _ order: inout [Int], _ run: Range<Int>, key: (Int) -> Double, before: (Int, Int) -> Bool
     ) {
         guard run.count > 16 else {
-            order[run].sort(by: before)
+            sortUnlessSorted(&order, run, by: before)
             return
         }
         let members = Array(order[run])
@@ -39,10 +44,16 @@ enum RadixOrder {
         while start < sorted.count {
             var end = start + 1
             while end < sorted.count, lowKeys[end] == lowKeys[start] { end += 1 }
-            if end - start > 1 { sorted[start..<end].sort(by: before) }
+            if end - start > 1 { sortUnlessSorted(&sorted, start..<end, by: before) }
             start = end
         }
         order.replaceSubrange(run, with: sorted)
+    }
+
+    private static func sortUnlessSorted(_ order: inout [Int], _ run: Range<Int>, by before: (Int, Int) -> Bool) {
+        var position = run.lowerBound + 1
+        while position < run.upperBound, !before(order[position], order[position - 1]) { position += 1 }
+        if position < run.upperBound { order[run].sort(by: before) }
     }
 
     /// A stable LSD radix sort: `items` with their parallel `keys`, both reordered by key.
