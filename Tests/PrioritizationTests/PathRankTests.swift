@@ -50,12 +50,19 @@ struct PathRankTests {
                 PackingCandidate(path: "p/\($0 * 3)-r", importance: 1, tokens: 10)
             }
             let candidates = state.candidates(at: 5_000) + related
+            // The server's way: the session valued into columns, related candidates appended.
+            var columns = state.packingCandidates(at: 5_000)
+            #expect(state.top(9, of: columns) == state.top(9, at: 5_000))
+            columns.append(contentsOf: related)
+            #expect((0..<columns.count).map { columns[$0] } == candidates)
             for strategy in PackingStrategy.allCases {
                 for limit in [nil, 3] as [Int?] {
                     let request = PackingRequest(budget: 50 + round * 7, limit: limit, strategy: strategy)
                     let plain = Packer.pack(candidates, request)
                     let ranked = Packer.pack(candidates, request, pathRanks: state.resources.pathRanks!)
+                    let fromColumns = Packer.pack(columns, request, pathRanks: state.resources.pathRanks!)
                     #expect(plain.entries == ranked.entries, "round \(round) \(strategy) limit \(String(describing: limit))")
+                    #expect(plain.entries == fromColumns.entries, "round \(round) \(strategy) limit \(String(describing: limit))")
                 }
             }
         }

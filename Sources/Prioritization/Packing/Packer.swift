@@ -10,6 +10,12 @@ public enum Packer {
     public static func pack(
         _ candidates: [PackingCandidate], _ request: PackingRequest, pathRanks: [Int32] = []
     ) -> PackingResult {
+        pack(PackingCandidates(candidates), request, pathRanks: pathRanks)
+    }
+
+    public static func pack(
+        _ candidates: PackingCandidates, _ request: PackingRequest, pathRanks: [Int32] = []
+    ) -> PackingResult {
         let clock = ContinuousClock()
         let started = clock.now
         let capacity = min(request.budget, PackingRequest.maximumBudget)
@@ -74,8 +80,9 @@ public enum Packer {
         }
 
         let entries = instance.rankOrder(chosen).map { item in
-            let candidate = candidates[instance.members[item]]
-            return PackedEntry(path: candidate.path, importance: candidate.importance, tokens: candidate.tokens!)
+            let index = instance.members[item]
+            return PackedEntry(path: candidates.path(index), importance: candidates.importance[index],
+                               tokens: candidates.tokens[index])
         }
         return PackingResult(
             strategy: request.strategy, budget: request.budget, limit: request.limit, entries: entries,

@@ -16,10 +16,16 @@ public struct PackingCandidate: Hashable, Sendable {
 
     /// `log2Importance` defaults to `log2(importance)`; give it when importance may underflow.
     public init(path: String, importance: Double, tokens: Int?, log2Importance: Double? = nil) {
-        let safe = importance.isFinite && importance > 0 ? importance : 0
         self.path = path
-        self.importance = safe
-        self.log2Importance = log2Importance.map { $0.isNaN ? -.infinity : $0 } ?? log2(safe)
+        (self.importance, self.log2Importance) = Self.normalized(importance, log2Importance)
         self.tokens = tokens
+    }
+
+    /// What `init` keeps of an importance and its log: 0 for anything not finite and positive,
+    /// `-infinity` for a NaN log, `log2(importance)` when no log is given.
+    @inline(__always)
+    static func normalized(_ importance: Double, _ log2Importance: Double?) -> (Double, Double) {
+        let safe = importance.isFinite && importance > 0 ? importance : 0
+        return (safe, log2Importance.map { $0.isNaN ? -.infinity : $0 } ?? log2(safe))
     }
 }

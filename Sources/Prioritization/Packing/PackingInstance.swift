@@ -16,43 +16,41 @@ struct PackingInstance {
     private let pathRanks: [Int32]
     /// Every known rank is below this.
     private let pathRankBound: Int
-    private let candidates: [PackingCandidate]
+    private let candidates: PackingCandidates
 
     /// `pathRanks`: ranks in path order of the first `pathRanks.count` candidates (order-isomorphic
     /// to comparing their paths); the paths of the others are compared as strings.
-    init(candidates: [PackingCandidate], budget: Int, pathRanks: [Int32] = []) {
+    init(candidates: PackingCandidates, budget: Int, pathRanks: [Int32] = []) {
         self.candidates = candidates
         var members: [Int] = []
         var values: [Double] = []
         var weights: [Int] = []
         var log2Values: [Double] = []
         members.reserveCapacity(candidates.count)
-        // Reads fields through a buffer pointer: copying a candidate would retain its path, and at
-        // 100k candidates those retains (one cache miss each) cost more than everything else here.
-        candidates.withUnsafeBufferPointer { all in
-            var maxLog2 = -Double.infinity
-            for index in all.indices {
-                guard budget >= 0, let tokens = all[index].tokens, tokens >= 0, tokens <= budget else { continue }
-                members.append(index)
-                maxLog2 = max(maxLog2, all[index].log2Importance)
+        let tokens = candidates.tokens
+        let importance = candidates.importance
+        let log2Importance = candidates.log2Importance
+        var maxLog2 = -Double.infinity
+        for index in 0..<candidates.count {
+            let cost = tokens[index]
+            guard budget >= 0, cost >= 0, cost <= budget else { continue }
+            members.append(index)
+            maxLog2 = max(maxLog2, log2Importance[index])
+        }
+        let shift = maxLog2.isFinite ? maxLog2.rounded(.down) : 0
+        let unit = exp2(-shift)
+        values.reserveCapacity(members.count)
+        weights.reserveCapacity(members.count)
+        log2Values.reserveCapacity(members.count)
+        for index in members {
+            let scaled = importance[index] * unit
+            if importance[index].isNormal, unit.isNormal, scaled.isNormal {
+                values.append(scaled)
+            } else {
+                values.append(log2Importance[index].isFinite ? exp2(log2Importance[index] - shift) : 0)
             }
-            let shift = maxLog2.isFinite ? maxLog2.rounded(.down) : 0
-            let unit = exp2(-shift)
-            values.reserveCapacity(members.count)
-            weights.reserveCapacity(members.count)
-            log2Values.reserveCapacity(members.count)
-            for index in members {
-                let importance = all[index].importance
-                let log2Importance = all[index].log2Importance
-                let scaled = importance * unit
-                if importance.isNormal, unit.isNormal, scaled.isNormal {
-                    values.append(scaled)
-                } else {
-                    values.append(log2Importance.isFinite ? exp2(log2Importance - shift) : 0)
-                }
-                weights.append(all[index].tokens!)
-                log2Values.append(log2Importance)
-            }
+            weights.append(tokens[index])
+            log2Values.append(log2Importance[index])
         }
         self.pathRanks = members.map { $0 < pathRanks.count ? pathRanks[$0] : -1 }
         self.pathRankBound = pathRanks.count
@@ -62,7 +60,7 @@ struct PackingInstance {
         self.log2Values = log2Values
     }
 
-    func path(_ item: Int) -> String { candidates[members[item]].path }
+    func path(_ item: Int) -> String { candidates.path(members[item]) }
 
     var count: Int { members.count }
 

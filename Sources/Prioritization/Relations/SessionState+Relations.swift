@@ -9,11 +9,14 @@
 /// weight, so the score is on the importance scale ("views' worth") and never exceeds
 /// relationWeight × the seeds' total importance. `docs/importance.md` explains the choice.
 extension SessionState {
-    public func relatedScores(_ graph: CoAccessGraph, at time: Int64) -> [String: Double] {
+    /// `valued`: this session's resources valued at `time` (`packingCandidates(at:)`), when at
+    /// hand, so that the seeds are found without valuing every resource again.
+    public func relatedScores(_ graph: CoAccessGraph, at time: Int64, valued: PackingCandidates? = nil) -> [String: Double] {
         let model = graph.model
         var scores: [String: Double] = [:]
         var values: [(path: String, value: Double)] = []
-        for seed in top(model.seedResources, at: time) {
+        let seeds = valued.map { top(model.seedResources, of: $0) } ?? top(model.seedResources, at: time)
+        for seed in seeds {
             values.removeAll(keepingCapacity: true)
             graph.forEachNeighbour(of: seed.resource.path) { path, weight in
                 values.append((path, weight.value(at: time, halfLifeMilliseconds: model.halfLifeMilliseconds)))
@@ -29,9 +32,9 @@ extension SessionState {
 
     /// Resources the session never touched, valued by `relatedScores`, with their token counts
     /// from the organization: the best `maxRelatedCandidates` at or above `minimumScore`.
-    public func relatedCandidates(_ graph: CoAccessGraph, at time: Int64) -> [PackingCandidate] {
+    public func relatedCandidates(_ graph: CoAccessGraph, at time: Int64, valued: PackingCandidates? = nil) -> [PackingCandidate] {
         let model = graph.model
-        let fresh = relatedScores(graph, at: time).compactMap { path, score -> PackingCandidate? in
+        let fresh = relatedScores(graph, at: time, valued: valued).compactMap { path, score -> PackingCandidate? in
             guard resources[path] == nil, score >= model.minimumScore, let tokens = graph.tokens(of: path) else {
                 return nil
             }

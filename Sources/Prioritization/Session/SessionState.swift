@@ -94,19 +94,16 @@ public struct SessionState: Sendable {
 
     /// Every tracked resource as a packing candidate valued at `time` (PRIORITIZE takes them all),
     /// in the order of `resources.values`, so `resources.pathRanks` ranks them.
-    public func candidates(at time: Int64) -> [PackingCandidate] {
-        // Each resource read in place through a pointer: iterating `values`, or passing
-        // `buffer[i]` to a function, copied the whole resource (retaining its path), which was a
-        // fifth of a PRIORITIZE over 10k resources.
-        resources.values.withUnsafeBufferPointer { all in
-            guard let first = all.baseAddress else { return [] }
-            return all.indices.map { position in
-                let resource = first + position
-                return PackingCandidate(
-                    path: resource.pointee.path, importance: importance(at: resource, time),
-                    tokens: resource.pointee.tokens, log2Importance: log2Importance(at: resource, time))
-            }
+    public func packingCandidates(at time: Int64) -> PackingCandidates {
+        PackingCandidates(resources: resources.values) { resource in
+            (importance(at: resource, time), log2Importance(at: resource, time))
         }
+    }
+
+    /// `packingCandidates(at:)` one candidate at a time.
+    public func candidates(at time: Int64) -> [PackingCandidate] {
+        let valued = packingCandidates(at: time)
+        return (0..<valued.count).map { valued[$0] }
     }
 
     private func importance(at resource: UnsafePointer<SessionResource>, _ time: Int64) -> Double {
@@ -124,6 +121,22 @@ public struct SessionState: Sendable {
     /// the best `limit` while scanning, so TOP 10 over 10k resources does not sort them all.
     /// Breaks ties by `resources.pathRanks` when they are up to date, which orders as paths do.
     public func top(_ limit: Int, at time: Int64) -> [RankedResource] {
+        resources.values.withUnsafeBufferPointer { all in
+            guard let first = all.baseAddress else { return [] }
+            return top(limit, log2Importance: { log2Importance(at: first + $0, time) },
+                       importance: { importance(at: first + $0, time) })
+        }
+    }
+
+    /// `top(_:at:)` from candidates this session valued (`packingCandidates(at:)`), without
+    /// valuing every resource again.
+    public func top(_ limit: Int, of valued: PackingCandidates) -> [RankedResource] {
+        precondition(valued.count >= resources.count, "candidates valued by another session")
+        return top(limit, log2Importance: { valued.log2Importance[$0] }, importance: { valued.importance[$0] })
+    }
+
+    /// The resources at the best `limit` positions by `log2Importance` (of a position).
+    private func top(_ limit: Int, log2Importance: (Int) -> Double, importance: (Int) -> Double) -> [RankedResource] {
         guard limit > 0 else { return [] }
         let ranks = resources.pathRanks
         return resources.values.withUnsafeBufferPointer { all in
@@ -134,9 +147,8 @@ public struct SessionState: Sendable {
                 if let ranks { return ranks[a.position] < ranks[b.position] }
                 return all[a.position].path < all[b.position].path
             }
-            guard let first = all.baseAddress else { return [] }
             for position in all.indices {
-                let entry = (log2: log2Importance(at: first + position, time), position: position)
+                let entry = (log2: log2Importance(position), position: position)
                 if best.count == limit, let last = best.last, !before(entry, last) { continue }
                 var low = 0
                 var high = best.count
@@ -148,7 +160,7 @@ public struct SessionState: Sendable {
                 if best.count > limit { best.removeLast() }
             }
             return best.map { entry in
-                RankedResource(resource: all[entry.position], importance: importance(at: first + entry.position, time),
+                RankedResource(resource: all[entry.position], importance: importance(entry.position),
                                log2Importance: entry.log2)
             }
         }

@@ -32,10 +32,10 @@ final class OrganizationRelations: @unchecked Sendable {
     }
 
     /// Resources the session has not touched that relations tie to what it touched recently.
-    func candidates(for state: SessionState, at time: Int64) -> [PackingCandidate] {
+    func candidates(for state: SessionState, at time: Int64, valued: PackingCandidates? = nil) -> [PackingCandidate] {
         lock.lock()
         defer { lock.unlock() }
-        return state.relatedCandidates(graph, at: time)
+        return state.relatedCandidates(graph, at: time, valued: valued)
     }
 
     var relationCount: Int {

@@ -143,7 +143,8 @@ actor SessionRunner {
         let resourceBudget = max(0, request.budget - request.reserve - promptTokens)
         let started = ContinuousClock.now
         sessions[id]!.state.preparePathRanks()
-        let candidates = sessions[id]!.state.candidates(at: at) + (request.related ? relatedCandidates(id, at: at) : [])
+        var candidates = sessions[id]!.state.packingCandidates(at: at)
+        if request.related { candidates.append(contentsOf: relatedCandidates(id, at: at, valued: candidates)) }
         let result = Packer.pack(
             candidates,
             PackingRequest(
@@ -154,7 +155,7 @@ actor SessionRunner {
         let entries = result.entries.map { ContextEntry(path: $0.path, importance: $0.importance, tokens: Int64($0.tokens)) }
         if request.dryRun { return .settled(entries) }
         // What the run's report compares captured importance with: every candidate's, valued once.
-        let total = candidates.reduce(0) { $0 + $1.importance }
+        let total = candidates.totalImportance
         guard pending.count < configuration.pendingPerRunner else {
             statistics.rejectedBusy()
             throw CommandError.busy
@@ -219,8 +220,9 @@ actor SessionRunner {
     }
 
     /// Resources the session never touched that relations tie to what it touched recently.
-    private func relatedCandidates(_ id: UUID, at time: Int64) -> [PackingCandidate] {
-        sessions[id]!.relations?.candidates(for: sessions[id]!.state, at: time) ?? []
+    /// `valued`: the session's own candidates at `time`, when at hand.
+    private func relatedCandidates(_ id: UUID, at time: Int64, valued: PackingCandidates? = nil) -> [PackingCandidate] {
+        sessions[id]!.relations?.candidates(for: sessions[id]!.state, at: time, valued: valued) ?? []
     }
 
     func metrics(_ request: MetricsRequest, by caller: AuthenticatedIdentity) async throws -> String {
