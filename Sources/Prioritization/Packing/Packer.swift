@@ -33,8 +33,7 @@ public enum Packer {
             let packed: [Int]
             switch request.strategy {
             case .greedy:
-                packed = HeuristicPacking.firstFit(order: instance.rankOrder(paid), weights: instance.weights,
-                                                   capacity: capacity, limit: nil)
+                packed = HeuristicPacking.firstFitInRankOrder(instance: instance, items: paid, capacity: capacity)
             case .density:
                 packed = HeuristicPacking.density(instance: instance, densityOrder: instance.densityOrder(paid),
                                                   capacity: capacity, limit: nil)

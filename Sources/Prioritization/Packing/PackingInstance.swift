@@ -87,7 +87,13 @@ struct PackingInstance {
 
     /// `items` in rank order (`ranksBefore`).
     func rankOrder(_ items: [Int]) -> [Int] {
-        RadixOrder.descending(inPathOrder(items), key: { values[$0] }, before: ranksBefore)
+        rankOrder(pathOrdered: inPathOrder(items))
+    }
+
+    /// `rankOrder` of items the caller already put in path order (`inPathOrder`), as far as
+    /// their ranks are known: correct for any order, fastest for that one.
+    func rankOrder(pathOrdered items: [Int]) -> [Int] {
+        RadixOrder.descending(items, key: { values[$0] }, before: ranksBefore)
     }
 
     /// `items` in density order (`densityBefore`).
@@ -98,7 +104,7 @@ struct PackingInstance {
     /// `items` with those of known path rank first, in path order, then the others as they
     /// came: the stable radix sort then leaves most exact ties in their final order. Skipped when
     /// the items are few, or sparse among the ranks, where placing them would cost more.
-    private func inPathOrder(_ items: [Int]) -> [Int] {
+    func inPathOrder(_ items: [Int]) -> [Int] {
         guard items.count >= 64, items.count * 4 >= pathRankBound else { return items }
         var slots = [Int](repeating: -1, count: pathRankBound)
         var unranked: [Int] = []

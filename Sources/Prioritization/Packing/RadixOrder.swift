@@ -115,8 +115,9 @@ enum RadixOrder {
         UInt32(truncatingIfNeeded: ordered(value))
     }
 
+    /// A key whose unsigned order is the order of the doubles (NaN excluded).
     @inline(__always)
-    private static func ordered(_ value: Double) -> UInt64 {
+    static func ordered(_ value: Double) -> UInt64 {
         let bits = value.bitPattern
         return bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
     }
