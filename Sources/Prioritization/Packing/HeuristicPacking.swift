@@ -47,11 +47,19 @@ enum HeuristicPacking {
         let lightest = items.lazy.map { weights[$0] }.min()!
         var chosen: [Int] = []
         var remaining = capacity
+        var fitting: [Int] = []
         for bucket in 0..<bucketCount where starts[bucket] < starts[bucket + 1] {
             if remaining < lightest { break }
-            let budget = remaining
-            let fitting = bucketed[starts[bucket]..<starts[bucket + 1]].filter { weights[$0] <= budget }
-            for item in instance.rankOrder(pathOrdered: fitting) where weights[item] <= remaining {
+            fitting.removeAll(keepingCapacity: true)
+            for position in starts[bucket]..<starts[bucket + 1] where weights[bucketed[position]] <= remaining {
+                fitting.append(bucketed[position])
+            }
+            if fitting.count > 32 {
+                fitting = instance.rankOrder(pathOrdered: fitting)
+            } else if fitting.count > 1 {
+                fitting.sort(by: instance.ranksBefore)
+            }
+            for item in fitting where weights[item] <= remaining {
                 chosen.append(item)
                 remaining -= weights[item]
             }

@@ -20,7 +20,11 @@ public struct PackingCandidates: Sendable {
     public init() {}
 
     public init(_ candidates: [PackingCandidate]) {
-        append(contentsOf: candidates)
+        others = candidates
+        importance.reserveCapacity(candidates.count)
+        log2Importance.reserveCapacity(candidates.count)
+        tokens.reserveCapacity(candidates.count)
+        appendColumns(of: candidates)
     }
 
     /// Candidates for `resources`, in their order, each valued by `value` (read in place: a
@@ -46,10 +50,17 @@ public struct PackingCandidates: Sendable {
 
     public mutating func append(contentsOf candidates: [PackingCandidate]) {
         others += candidates
-        for candidate in candidates {
-            importance.append(candidate.importance)
-            log2Importance.append(candidate.log2Importance)
-            tokens.append(candidate.tokens ?? -1)
+        appendColumns(of: candidates)
+    }
+
+    private mutating func appendColumns(of candidates: [PackingCandidate]) {
+        // One column at a time, each field read through a pointer: copying a candidate out of
+        // the array would retain its path, and three appends per candidate cost more than this.
+        candidates.withUnsafeBufferPointer { all in
+            guard let first = all.baseAddress else { return }
+            importance += (0..<all.count).lazy.map { first[$0].importance }
+            log2Importance += (0..<all.count).lazy.map { first[$0].log2Importance }
+            tokens += (0..<all.count).lazy.map { first[$0].tokens ?? -1 }
         }
     }
 

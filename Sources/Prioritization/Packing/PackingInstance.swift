@@ -105,7 +105,7 @@ struct PackingInstance {
     /// came: the stable radix sort then leaves most exact ties in their final order. Skipped when
     /// the items are few, or sparse among the ranks, where placing them would cost more.
     func inPathOrder(_ items: [Int]) -> [Int] {
-        guard items.count >= 64, items.count * 4 >= pathRankBound else { return items }
+        guard pathRankBound > 0, items.count >= 64, items.count * 4 >= pathRankBound else { return items }
         var slots = [Int](repeating: -1, count: pathRankBound)
         var unranked: [Int] = []
         for item in items {

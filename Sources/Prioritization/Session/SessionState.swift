@@ -100,10 +100,18 @@ public struct SessionState: Sendable {
         }
     }
 
-    /// `packingCandidates(at:)` one candidate at a time.
+    /// The same one candidate at a time.
     public func candidates(at time: Int64) -> [PackingCandidate] {
-        let valued = packingCandidates(at: time)
-        return (0..<valued.count).map { valued[$0] }
+        // Each resource read in place: copying one out of the array retains its path.
+        resources.values.withUnsafeBufferPointer { all in
+            guard let first = all.baseAddress else { return [] }
+            return all.indices.map { position in
+                let resource = first + position
+                return PackingCandidate(
+                    path: resource.pointee.path, importance: importance(at: resource, time),
+                    tokens: resource.pointee.tokens, log2Importance: log2Importance(at: resource, time))
+            }
+        }
     }
 
     private func importance(at resource: UnsafePointer<SessionResource>, _ time: Int64) -> Double {

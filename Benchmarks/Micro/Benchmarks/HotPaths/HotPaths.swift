@@ -97,13 +97,16 @@ let benchmarks: @Sendable () -> Void = {
 
     for (resources, budget) in [(1000, 8000), (10_000, 128_000)] {
         for strategy in [PackingStrategy.optimal, .density, .greedy] {
+            // What PRIORITIZE does: the session valued into columns, ties broken by path ranks.
             Benchmark("Packing \(strategy.rawValue.lowercased()), \(resources) resources, budget \(budget)") { benchmark in
-                let state = filledSession(resources: resources)
+                var state = filledSession(resources: resources)
+                state.preparePathRanks()
+                let ranks = state.resources.pathRanks!
                 let now: Int64 = 1_700_000_000_000 + Int64(resources * 1000)
                 let request = PackingRequest(budget: budget, strategy: strategy)
                 benchmark.startMeasurement()
                 for _ in benchmark.scaledIterations {
-                    blackHole(Packer.pack(state.candidates(at: now), request))
+                    blackHole(Packer.pack(state.packingCandidates(at: now), request, pathRanks: ranks))
                 }
             }
         }
