@@ -1,4 +1,5 @@
-/// The two one-pass strategies, over items already in their order.
+/// The one-pass strategies: first fit over an order (given, or the rank order found lazily),
+/// and the density greedy.
 enum HeuristicPacking {
     /// Takes items in `order` while they fit, skipping those that do not, up to `limit` items.
     static func firstFit(order: [Int], weights: [Int], capacity: Int, limit: Int?) -> [Int] {
