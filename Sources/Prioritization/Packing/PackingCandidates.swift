@@ -17,8 +17,6 @@ public struct PackingCandidates: Sendable {
     private var sessionResources: [SessionResource] = []
     private var others: [PackingCandidate] = []
 
-    public init() {}
-
     public init(_ candidates: [PackingCandidate]) {
         others = candidates
         importance.reserveCapacity(candidates.count)
