@@ -26,9 +26,10 @@ extension PostgresResourceService {
                     path: try row.decode(0), relatedPath: try row.decode(1),
                     weight: DecayedScore(score: try row.decode(2), at: try row.decode(3)))
             }
-            // The named paths, looked up by key. A semi-join with resource_relations planned on
-            // statistics from before a bulk of relations arrived became a nested loop of
-            // sequential scans: 10k resources x 160k relations ran past the 30 s statement timeout.
+            // The named paths, looked up by key: no plan can make this quadratic. A semi-join
+            // with resource_relations (10k resources x 156k relations) twice ran past the 30 s
+            // statement timeout in profiling; its plan was not captured (with statistics in
+            // place it is a 52 ms hash join, so likely one made while the tables were filling).
             let named = Array(Set(relations.map(\.relatedPath)))
             var tokens: [String: Int] = [:]
             tokens.reserveCapacity(named.count)
