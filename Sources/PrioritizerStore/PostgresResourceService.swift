@@ -33,9 +33,13 @@ public final class PostgresResourceService: ResourceService {
         }
     }
 
-    func tenant<T: Sendable>(_ orgID: UUID, _ body: @escaping @Sendable (isolated PQConnection) throws -> T) async throws -> T {
+    func tenant<T: Sendable>(
+        _ orgID: UUID, genericPlans: Bool = false, _ body: @escaping @Sendable (isolated PQConnection) throws -> T
+    ) async throws -> T {
         let limits = self.limits
-        return try await onConnection { connection in try connection.tenantTransaction(orgID, limits: limits, body) }
+        return try await onConnection { connection in
+            try connection.tenantTransaction(orgID, limits: limits, genericPlans: genericPlans, body)
+        }
     }
 
     func system<T: Sendable>(_ body: @escaping @Sendable (isolated PQConnection) throws -> T) async throws -> T {
@@ -364,7 +368,7 @@ public final class PostgresResourceService: ResourceService {
                 // A retry reads every session afresh (one may have been closed meanwhile).
                 let halfLives = attempt == 1 ? batch.sessionHalfLives : [:]
                 // BEGIN, the role and the first organization in one round trip; the others switched to.
-                let results = try await tenant(plan.groups[0].orgID) { connection in
+                let results = try await tenant(plan.groups[0].orgID, genericPlans: true) { connection in
                     var results: [BatchWriter.GroupResult] = []
                     for (index, group) in plan.groups.enumerated() {
                         if index > 0 { try connection.switchTenant(group.orgID) }
