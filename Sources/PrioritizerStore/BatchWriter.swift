@@ -302,13 +302,24 @@ enum BatchWriter {
                     \(run.totalImportance), \(run.candidates), \(run.durationMicros), \(run.chosenPaths),
                     \(Date(unixMilliseconds: run.evaluatedAt)))
             """)
-        try connection.execute("""
-            UPDATE prioritizer.session_resources sr
-            SET included_in_context = (r.path = ANY(\(run.chosenPaths)))
-            FROM prioritizer.resources r
-            WHERE r.org_id = sr.org_id AND r.resource_id = sr.resource_id
-              AND sr.org_id = \(orgID) AND sr.session_id = \(run.sessionID)
-              AND sr.included_in_context IS DISTINCT FROM (r.path = ANY(\(run.chosenPaths)))
+        // Only the rows whose flag changes: those included before (migrations/0007's partial
+        // index) and no longer chosen, and the chosen (one probe per path) not yet included.
+        // The two sets are disjoint, so no row is updated twice by the one statement.
+        try connection.execute(prepared: """
+            WITH chosen AS MATERIALIZED (
+                SELECT r.resource_id
+                FROM unnest(\(run.chosenPaths)) AS u(path)
+                CROSS JOIN LATERAL (SELECT resource_id FROM prioritizer.resources
+                                    WHERE org_id = \(orgID) AND path = u.path OFFSET 0) AS r),
+            cleared AS (
+                UPDATE prioritizer.session_resources sr SET included_in_context = false
+                WHERE sr.org_id = \(orgID) AND sr.session_id = \(run.sessionID) AND sr.included_in_context
+                  AND sr.resource_id NOT IN (SELECT resource_id FROM chosen)
+                RETURNING 1)
+            UPDATE prioritizer.session_resources sr SET included_in_context = true
+            FROM chosen
+            WHERE sr.org_id = \(orgID) AND sr.session_id = \(run.sessionID) AND sr.resource_id = chosen.resource_id
+              AND NOT sr.included_in_context
             """)
     }
 }

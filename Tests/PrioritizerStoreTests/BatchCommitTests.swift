@@ -132,6 +132,18 @@ import TestSupport
             #expect(try await included(two) == ["c"])
             let latest = try #require(try await fixture.service.latestRun(orgID: fixture.org.orgID, sessionID: one.sessionID))
             #expect(latest.chosenPaths == ["b", "c"])
+
+            // Chosen resources the session never touched (one of its organization, one unknown)
+            // mark nothing, in it or in another session; what it had included is cleared.
+            var onlyInTwo = WriteBatch()
+            onlyInTwo.events = [fixture.event(two, "d", at: t0, tokens: 10)]
+            try await fixture.service.commit(onlyInTwo)
+            var third = WriteBatch()
+            third.runs = [run(one, ["d", "never-tracked"])]
+            try await fixture.service.commit(third)
+            #expect(try await included(one) == [])
+            #expect(try await included(two) == ["c"])
+            #expect(try await fixture.service.sessionResources(orgID: fixture.org.orgID, sessionID: one.sessionID).count == 3)
         }
     }
 
