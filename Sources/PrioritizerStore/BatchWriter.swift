@@ -28,6 +28,7 @@ enum BatchWriter {
         knownHalfLives: [UUID: Double] = [:], on connection: isolated PQConnection
     ) throws -> GroupResult {
         var result = GroupResult()
+        if !group.runs.isEmpty { try serializeRuns(of: group.runs.map(\.sessionID), on: connection) }
         let sessions = try readSessions(group, orgID: group.orgID, known: knownHalfLives, on: connection)
         result.accessCounts = Array(repeating: nil, count: group.events.count)
         let open = group.events.indices.filter { !sessions[group.events[$0].sessionID]!.isClosed }
@@ -289,6 +290,23 @@ enum BatchWriter {
         }
         if counts.count != rows.count { throw ResourceRowMissing() }
         return counts
+    }
+
+    /// Makes the transaction wait for any other transaction holding a run of these sessions (one
+    /// per node may), by a transaction-level advisory lock per session taken before anything
+    /// else. `writeRun` reads the flags a run left through its statement's snapshot: two runs of one
+    /// session written at once each missed the rows the other had just flagged, and left a mix of
+    /// both choices included. Taken first and in key order, these locks form no cycle with each
+    /// other, nor with the row locks that every commit takes later (sessions last, in id order).
+    private static func serializeRuns(of sessions: [UUID], on connection: isolated PQConnection) throws {
+        let keys = Set(sessions.map(runLockKey)).sorted()
+        try connection.execute(prepared: "SELECT pg_advisory_xact_lock(k) FROM unnest(\(keys)) AS k")
+    }
+
+    /// A session's advisory-lock key: its id's first eight bytes (other keys sharing them only
+    /// wait a little longer).
+    static func runLockKey(_ session: UUID) -> Int64 {
+        withUnsafeBytes(of: session.uuid) { $0.loadUnaligned(as: Int64.self) }
     }
 
     /// Records the run and marks exactly its chosen resources included in that session.

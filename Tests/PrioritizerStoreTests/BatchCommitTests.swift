@@ -147,6 +147,42 @@ import TestSupport
         }
     }
 
+    /// Runs of one session committed concurrently (as by several nodes) must leave exactly one
+    /// run's choice included, never a mix of two: each run's flags are written after the
+    /// previous run of the session committed.
+    @Test func concurrentRunsOfOneSessionLeaveExactlyOneChoiceIncluded() async throws {
+        try await ServiceFixture.with { fixture in
+            let session = try await fixture.newSession()
+            let t0: Int64 = 1_700_000_000_000
+            let paths = (0..<120).map { "src/file\($0).swift" }
+            var tracked = WriteBatch()
+            tracked.events = paths.map { fixture.event(session, $0, at: t0, tokens: 10) }
+            try await fixture.service.commit(tracked)
+            var generator = SystemRandomNumberGenerator()
+            for round in 0..<6 {
+                let choices = (0..<12).map { _ in Set(paths.filter { _ in Bool.random(using: &generator) }) }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for chosen in choices {
+                        group.addTask {
+                            var batch = WriteBatch()
+                            batch.runs = [TenantItem(orgID: fixture.org.orgID, PrioritizationRunRecord(
+                                sessionID: session.sessionID, agentID: fixture.admin.agent.agentID, strategy: "greedy",
+                                budget: 1000, resourceBudget: 1000, chosenPaths: chosen.sorted(),
+                                chosenTokens: chosen.count * 10, capturedImportance: 1, totalImportance: 2,
+                                candidates: paths.count, durationMicros: 1, evaluatedAt: t0))]
+                            try await fixture.service.commit(batch)
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                let included = Set(try await fixture.service.sessionResources(orgID: fixture.org.orgID, sessionID: session.sessionID)
+                    .filter(\.includedInContext).map(\.path))
+                let isOneChoice = choices.contains(included)
+                #expect(isOneChoice, "round \(round): \(included.count) included, not one run's choice")
+            }
+        }
+    }
+
     @Test func aBatchNamingAnUnknownSessionFailsWhole() async throws {
         try await ServiceFixture.with { fixture in
             let real = try await fixture.newSession()
