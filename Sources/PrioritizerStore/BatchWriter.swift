@@ -321,8 +321,14 @@ enum BatchWriter {
                     \(Date(unixMilliseconds: run.evaluatedAt)))
             """)
         // Only the rows whose flag changes: those included before (migrations/0007's partial
-        // index) and no longer chosen, and the chosen (one probe per path) not yet included.
-        // The two sets are disjoint, so no row is updated twice by the one statement.
+        // index) and no longer chosen are cleared; the chosen (one probe per path) not yet
+        // included are set. The two sets are disjoint, so no row is written twice.
+        //
+        // The setting is an INSERT ... ON CONFLICT DO UPDATE of rows known to exist (read by a
+        // probe each), so it reaches each row through its primary key whatever the planner
+        // believes. As an UPDATE joined to the chosen ids it was planned as a hash join over all
+        // of the session's rows whenever PostgreSQL thought the session small (no statistics
+        // yet, or most sessions small): 5.8 ms at 10k resources against 0.3 ms probing.
         try connection.execute(prepared: """
             WITH chosen AS MATERIALIZED (
                 SELECT r.resource_id
@@ -334,10 +340,19 @@ enum BatchWriter {
                 WHERE sr.org_id = \(orgID) AND sr.session_id = \(run.sessionID) AND sr.included_in_context
                   AND sr.resource_id NOT IN (SELECT resource_id FROM chosen)
                 RETURNING 1)
-            UPDATE prioritizer.session_resources sr SET included_in_context = true
+            INSERT INTO prioritizer.session_resources AS sr
+                (org_id, session_id, resource_id, score, score_at, access_count, view_count, edit_count,
+                 execute_count, reference_count, token_count, modified, included_in_context, first_access_at,
+                 last_access_at)
+            SELECT s.org_id, s.session_id, s.resource_id, s.score, s.score_at, s.access_count, s.view_count,
+                   s.edit_count, s.execute_count, s.reference_count, s.token_count, s.modified, true,
+                   s.first_access_at, s.last_access_at
             FROM chosen
-            WHERE sr.org_id = \(orgID) AND sr.session_id = \(run.sessionID) AND sr.resource_id = chosen.resource_id
-              AND NOT sr.included_in_context
+            CROSS JOIN LATERAL (SELECT * FROM prioritizer.session_resources x
+                                WHERE x.org_id = \(orgID) AND x.session_id = \(run.sessionID)
+                                  AND x.resource_id = chosen.resource_id AND NOT x.included_in_context
+                                OFFSET 0) AS s
+            ON CONFLICT (org_id, session_id, resource_id) DO UPDATE SET included_in_context = true
             """)
     }
 }
