@@ -44,6 +44,13 @@ final class OrganizationRelations: @unchecked Sendable {
         return graph.relationCount
     }
 
+    /// Changed relations not yet written (see `RelationRegistry`).
+    var pendingChangeCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return graph.pendingChangeCount
+    }
+
     func takeChanges(limit: Int) -> CoAccessGraph.Changes {
         lock.lock()
         defer { lock.unlock() }

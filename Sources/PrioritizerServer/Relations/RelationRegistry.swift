@@ -123,6 +123,12 @@ actor RelationRegistry {
         }
     }
 
+    /// Relation changes waiting for a periodic write, across organizations (INFO): how far the
+    /// database's copy is behind memory.
+    var pendingChangeCount: Int {
+        organizations.values.reduce(0) { $0 + $1.pendingChangeCount }
+    }
+
     /// Relations held in memory, across organizations (INFO).
     var relationCount: Int {
         organizations.values.reduce(0) { $0 + $1.relationCount }

@@ -176,6 +176,7 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
                 ("resources_in_memory", "\(figures.resources)"), ("pending_writes", "\(figures.pendingWrites)"),
                 ("max_batch", "\(configuration.maxBatch)"), ("max_pending", "\(configuration.maxPending)"),
                 ("relations_in_memory", "\(await relations?.relationCount ?? 0)"),
+                ("relations_unwritten", "\(await relations?.pendingChangeCount ?? 0)"),
             ]),
             InfoSection(name: "cluster", fields: [
                 ("other_nodes", "\(membership.otherLiveNodes)"), ("alone", membership.isAlone ? "1" : "0"),
