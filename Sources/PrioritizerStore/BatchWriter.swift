@@ -305,7 +305,7 @@ enum BatchWriter {
 
     /// A session's advisory-lock key: its id's first eight bytes (other keys sharing them only
     /// wait a little longer).
-    static func runLockKey(_ session: UUID) -> Int64 {
+    private static func runLockKey(_ session: UUID) -> Int64 {
         withUnsafeBytes(of: session.uuid) { $0.loadUnaligned(as: Int64.self) }
     }
 
