@@ -26,6 +26,8 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup(title: "Observability") var observability: ObservabilityOptions
     @Flag(name: .customLong("no-relations"), help: "Learn no co-access relations and offer no related resources (LINK is refused).")
     var noRelations = false
+    @Flag(name: .customLong("runtime-thread-pool"), help: "Run Swift concurrency on the runtime's own threads instead of the event loops.")
+    var runtimeThreadPool = false
 
     func validate() throws {
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
@@ -38,6 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let onEventLoops = !runtimeThreadPool && EventLoopExecutor.install()
         try await reportingFailures {
             guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
                 throw CommandFailure("unknown log level '\(logLevel)': trace, debug, info, notice, warning, error or critical")
@@ -47,7 +50,9 @@ struct ServeCommand: AsyncParsableCommand {
                 handler.logLevel = level
                 return handler
             }
-            try await serve(logger: Logger(label: "prioritizer"))
+            let logger = Logger(label: "prioritizer")
+            logger.info("swift concurrency executor", metadata: ["executor": "\(onEventLoops ? "event loops" : "runtime thread pool")"])
+            try await serve(logger: logger)
         }
     }
 
