@@ -12,10 +12,11 @@ import NIOPosix
 /// PRIORITIZE greedy at 10,000 resources took 0.96 / 0.84 ms of server CPU per request against
 /// 0.79 / 0.69.
 ///
-/// What it costs: a long computation (an `optimal` packing up to its time cap, loading an
-/// organization's relations) holds one event loop, and the connections on it wait, where before
-/// it held one of the runtime's threads. Both pools have one thread per core, so the work
-/// waiting behind it is about the same. `--runtime-thread-pool` keeps the runtime's pool.
+/// What it costs: a long computation on a runner (an `optimal` packing, up to its time cap) holds
+/// one event loop, and the connections read by it wait, where before it held one of the
+/// runtime's threads (as many as the loops). The longer ones run on NIO's blocking thread pool
+/// instead: token counts of large texts, and building an organization's relations from their
+/// rows (seconds for a large organization). `--runtime-thread-pool` keeps the runtime's pool.
 enum EventLoopExecutor {
     /// Installs the event loops as the global executor; false when the runtime refused (it was
     /// already replaced). Must be called once, before the server starts.

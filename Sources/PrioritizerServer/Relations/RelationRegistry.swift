@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOPosix
 import Prioritization
 import PrioritizerStore
 
@@ -61,12 +62,9 @@ actor RelationRegistry {
             task = Task {
                 let started = ContinuousClock.now
                 let stored = try await store.relations(orgID: orgID)
-                var graph = CoAccessGraph(model: model)
-                for relation in stored.relations {
-                    graph.restore(from: relation.path, to: relation.relatedPath, weight: relation.weight)
-                }
-                graph.pruneIfOverBound()
-                for (path, tokens) in stored.tokens { graph.setTokens(tokens, for: path) }
+                // Seconds of CPU for a large organization: on NIO's blocking pool, so that it
+                // holds no event loop (Swift concurrency runs on them, see EventLoopExecutor).
+                let graph = try await NIOThreadPool.singleton.runIfActive { Self.graph(of: stored, model: model) }
                 // The organization's requests waited for this (about 2 µs per stored relation):
                 // logged so that a pause after a start can be told apart from a slow database.
                 logger.info("loaded co-access relations", metadata: [
@@ -82,6 +80,16 @@ actor RelationRegistry {
         if let installed = organizations[orgID] { return installed }
         organizations[orgID] = loaded
         return loaded
+    }
+
+    private static func graph(of stored: StoredRelations, model: RelationModel) -> CoAccessGraph {
+        var graph = CoAccessGraph(model: model)
+        for relation in stored.relations {
+            graph.restore(from: relation.path, to: relation.relatedPath, weight: relation.weight)
+        }
+        graph.pruneIfOverBound()
+        for (path, tokens) in stored.tokens { graph.setTokens(tokens, for: path) }
+        return graph
     }
 
     /// Writes every organization's changed relations; a failed write is retried on the next flush.
