@@ -125,6 +125,7 @@ public actor PQConnection {
     /// Runs constant SQL that may hold several statements (migrations, `BEGIN`), with no
     /// parameters: the simple-query protocol. Never pass values in `sql`.
     public func executeScript(_ sql: String) throws(PQError) {
+        try sendDeferredBegin()
         let handle = try liveHandle()
         let result = PQexec(handle, sql)
         defer { PQclear(result) }
@@ -135,25 +136,68 @@ public actor PQConnection {
     /// reported as `connectionLost(duringCommit: true)`: the outcome is unknown, so the caller
     /// must not acknowledge anything that depended on it.
     ///
-    /// `preamble`, constant SQL without values from outside (as for `executeScript`), is sent with
-    /// the BEGIN in one round trip: a group commit is a handful of statements, and each round trip
-    /// saved is latency every request of the batch waits for.
+    /// BEGIN and `preamble` (single statements of constant SQL, without values from outside, as
+    /// for `executeScript`) are not sent on their own: they go in one flight with the body's
+    /// first statement (libpq's pipeline mode), so a transaction costs no round trip of its own
+    /// before its work. A group commit is a handful of statements, and every round trip saved is
+    /// latency each request of the batch waits for. A body that runs no statement sends nothing.
     public func transaction<T>(
-        preamble: String? = nil, _ body: (isolated PQConnection) throws -> T
+        preamble: [String] = [], _ body: (isolated PQConnection) throws -> T
     ) throws -> T {
-        try executeScript(preamble.map { "BEGIN; \($0)" } ?? "BEGIN")
+        guard !inTransaction else { throw PQError.misuse("a transaction is already in progress on this connection") }
+        deferredBegin = ["BEGIN"] + preamble
+        inTransaction = true
+        committedInline = false
+        defer {
+            deferredBegin = nil
+            inTransaction = false
+            committedInline = false
+        }
         let value: T
         do {
             value = try body(self)
         } catch {
-            if isHealthy { try? executeScript("ROLLBACK") }
+            if deferredBegin == nil && !committedInline && isHealthy { try? executeScript("ROLLBACK") }
             throw error
         }
+        // Nothing was sent, or `queryThenCommit` committed: nothing left to commit.
+        if deferredBegin != nil || committedInline { return value }
         let handle = try liveHandle()
         let result = PQexec(handle, "COMMIT")
         defer { PQclear(result) }
         try check(result, committing: true)
         return value
+    }
+
+    /// The BEGIN and preamble of the transaction in progress, until its first statement sends them.
+    private var deferredBegin: [String]?
+    private var inTransaction = false
+    /// The transaction in progress was committed by `queryThenCommit`.
+    private var committedInline = false
+
+    /// Runs the transaction's last statement and its COMMIT in one flight (libpq's pipeline mode),
+    /// saving COMMIT's own round trip; `transaction` then sends no COMMIT. Whatever must be checked
+    /// before committing has to be checked by the statement itself, raising an error (which
+    /// leaves COMMIT unrun and the transaction to be rolled back). A connection lost once the
+    /// flight is sent is `connectionLost(duringCommit: true)`: the outcome is unknown.
+    @discardableResult
+    public func queryThenCommit(prepared query: PQQuery) throws(PQError) -> PQRows {
+        guard inTransaction, !committedInline else {
+            throw .misuse("queryThenCommit outside a transaction, or after its commit")
+        }
+        let rows = try run(query.prepared(), committing: false, thenCommit: true)
+        committedInline = true
+        return rows
+    }
+
+    /// Sends the deferred BEGIN on its own (before a script, which cannot join a pipeline).
+    private func sendDeferredBegin() throws(PQError) {
+        guard let statements = deferredBegin else { return }
+        deferredBegin = nil
+        let handle = try liveHandle()
+        let result = PQexec(handle, statements.joined(separator: "; "))
+        defer { PQclear(result) }
+        try check(result, committing: false)
     }
 
     // MARK: - libpq plumbing
@@ -163,7 +207,8 @@ public actor PQConnection {
         return handle
     }
 
-    private func run(_ query: PQQuery, committing: Bool) throws(PQError) -> PQRows {
+    private func run(_ query: PQQuery, committing: Bool, thenCommit: Bool = false) throws(PQError) -> PQRows {
+        if committedInline { throw .misuse("a statement after the transaction's commit") }
         let handle = try liveHandle()
         let binds = query.binds
         let types = binds.map { Oid($0.type) }
@@ -172,6 +217,13 @@ public actor PQConnection {
         var statementName: String?
         if query.isPrepared {
             statementName = try prepare(query.sql, types: types, on: handle)
+        }
+        if deferredBegin != nil || thenCommit {
+            let leading = deferredBegin ?? []
+            deferredBegin = nil
+            return try runPipelined(
+                query, name: statementName, types: types, lengths: lengths, formats: formats, after: leading,
+                then: thenCommit ? ["COMMIT"] : [], on: handle)
         }
         let result: OpaquePointer? = withParameterPointers(binds) { values in
             if let statementName {
@@ -183,6 +235,78 @@ public actor PQConnection {
         defer { PQclear(result) }
         try check(result, committing: committing)
         return Self.copyRows(result!)
+    }
+
+    /// Runs `leading` (parameterless statements), `query`, then `trailing` (parameterless; a
+    /// COMMIT) in one flight: pipeline mode, one sync, results read in order. The first error is
+    /// thrown once every result is read; the statements after a failed one do not run. A pipeline
+    /// left unreadable (the connection lost midway) closes the connection, which the pool then
+    /// replaces; when the flight held a COMMIT, the error says the commit's outcome is unknown.
+    private func runPipelined(
+        _ query: PQQuery, name: String?, types: [Oid], lengths: [Int32], formats: [Int32], after leading: [String],
+        then trailing: [String], on handle: OpaquePointer
+    ) throws(PQError) -> PQRows {
+        let committing = trailing.contains("COMMIT")
+        guard PQenterPipelineMode(handle) == 1 else {
+            throw lostOrMisuse(Self.trimmedError(PQerrorMessage(handle)), committing: false)
+        }
+        var sent = true
+        for statement in leading where sent {
+            sent = PQsendQueryParams(handle, statement, 0, nil, nil, nil, nil, 1) == 1
+        }
+        let binds = query.binds
+        if sent {
+            sent = withParameterPointers(binds) { values in
+                if let name {
+                    PQsendQueryPrepared(handle, name, Int32(binds.count), values, lengths, formats, 1)
+                } else {
+                    PQsendQueryParams(handle, query.sql, Int32(binds.count), types, values, lengths, formats, 1)
+                }
+            } == 1
+        }
+        for statement in trailing where sent {
+            sent = PQsendQueryParams(handle, statement, 0, nil, nil, nil, nil, 1) == 1
+        }
+        if sent { sent = PQpipelineSync(handle) == 1 }
+        // Nothing may have reached the server when a send fails, but a COMMIT may have.
+        guard sent else { throw abandonPipeline(handle, committing: committing) }
+
+        var failure: PQError?
+        var rows: PQRows?
+        let queryIndex = leading.count
+        for index in 0..<(leading.count + 1 + trailing.count) {
+            // Each statement's result, then the null that ends it.
+            guard let result = PQgetResult(handle) else { throw abandonPipeline(handle, committing: committing) }
+            let status = PQresultStatus(result)
+            if status != PGRES_PIPELINE_ABORTED && failure == nil {
+                do throws(PQError) {
+                    try check(result, committing: index > queryIndex && committing)
+                    if index == queryIndex { rows = Self.copyRows(result) }
+                } catch {
+                    failure = error
+                }
+            }
+            PQclear(result)
+            if let extra = PQgetResult(handle) {
+                PQclear(extra)
+                throw abandonPipeline(handle, committing: committing)
+            }
+        }
+        guard let sync = PQgetResult(handle) else { throw abandonPipeline(handle, committing: committing) }
+        let synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC
+        PQclear(sync)
+        guard synced, PQexitPipelineMode(handle) == 1 else { throw abandonPipeline(handle, committing: committing) }
+        if let failure { throw failure }
+        return rows!
+    }
+
+    /// A pipeline that cannot be read to its end: the connection is closed (its state is
+    /// unknown), and the error says so.
+    private func abandonPipeline(_ handle: OpaquePointer, committing: Bool) -> PQError {
+        let message = Self.trimmedError(PQerrorMessage(handle))
+        PQfinish(handle)
+        self.handle = nil
+        return .connectionLost(message: message, duringCommit: committing)
     }
 
     /// The name of the statement prepared for this text and these parameter types, preparing it

@@ -25,7 +25,7 @@ enum BatchWriter {
     /// may not (other nodes write the database too; see `ClusterMembership`).
     static func write(
         _ group: BatchPlan.OrgGroup, model: ImportanceModel = .standard, cache: ResourceFactsCache?,
-        knownHalfLives: [UUID: Double] = [:], on connection: isolated PQConnection
+        knownHalfLives: [UUID: Double] = [:], commits: Bool = false, on connection: isolated PQConnection
     ) throws -> GroupResult {
         var result = GroupResult()
         if !group.runs.isEmpty { try serializeRuns(of: group.runs.map(\.sessionID), on: connection) }
@@ -52,7 +52,8 @@ enum BatchWriter {
         for run in group.runs {
             try writeRun(run, orgID: group.orgID, on: connection)
         }
-        result.versions = try advanceVersions(group, open: open, closed: sessions.filter(\.value.isClosed).keys, on: connection)
+        result.versions = try advanceVersions(
+            group, open: open, closed: sessions.filter(\.value.isClosed).keys, commits: commits, on: connection)
         return result
     }
 
@@ -102,10 +103,13 @@ enum BatchWriter {
     /// commits cannot deadlock on sessions) is held only while committing, so concurrent batches
     /// of one session overlap their work and queue only for that. Versions therefore grow in
     /// commit order. A session closed since `readSessions` (by another transaction) is not
-    /// updated; the batch then throws `SessionClosedDuringCommit` and is rolled back whole, to be
-    /// written again (its events for that session then refused).
+    /// updated; the statement then raises (migrations/0008), the batch throws
+    /// `SessionClosedDuringCommit` and is rolled back whole, to be written again (its events for
+    /// that session then refused). Because the statement checks this itself, `commits` may send
+    /// COMMIT in the same flight (`queryThenCommit`): one round trip fewer per group commit.
     private static func advanceVersions(
-        _ group: BatchPlan.OrgGroup, open: [Int], closed: some Sequence<UUID>, on connection: isolated PQConnection
+        _ group: BatchPlan.OrgGroup, open: [Int], closed: some Sequence<UUID>, commits: Bool,
+        on connection: isolated PQConnection
     ) throws -> [UUID: SessionVersionStep] {
         var writes: [UUID: Int64] = [:]
         for index in open { writes[group.events[index].sessionID, default: 0] += 1 }
@@ -113,24 +117,43 @@ enum BatchWriter {
         let closed = Set(closed)
         let ids = writes.keys.filter { !closed.contains($0) }.sorted()
         guard !ids.isEmpty else { return [:] }
-        var result: [UUID: SessionVersionStep] = [:]
         // NO KEY UPDATE: the version is not a key, so other transactions' foreign-key checks on
-        // the session row (which take KEY SHARE) do not wait for this one.
-        for row in try connection.query(prepared: """
+        // the session row (which take KEY SHARE) do not wait for this one. `checked` is one row
+        // whatever `raised` holds, so the check runs even when no session was raised.
+        let statement: PQQuery = """
             WITH locked AS MATERIALIZED (
                 SELECT session_id FROM prioritizer.sessions
                 WHERE org_id = \(group.orgID) AND session_id = ANY(\(ids)) AND closed_at IS NULL
-                ORDER BY session_id FOR NO KEY UPDATE)
-            UPDATE prioritizer.sessions s SET version = s.version + w.writes
-            FROM locked JOIN unnest(\(ids), \(ids.map { writes[$0]! })) AS w(session_id, writes) USING (session_id)
-            WHERE s.org_id = \(group.orgID) AND s.session_id = locked.session_id
-            RETURNING s.session_id, s.version, w.writes
-            """) {
+                ORDER BY session_id FOR NO KEY UPDATE),
+            raised AS (
+                UPDATE prioritizer.sessions s SET version = s.version + w.writes
+                FROM locked JOIN unnest(\(ids), \(ids.map { writes[$0]! })) AS w(session_id, writes) USING (session_id)
+                WHERE s.org_id = \(group.orgID) AND s.session_id = locked.session_id
+                RETURNING s.session_id, s.version, w.writes),
+            checked AS (SELECT prioritizer.require_all_sessions_open(count(*), \(ids.count)) AS ok FROM raised)
+            SELECT r.session_id, r.version, r.writes FROM checked LEFT JOIN raised r ON checked.ok
+            """
+        let rows = try runChecked(statement, commits: commits, on: connection)
+        var result: [UUID: SessionVersionStep] = [:]
+        for row in rows {
             let after: Int64 = try row.decode(1)
             result[try row.decode(0)] = SessionVersionStep(before: after - (try row.decode(2, as: Int64.self)), after: after)
         }
-        if result.count != ids.count { throw SessionClosedDuringCommit() }
         return result
+    }
+
+    /// What `prioritizer.require_all_sessions_open` raises (migrations/0008).
+    static let sessionClosedState = "PR001"
+
+    /// `statement`, then COMMIT in the same flight when `commits`; its closed-session error as
+    /// `SessionClosedDuringCommit`.
+    private static func runChecked(_ statement: PQQuery, commits: Bool, on connection: isolated PQConnection) throws -> PQRows {
+        do {
+            return commits ? try connection.queryThenCommit(prepared: statement) : try connection.query(prepared: statement)
+        } catch {
+            if error.sqlState == sessionClosedState { throw SessionClosedDuringCommit() }
+            throw error
+        }
     }
 
     /// Resource ids for every path of the batch, inserting new paths and updating changed facts.

@@ -372,8 +372,10 @@ public final class PostgresResourceService: ResourceService {
                     var results: [BatchWriter.GroupResult] = []
                     for (index, group) in plan.groups.enumerated() {
                         if index > 0 { try connection.switchTenant(group.orgID) }
+                        // The last group's last statement carries the COMMIT (`BatchWriter.advanceVersions`).
                         results.append(try BatchWriter.write(
-                            group, model: plan.model, cache: cache, knownHalfLives: halfLives, on: connection))
+                            group, model: plan.model, cache: cache, knownHalfLives: halfLives,
+                            commits: index == plan.groups.count - 1, on: connection))
                     }
                     return results
                 }

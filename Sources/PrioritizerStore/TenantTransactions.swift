@@ -5,16 +5,17 @@ extension PQConnection {
     /// A transaction under one organization's row-level security: it runs as `prioritizer_app`
     /// with `prioritizer.org_id` set, so every statement sees and writes that organization only.
     /// `limits`: the transaction's statement timeout (`SET LOCAL`, so it holds behind a
-    /// transaction-pooling PgBouncer too), sent with BEGIN. `genericPlans`: see `GenericPlans`.
+    /// transaction-pooling PgBouncer too), sent with BEGIN (and with the first statement). `genericPlans`: see `GenericPlans`.
     func tenantTransaction<T>(
         _ orgID: UUID, limits: StatementLimits = .none, genericPlans: Bool = false,
         _ body: @Sendable (isolated PQConnection) throws -> T
     ) throws -> T {
         // A UUID's text is hex and dashes only, so it may stand in the constant preamble.
-        try transaction(preamble: """
-            \(limits.preamble)\(genericPlans ? GenericPlans.preamble : "")SET LOCAL ROLE prioritizer_app; \
-            SELECT set_config('prioritizer.org_id', '\(orgID.uuidString.lowercased())', true)
-            """, body)
+        try transaction(
+            preamble: limits.preamble + (genericPlans ? [GenericPlans.preamble] : []) + [
+                "SET LOCAL ROLE prioritizer_app",
+                "SELECT set_config('prioritizer.org_id', '\(orgID.uuidString.lowercased())', true)",
+            ], body)
     }
 
     /// Within a tenant transaction, moves to another organization for the following statements.
@@ -28,7 +29,7 @@ extension PQConnection {
     func systemTransaction<T>(
         limits: StatementLimits = .none, _ body: @Sendable (isolated PQConnection) throws -> T
     ) throws -> T {
-        try transaction(preamble: "\(limits.preamble)SET LOCAL ROLE prioritizer_system", body)
+        try transaction(preamble: limits.preamble + ["SET LOCAL ROLE prioritizer_system"], body)
     }
 }
 
@@ -44,7 +45,7 @@ extension PQConnection {
 /// generic plans; a commit's own time fell from 1.72 to 1.22 ms. Pipelined and 50-client runs,
 /// whose batches are hundreds of events, did not change beyond the machine's noise.
 enum GenericPlans {
-    static let preamble = "SET LOCAL plan_cache_mode = force_generic_plan; "
+    static let preamble = "SET LOCAL plan_cache_mode = force_generic_plan"
 }
 
 /// How long one statement of the server's transactions may run before PostgreSQL cancels it:
@@ -60,10 +61,10 @@ public struct StatementLimits: Sendable, Hashable {
     public static let none = StatementLimits(statementTimeout: nil)
     public static let defaultStatementTimeout: Duration = .seconds(30)
 
-    /// `SET LOCAL statement_timeout = …; ` or nothing; whole milliseconds (digits only).
-    var preamble: String {
-        guard let timeout = statementTimeout else { return "" }
+    /// `SET LOCAL statement_timeout = …`, or nothing; whole milliseconds (digits only).
+    var preamble: [String] {
+        guard let timeout = statementTimeout else { return [] }
         let milliseconds = max(1, timeout / .milliseconds(1))
-        return "SET LOCAL statement_timeout = \(Int(milliseconds)); "
+        return ["SET LOCAL statement_timeout = \(Int(milliseconds))"]
     }
 }

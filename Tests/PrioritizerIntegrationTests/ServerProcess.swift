@@ -110,14 +110,23 @@ private final class CollectedOutput: @unchecked Sendable {
     private let lock = NSLock()
     private var data = Data()
 
+    /// Reads on a thread of its own with blocking reads until end of file. Not
+    /// `readabilityHandler`: the test process once crashed in libdispatch's
+    /// `_dispatch_event_loop_drain` (a crash others report on Linux too, e.g. swiftlang/swift#87033)
+    /// while servers were starting, and that handler's dispatch source, cancelled from within its
+    /// own handler at end of file, was the only dispatch source the tests made themselves.
     func collect(from pipe: Pipe) {
-        pipe.fileHandleForReading.readabilityHandler = { [self] handle in
-            let chunk = handle.availableData
-            if chunk.isEmpty { handle.readabilityHandler = nil }
-            lock.lock()
-            data.append(chunk)
-            lock.unlock()
+        let handle = pipe.fileHandleForReading
+        let reader = Thread { [self] in
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { return }
+                lock.lock()
+                data.append(chunk)
+                lock.unlock()
+            }
         }
+        reader.start()
     }
 
     var text: String {

@@ -1,0 +1,170 @@
+import Foundation
+import PQ
+import Testing
+import TestSupport
+
+/// `transaction` sends BEGIN and its preamble in one flight with the body's first statement, and
+/// `queryThenCommit` a last statement with COMMIT (libpq's pipeline mode): what each part's
+/// failure does, and that the connection stays usable.
+@Suite("PQ transactions: BEGIN and COMMIT sent with statements") struct TransactionPipelineTests {
+    @Test func thePreambleHoldsForTheFirstStatementAndEndsWithTheTransaction() async throws {
+        try await withTestDatabase(migrated: false) { database in
+            let connection = try await database.connect()
+            let inside = try await connection.withConnection { connection in
+                try connection.transaction(preamble: ["SET LOCAL statement_timeout = 1234", "SET LOCAL work_mem = '7MB'"]) {
+                    connection in
+                    let first = try connection.query("SELECT current_setting('statement_timeout'), current_setting('work_mem')")[0]
+                    let second = try connection.query("SELECT current_setting('statement_timeout')")[0]
+                    return [try first.decode(0, as: String.self), try first.decode(1, as: String.self),
+                            try second.decode(0, as: String.self)]
+                }
+            }
+            #expect(inside == ["1234ms", "7MB", "1234ms"])
+            let after = try await connection.query("SELECT current_setting('statement_timeout')")[0].decode(0, as: String.self)
+            #expect(after == "0")
+        }
+    }
+
+    @Test func theFirstStatementFailingRollsBackAndLeavesTheConnectionUsable() async throws {
+        try await withTestDatabase(migrated: false) { database in
+            let connection = try await database.connect()
+            try await connection.executeScript("CREATE TABLE t (n int PRIMARY KEY); INSERT INTO t VALUES (1)")
+            for prepared in [false, true] {
+                do {
+                    try await connection.withConnection { connection in
+                        try connection.transaction(preamble: ["SET LOCAL statement_timeout = 5000"]) { connection in
+                            let insert: PQQuery = "INSERT INTO t VALUES (\(1))"
+                            try prepared ? connection.execute(prepared: insert) : connection.execute(insert)
+                            Issue.record("the duplicate key must fail the first statement")
+                        }
+                    }
+                } catch let error as PQError {
+                    #expect(error.sqlState == PQError.State.uniqueViolation, "\(error)")
+                }
+                // Not in an aborted transaction, nor still in pipeline mode.
+                try await connection.withConnection { connection in
+                    try connection.transaction { connection in
+                        try connection.execute("INSERT INTO t VALUES (\(prepared ? 3 : 2))")
+                    }
+                }
+            }
+            let rows = try await connection.query("SELECT n FROM t ORDER BY n")
+            #expect(try rows.map { try $0.decode(0, as: Int.self) } == [1, 2, 3])
+            #expect(await connection.isHealthy)
+        }
+    }
+
+    @Test func aFailingPreambleRunsNothingOfTheBody() async throws {
+        try await withTestDatabase(migrated: false) { database in
+            let connection = try await database.connect()
+            try await connection.executeScript("CREATE TABLE t (n int)")
+            do {
+                try await connection.withConnection { connection in
+                    try connection.transaction(preamble: ["SET LOCAL ROLE no_such_role_anywhere"]) { connection in
+                        try connection.execute("INSERT INTO t VALUES (\(1))")
+                    }
+                }
+                Issue.record("SET ROLE to a missing role must fail")
+            } catch let error as PQError {
+                #expect(error.sqlState == "22023", "\(error)")
+            }
+            #expect(try await connection.query("SELECT count(*) FROM t")[0].decode(0, as: Int.self) == 0)
+            #expect(try await connection.query("SELECT 1")[0].decode(0, as: Int.self) == 1)
+        }
+    }
+
+    @Test func aBodyWithoutStatementsSendsNothingAndTransactionsDoNotNest() async throws {
+        try await withTestDatabase(migrated: false) { database in
+            let connection = try await database.connect()
+            let value = try await connection.withConnection { connection in
+                try connection.transaction(preamble: ["SET LOCAL ROLE no_such_role_anywhere"]) { _ in 42 }
+            }
+            // The failing preamble was never sent.
+            #expect(value == 42)
+            await #expect(throws: PQError.self) {
+                try await connection.withConnection { connection in
+                    try connection.transaction { connection in
+                        try connection.transaction { _ in () }
+                    }
+                }
+            }
+            #expect(try await connection.query("SELECT 1")[0].decode(0, as: Int.self) == 1)
+        }
+    }
+
+    @Test func aBackendKilledBeforeTheFirstStatementIsALostConnection() async throws {
+        try await withTestDatabase(migrated: false) { database in
+            let victim = try await database.connect()
+            let killer = try await database.connect()
+            let pid = await victim.backendPID
+            try await killer.query("SELECT pg_terminate_backend(\(pid)::int)")
+            try await Task.sleep(for: .milliseconds(100))
+            do {
+                try await victim.withConnection { connection in
+                    try connection.transaction(preamble: ["SET LOCAL statement_timeout = 5000"]) { connection in
+                        try connection.query(prepared: "SELECT \(1)::int")
+                    }
+                }
+                Issue.record("a terminated backend must not answer")
+            } catch let error as PQError {
+                #expect(error.isConnectionProblem, "got \(error)")
+            }
+            #expect(await victim.isHealthy == false)
+            try await victim.reconnect()
+            let answer = try await victim.withConnection { connection in
+                try connection.transaction(preamble: ["SET LOCAL statement_timeout = 5000"]) { connection in
+                    try connection.query(prepared: "SELECT \(7)::int")[0].decode(0, as: Int.self)
+                }
+            }
+            #expect(answer == 7)
+        }
+    }
+
+    @Test func queryThenCommitCommitsInTheSameFlightAndEndsTheTransaction() async throws {
+        try await withTestDatabase(migrated: false) { database in
+            let connection = try await database.connect()
+            let observer = try await database.connect()
+            try await connection.executeScript("CREATE TABLE t (n int PRIMARY KEY)")
+            for first in [1, 3] {
+                let returned = try await connection.withConnection { connection in
+                    try connection.transaction(preamble: ["SET LOCAL statement_timeout = 5000"]) { connection in
+                        // The second round has a statement before; the first sends BEGIN, the
+                        // statement and COMMIT in one flight.
+                        if first == 3 { try connection.execute("INSERT INTO t VALUES (\(first))") }
+                        let rows = try connection.queryThenCommit(prepared: "INSERT INTO t VALUES (\(first + 1)) RETURNING n")
+                        // The transaction is over: another statement would run outside it.
+                        #expect(throws: PQError.self) { try connection.execute("INSERT INTO t VALUES (\(99))") }
+                        return try rows[0].decode(0, as: Int.self)
+                    }
+                }
+                #expect(returned == first + 1)
+            }
+            let rows = try await observer.query("SELECT n FROM t ORDER BY n")
+            #expect(try rows.map { try $0.decode(0, as: Int.self) } == [2, 3, 4])
+            #expect(try await connection.query("SELECT 1")[0].decode(0, as: Int.self) == 1)
+        }
+    }
+
+    @Test func aFailingLastStatementLeavesCommitUnrunAndRollsBack() async throws {
+        try await withTestDatabase(migrated: false) { database in
+            let connection = try await database.connect()
+            try await connection.executeScript("CREATE TABLE t (n int PRIMARY KEY); INSERT INTO t VALUES (1)")
+            do {
+                try await connection.withConnection { connection in
+                    try connection.transaction { connection in
+                        try connection.execute("INSERT INTO t VALUES (\(2))")
+                        try connection.queryThenCommit(prepared: "INSERT INTO t VALUES (\(1))")
+                    }
+                }
+                Issue.record("the duplicate key must fail the last statement")
+            } catch let error as PQError {
+                #expect(error.sqlState == PQError.State.uniqueViolation, "\(error)")
+            }
+            let rows = try await connection.query("SELECT n FROM t ORDER BY n")
+            #expect(try rows.map { try $0.decode(0, as: Int.self) } == [1])
+            await #expect(throws: PQError.self) {
+                try await connection.withConnection { connection in try connection.queryThenCommit(prepared: "SELECT 1") }
+            }
+        }
+    }
+}
