@@ -214,16 +214,16 @@ public actor PQConnection {
         let types = binds.map { Oid($0.type) }
         let lengths = binds.map { Int32($0.bytes?.count ?? 0) }
         let formats = [Int32](repeating: 1, count: binds.count)
-        var statementName: String?
-        if query.isPrepared {
-            statementName = try prepare(query.sql, types: types, on: handle)
-        }
         if deferredBegin != nil || thenCommit {
             let leading = deferredBegin ?? []
             deferredBegin = nil
             return try runPipelined(
-                query, name: statementName, types: types, lengths: lengths, formats: formats, after: leading,
+                query, types: types, lengths: lengths, formats: formats, after: leading,
                 then: thenCommit ? ["COMMIT"] : [], on: handle)
+        }
+        var statementName: String?
+        if query.isPrepared {
+            statementName = try prepare(query.sql, types: types, on: handle)
         }
         let result: OpaquePointer? = withParameterPointers(binds) { values in
             if let statementName {
@@ -238,34 +238,57 @@ public actor PQConnection {
     }
 
     /// Runs `leading` (parameterless statements), `query`, then `trailing` (parameterless; a
-    /// COMMIT) in one flight: pipeline mode, one sync, results read in order. The first error is
-    /// thrown once every result is read; the statements after a failed one do not run. A pipeline
-    /// left unreadable (the connection lost midway) closes the connection, which the pool then
-    /// replaces; when the flight held a COMMIT, the error says the commit's outcome is unknown.
+    /// COMMIT) in one flight: pipeline mode, one sync, results read in order. A prepared `query`
+    /// not yet prepared on this connection is prepared in the same flight, after `leading` (so
+    /// under the role the preamble sets). The first error is thrown once every result is read;
+    /// the statements after a failed one do not run. A pipeline left unreadable (the connection
+    /// lost midway) closes the connection, which the pool then replaces; when the flight held a
+    /// COMMIT, the error says the commit's outcome is unknown.
     private func runPipelined(
-        _ query: PQQuery, name: String?, types: [Oid], lengths: [Int32], formats: [Int32], after leading: [String],
+        _ query: PQQuery, types: [Oid], lengths: [Int32], formats: [Int32], after leading: [String],
         then trailing: [String], on handle: OpaquePointer
     ) throws(PQError) -> PQRows {
+        enum Step {
+            case plain(String)
+            case prepare(name: String, key: String)
+            case execute
+        }
+        var statementName: String?
+        var steps = leading.map(Step.plain)
+        if query.isPrepared {
+            let key = Self.statementKey(query.sql, types: types)
+            if let name = preparedNames[key] {
+                statementName = name
+            } else {
+                let name = "pq_\(preparedNames.count + 1)"
+                statementName = name
+                steps.append(.prepare(name: name, key: key))
+            }
+        }
+        steps.append(.execute)
+        steps += trailing.map(Step.plain)
         let committing = trailing.contains("COMMIT")
+
         guard PQenterPipelineMode(handle) == 1 else {
             throw lostOrMisuse(Self.trimmedError(PQerrorMessage(handle)), committing: false)
         }
-        var sent = true
-        for statement in leading where sent {
-            sent = PQsendQueryParams(handle, statement, 0, nil, nil, nil, nil, 1) == 1
-        }
         let binds = query.binds
-        if sent {
-            sent = withParameterPointers(binds) { values in
-                if let name {
-                    PQsendQueryPrepared(handle, name, Int32(binds.count), values, lengths, formats, 1)
-                } else {
-                    PQsendQueryParams(handle, query.sql, Int32(binds.count), types, values, lengths, formats, 1)
-                }
-            } == 1
-        }
-        for statement in trailing where sent {
-            sent = PQsendQueryParams(handle, statement, 0, nil, nil, nil, nil, 1) == 1
+        var sent = true
+        for step in steps where sent {
+            switch step {
+            case .plain(let sql):
+                sent = PQsendQueryParams(handle, sql, 0, nil, nil, nil, nil, 1) == 1
+            case .prepare(let name, _):
+                sent = PQsendPrepare(handle, name, query.sql, Int32(types.count), types) == 1
+            case .execute:
+                sent = withParameterPointers(binds) { values in
+                    if let statementName {
+                        PQsendQueryPrepared(handle, statementName, Int32(binds.count), values, lengths, formats, 1)
+                    } else {
+                        PQsendQueryParams(handle, query.sql, Int32(binds.count), types, values, lengths, formats, 1)
+                    }
+                } == 1
+            }
         }
         if sent { sent = PQpipelineSync(handle) == 1 }
         // Nothing may have reached the server when a send fails, but a COMMIT may have.
@@ -273,19 +296,23 @@ public actor PQConnection {
 
         var failure: PQError?
         var rows: PQRows?
-        let queryIndex = leading.count
-        for index in 0..<(leading.count + 1 + trailing.count) {
-            // Each statement's result, then the null that ends it.
+        var pastExecute = false
+        for step in steps {
+            // Each step's result, then the null that ends it.
             guard let result = PQgetResult(handle) else { throw abandonPipeline(handle, committing: committing) }
-            let status = PQresultStatus(result)
-            if status != PGRES_PIPELINE_ABORTED && failure == nil {
+            if PQresultStatus(result) != PGRES_PIPELINE_ABORTED && failure == nil {
                 do throws(PQError) {
-                    try check(result, committing: index > queryIndex && committing)
-                    if index == queryIndex { rows = Self.copyRows(result) }
+                    try check(result, committing: pastExecute && committing)
+                    switch step {
+                    case .prepare(let name, let key): preparedNames[key] = name
+                    case .execute: rows = Self.copyRows(result)
+                    case .plain: break
+                    }
                 } catch {
                     failure = error
                 }
             }
+            if case .execute = step { pastExecute = true }
             PQclear(result)
             if let extra = PQgetResult(handle) {
                 PQclear(extra)
@@ -312,7 +339,7 @@ public actor PQConnection {
     /// The name of the statement prepared for this text and these parameter types, preparing it
     /// the first time.
     private func prepare(_ sql: String, types: [Oid], on handle: OpaquePointer) throws(PQError) -> String {
-        let key = types.map(String.init).joined(separator: ",") + ";" + sql
+        let key = Self.statementKey(sql, types: types)
         if let name = preparedNames[key] { return name }
         let name = "pq_\(preparedNames.count + 1)"
         let result = PQprepare(handle, name, sql, Int32(types.count), types)
@@ -320,6 +347,11 @@ public actor PQConnection {
         try check(result, committing: false)
         preparedNames[key] = name
         return name
+    }
+
+    /// What identifies a prepared statement: its text and parameter types.
+    private static func statementKey(_ sql: String, types: [Oid]) -> String {
+        types.map(String.init).joined(separator: ",") + ";" + sql
     }
 
     private func check(_ result: OpaquePointer?, committing: Bool) throws(PQError) {

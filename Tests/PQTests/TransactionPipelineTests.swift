@@ -167,4 +167,29 @@ import TestSupport
             }
         }
     }
+
+    @Test func aStatementIsPreparedInTheFlightUnlessTheFlightFailedBeforeIt() async throws {
+        try await withTestDatabase(migrated: false) { database in
+            let connection = try await database.connect()
+            @Sendable func next(_ n: Int) -> PQQuery { "SELECT \(n)::int + 1" }
+            // The preamble fails, so the statement's preparation in that flight never ran...
+            await #expect(throws: PQError.self) {
+                try await connection.withConnection { connection in
+                    try connection.transaction(preamble: ["SET LOCAL ROLE no_such_role_anywhere"]) { connection in
+                        try connection.query(prepared: next(1))
+                    }
+                }
+            }
+            // ...and is prepared in the next one; then reused, in a flight and on its own.
+            for n in [1, 2] {
+                let answer = try await connection.withConnection { connection in
+                    try connection.transaction { connection in try connection.query(prepared: next(n))[0].decode(0, as: Int.self) }
+                }
+                #expect(answer == n + 1)
+            }
+            #expect(try await connection.query(prepared: next(5))[0].decode(0, as: Int.self) == 6)
+            let prepared = try await connection.query("SELECT count(*) FROM pg_prepared_statements")[0].decode(0, as: Int.self)
+            #expect(prepared == 1)
+        }
+    }
 }
