@@ -84,9 +84,7 @@ import TestSupport
         try await withTestDatabase(migrated: false) { database in
             let victim = try await database.connect()
             let killer = try await database.connect()
-            let pid = await victim.backendPID
-            try await killer.query("SELECT pg_terminate_backend(\(pid)::int)")
-            try await Task.sleep(for: .milliseconds(100))
+            try await terminateBackend(of: victim, from: killer)
             do {
                 try await victim.query("SELECT 1")
                 Issue.record("a terminated connection must not answer")
@@ -112,11 +110,11 @@ import TestSupport
                         // Kill our own backend from another connection before COMMIT is sent.
                         let semaphore = DispatchSemaphore(value: 0)
                         Task.detached {
-                            _ = try? await killer.query("SELECT pg_terminate_backend(\(pid)::int)")
+                            // Returns once the backend has exited.
+                            _ = try? await killer.query("SELECT pg_terminate_backend(\(pid)::int, \(5_000)::bigint)")
                             semaphore.signal()
                         }
                         semaphore.wait()
-                        Thread.sleep(forTimeInterval: 0.1)
                     }
                 }
                 Issue.record("COMMIT on a terminated backend must fail")
@@ -137,8 +135,7 @@ import TestSupport
             let pool = PQConnectionPool(conninfo: database.conninfo, capacity: 2)
             let killer = try await database.connect()
             let first = try await pool.withConnection { connection in await connection.backendPID }
-            _ = try await killer.query("SELECT pg_terminate_backend(\(first))")
-            try await Task.sleep(for: .milliseconds(100))
+            _ = try await killer.query("SELECT pg_terminate_backend(\(first), \(5_000)::bigint)")
             // The next borrower sees the broken connection fail once...
             _ = try? await pool.withConnection { connection in try await connection.query("SELECT 1") }
             // ...and the pool then opens a fresh one.

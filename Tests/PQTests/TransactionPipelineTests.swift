@@ -96,9 +96,7 @@ import TestSupport
         try await withTestDatabase(migrated: false) { database in
             let victim = try await database.connect()
             let killer = try await database.connect()
-            let pid = await victim.backendPID
-            try await killer.query("SELECT pg_terminate_backend(\(pid)::int)")
-            try await Task.sleep(for: .milliseconds(100))
+            try await terminateBackend(of: victim, from: killer)
             do {
                 try await victim.withConnection { connection in
                     try connection.transaction(preamble: ["SET LOCAL statement_timeout = 5000"]) { connection in
