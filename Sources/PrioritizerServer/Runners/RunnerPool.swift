@@ -37,9 +37,11 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
         // pool: a late heartbeat would cost a lone node its lease just when it is loaded.
         let membership = ClusterMembership(store: heartbeatStore ?? store, timing: clusterTiming, logger: logger)
         self.membership = membership
+        let gate = CommitGate<SessionRunner>(maxInFlight: configuration.workers * configuration.commitConcurrency)
         runners = (0..<configuration.workers).map { index in
             SessionRunner(
-                index: index, store: store, configuration: configuration, clock: clock, statistics: statistics,
+                index: index, store: store, gate: gate, configuration: configuration, clock: clock,
+                statistics: statistics,
                 relations: relations, membership: membership, logger: logger)
         }
     }

@@ -13,6 +13,8 @@ import PrioritizerStore
 actor SessionRunner {
     let index: Int
     private let store: any ResourceService
+    /// Turns for small group commits, shared by all runners.
+    private let gate: CommitGate<SessionRunner>
     private let configuration: RunnerConfiguration
     private let clock: any ServerClock
     private let statistics: RunnerStatistics
@@ -69,13 +71,15 @@ actor SessionRunner {
     }
 
     init(
-        index: Int, store: any ResourceService, configuration: RunnerConfiguration, clock: any ServerClock,
+        index: Int, store: any ResourceService, gate: CommitGate<SessionRunner>, configuration: RunnerConfiguration,
+        clock: any ServerClock,
         statistics: RunnerStatistics, relations: RelationRegistry?, membership: ClusterMembership, logger: Logger
     ) {
         self.index = index
         self.membership = membership
         self.relations = relations
         self.store = store
+        self.gate = gate
         self.configuration = configuration
         self.clock = clock
         self.statistics = statistics
@@ -512,6 +516,11 @@ actor SessionRunner {
                 return
             }
             delayed = false
+            if holdsHandedSlot {
+                holdsHandedSlot = false
+            } else if !gate.enter(self, writes: take) {
+                return
+            }
             let writes: [PendingWrite]
             if take == pending.count {
                 writes = pending
@@ -529,6 +538,8 @@ actor SessionRunner {
     }
 
     private var delayed = false
+    /// A commit slot another runner's ended commit handed this one (see `CommitGate`).
+    private var holdsHandedSlot = false
     private var inFlight = 0
     private var exclusiveInFlight = false
     /// A commit failed: start nothing new until the batches in flight have settled.
@@ -537,6 +548,22 @@ actor SessionRunner {
 
     private func delayElapsed() {
         pump()
+    }
+
+    /// Another runner's commit ended and this runner was first in line: commit now, or hand the
+    /// slot on if nothing here can start.
+    func slotHanded() {
+        holdsHandedSlot = true
+        pump()
+        if holdsHandedSlot {
+            holdsHandedSlot = false
+            releaseSlot()
+        }
+    }
+
+    /// Gives up a commit slot: to the first runner in line, or back to the gate.
+    private func releaseSlot() {
+        if let next = gate.leave() { Task { await next.slotHanded() } }
     }
 
     private func commit(_ writes: [PendingWrite], exclusive: Bool) async {
@@ -571,6 +598,7 @@ actor SessionRunner {
             settle(writes, with: Self.replyError(for: error))
         }
         inFlight -= 1
+        releaseSlot()
         if let index = inFlightStarts.firstIndex(of: writes[0].sequence) { inFlightStarts.remove(at: index) }
         if exclusive { exclusiveInFlight = false }
         if inFlight == 0 {
