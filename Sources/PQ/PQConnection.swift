@@ -194,10 +194,7 @@ public actor PQConnection {
     private func sendDeferredBegin() throws(PQError) {
         guard let statements = deferredBegin else { return }
         deferredBegin = nil
-        let handle = try liveHandle()
-        let result = PQexec(handle, statements.joined(separator: "; "))
-        defer { PQclear(result) }
-        try check(result, committing: false)
+        try executeScript(statements.joined(separator: "; "))
     }
 
     // MARK: - libpq plumbing
@@ -218,8 +215,8 @@ public actor PQConnection {
             let leading = deferredBegin ?? []
             deferredBegin = nil
             return try runPipelined(
-                query, types: types, lengths: lengths, formats: formats, after: leading,
-                then: thenCommit ? ["COMMIT"] : [], on: handle)
+                query, types: types, lengths: lengths, formats: formats, after: leading, thenCommit: thenCommit,
+                on: handle)
         }
         var statementName: String?
         if query.isPrepared {
@@ -237,8 +234,8 @@ public actor PQConnection {
         return Self.copyRows(result!)
     }
 
-    /// Runs `leading` (parameterless statements), `query`, then `trailing` (parameterless; a
-    /// COMMIT) in one flight: pipeline mode, one sync, results read in order. A prepared `query`
+    /// Runs `leading` (parameterless statements), `query`, then COMMIT when `thenCommit`, in one
+    /// flight: pipeline mode, one sync, results read in order. A prepared `query`
     /// not yet prepared on this connection is prepared in the same flight, after `leading` (so
     /// under the role the preamble sets). The first error is thrown once every result is read;
     /// the statements after a failed one do not run. A pipeline left unreadable (the connection
@@ -246,7 +243,7 @@ public actor PQConnection {
     /// COMMIT, the error says the commit's outcome is unknown.
     private func runPipelined(
         _ query: PQQuery, types: [Oid], lengths: [Int32], formats: [Int32], after leading: [String],
-        then trailing: [String], on handle: OpaquePointer
+        thenCommit committing: Bool, on handle: OpaquePointer
     ) throws(PQError) -> PQRows {
         enum Step {
             case plain(String)
@@ -266,8 +263,7 @@ public actor PQConnection {
             }
         }
         steps.append(.execute)
-        steps += trailing.map(Step.plain)
-        let committing = trailing.contains("COMMIT")
+        if committing { steps.append(.plain("COMMIT")) }
 
         guard PQenterPipelineMode(handle) == 1 else {
             throw lostOrMisuse(Self.trimmedError(PQerrorMessage(handle)), committing: false)

@@ -367,7 +367,7 @@ public final class PostgresResourceService: ResourceService {
             do {
                 // A retry reads every session afresh (one may have been closed meanwhile).
                 let halfLives = attempt == 1 ? batch.sessionHalfLives : [:]
-                // BEGIN, the role and the first organization in one round trip; the others switched to.
+                // BEGIN, the role and the first organization go with the first statement; the others switched to.
                 let results = try await tenant(plan.groups[0].orgID, genericPlans: true) { connection in
                     var results: [BatchWriter.GroupResult] = []
                     for (index, group) in plan.groups.enumerated() {

@@ -65,7 +65,7 @@ actor RelationRegistry {
                 // Seconds of CPU for a large organization: on NIO's blocking pool, so that it
                 // holds no event loop (Swift concurrency runs on them, see EventLoopExecutor).
                 let graph = try await NIOThreadPool.singleton.runIfActive { Self.graph(of: stored, model: model) }
-                // The organization's requests waited for this (about 2 µs per stored relation):
+                // The organization's requests waited for this (2–3 µs per stored relation):
                 // logged so that a pause after a start can be told apart from a slow database.
                 logger.info("loaded co-access relations", metadata: [
                     "org": "\(orgID)", "stored": "\(stored.relations.count)", "kept": "\(graph.relationCount)",
