@@ -182,10 +182,23 @@ public actor PQConnection {
     /// flight is sent is `connectionLost(duringCommit: true)`: the outcome is unknown.
     @discardableResult
     public func queryThenCommit(prepared query: PQQuery) throws(PQError) -> PQRows {
+        try queriesThenCommit(prepared: [query])[0]
+    }
+
+    /// `queries` (each prepared once per connection) and COMMIT, in one flight: the rows of each,
+    /// in order. As for `queryThenCommit`, each statement checks what must hold before committing
+    /// by raising an error; the statements after a failed one and COMMIT do not run, and the
+    /// transaction is rolled back. A transaction whose statements do not depend on each other's
+    /// results thus costs one round trip, BEGIN and its preamble included when none ran before.
+    public func queriesThenCommit(prepared queries: [PQQuery]) throws(PQError) -> [PQRows] {
         guard inTransaction, !committedInline else {
             throw .misuse("queryThenCommit outside a transaction, or after its commit")
         }
-        let rows = try run(query.prepared(), committing: false, thenCommit: true)
+        guard !queries.isEmpty else { throw .misuse("queriesThenCommit without a statement") }
+        let handle = try liveHandle()
+        let leading = deferredBegin ?? []
+        deferredBegin = nil
+        let rows = try runPipelined(queries.map { $0.prepared() }, after: leading, thenCommit: true, on: handle)
         committedInline = true
         return rows
     }
@@ -207,17 +220,15 @@ public actor PQConnection {
     private func run(_ query: PQQuery, committing: Bool, thenCommit: Bool = false) throws(PQError) -> PQRows {
         if committedInline { throw .misuse("a statement after the transaction's commit") }
         let handle = try liveHandle()
+        if deferredBegin != nil || thenCommit {
+            let leading = deferredBegin ?? []
+            deferredBegin = nil
+            return try runPipelined([query], after: leading, thenCommit: thenCommit, on: handle)[0]
+        }
         let binds = query.binds
         let types = binds.map { Oid($0.type) }
         let lengths = binds.map { Int32($0.bytes?.count ?? 0) }
         let formats = [Int32](repeating: 1, count: binds.count)
-        if deferredBegin != nil || thenCommit {
-            let leading = deferredBegin ?? []
-            deferredBegin = nil
-            return try runPipelined(
-                query, types: types, lengths: lengths, formats: formats, after: leading, thenCommit: thenCommit,
-                on: handle)
-        }
         var statementName: String?
         if query.isPrepared {
             statementName = try prepare(query.sql, types: types, on: handle)
@@ -234,55 +245,62 @@ public actor PQConnection {
         return Self.copyRows(result!)
     }
 
-    /// Runs `leading` (parameterless statements), `query`, then COMMIT when `thenCommit`, in one
-    /// flight: pipeline mode, one sync, results read in order. A prepared `query`
-    /// not yet prepared on this connection is prepared in the same flight, after `leading` (so
-    /// under the role the preamble sets). The first error is thrown once every result is read;
-    /// the statements after a failed one do not run. A pipeline left unreadable (the connection
-    /// lost midway) closes the connection, which the pool then replaces; when the flight held a
+    /// Runs `leading` (parameterless statements), `queries`, then COMMIT when `thenCommit`, in
+    /// one flight: pipeline mode, one sync, results read in order. A prepared query not yet
+    /// prepared on this connection is prepared in the same flight, after `leading` (so under the
+    /// role the preamble sets). The first error is thrown once every result is read; the
+    /// statements after a failed one do not run. A pipeline left unreadable (the connection lost
+    /// midway) closes the connection, which the pool then replaces; when the flight held a
     /// COMMIT, the error says the commit's outcome is unknown.
     private func runPipelined(
-        _ query: PQQuery, types: [Oid], lengths: [Int32], formats: [Int32], after leading: [String],
-        thenCommit committing: Bool, on handle: OpaquePointer
-    ) throws(PQError) -> PQRows {
+        _ queries: [PQQuery], after leading: [String], thenCommit committing: Bool, on handle: OpaquePointer
+    ) throws(PQError) -> [PQRows] {
         enum Step {
             case plain(String)
-            case prepare(name: String, key: String)
-            case execute
+            case prepare(name: String, key: String, query: Int)
+            case execute(query: Int, statementName: String?)
         }
-        var statementName: String?
         var steps = leading.map(Step.plain)
-        if query.isPrepared {
-            let key = Self.statementKey(query.sql, types: types)
-            if let name = preparedNames[key] {
-                statementName = name
-            } else {
-                let name = "pq_\(preparedNames.count + 1)"
-                statementName = name
-                steps.append(.prepare(name: name, key: key))
+        var namesInFlight: [String: String] = [:]
+        for (index, query) in queries.enumerated() {
+            var statementName: String?
+            if query.isPrepared {
+                let key = Self.statementKey(query.sql, types: query.binds.map { Oid($0.type) })
+                if let name = preparedNames[key] ?? namesInFlight[key] {
+                    statementName = name
+                } else {
+                    let name = "pq_\(preparedNames.count + namesInFlight.count + 1)"
+                    statementName = name
+                    namesInFlight[key] = name
+                    steps.append(.prepare(name: name, key: key, query: index))
+                }
             }
+            steps.append(.execute(query: index, statementName: statementName))
         }
-        steps.append(.execute)
         if committing { steps.append(.plain("COMMIT")) }
 
         guard PQenterPipelineMode(handle) == 1 else {
             throw lostOrMisuse(Self.trimmedError(PQerrorMessage(handle)), committing: false)
         }
-        let binds = query.binds
         var sent = true
         for step in steps where sent {
             switch step {
             case .plain(let sql):
                 sent = PQsendQueryParams(handle, sql, 0, nil, nil, nil, nil, 1) == 1
-            case .prepare(let name, _):
-                sent = PQsendPrepare(handle, name, query.sql, Int32(types.count), types) == 1
-            case .execute:
+            case .prepare(let name, _, let index):
+                let types = queries[index].binds.map { Oid($0.type) }
+                sent = PQsendPrepare(handle, name, queries[index].sql, Int32(types.count), types) == 1
+            case .execute(let index, let statementName):
+                let query = queries[index]
+                let binds = query.binds
+                let lengths = binds.map { Int32($0.bytes?.count ?? 0) }
+                let formats = [Int32](repeating: 1, count: binds.count)
                 sent = withParameterPointers(binds) { values in
                     if let statementName {
-                        PQsendQueryPrepared(handle, statementName, Int32(binds.count), values, lengths, formats, 1)
-                    } else {
-                        PQsendQueryParams(handle, query.sql, Int32(binds.count), types, values, lengths, formats, 1)
+                        return PQsendQueryPrepared(handle, statementName, Int32(binds.count), values, lengths, formats, 1)
                     }
+                    let types = binds.map { Oid($0.type) }
+                    return PQsendQueryParams(handle, query.sql, Int32(binds.count), types, values, lengths, formats, 1)
                 } == 1
             }
         }
@@ -291,24 +309,24 @@ public actor PQConnection {
         guard sent else { throw abandonPipeline(handle, committing: committing) }
 
         var failure: PQError?
-        var rows: PQRows?
-        var pastExecute = false
+        var rows: [PQRows?] = Array(repeating: nil, count: queries.count)
+        var pastLastExecute = false
         for step in steps {
             // Each step's result, then the null that ends it.
             guard let result = PQgetResult(handle) else { throw abandonPipeline(handle, committing: committing) }
             if PQresultStatus(result) != PGRES_PIPELINE_ABORTED && failure == nil {
                 do throws(PQError) {
-                    try check(result, committing: pastExecute && committing)
+                    try check(result, committing: pastLastExecute && committing)
                     switch step {
-                    case .prepare(let name, let key): preparedNames[key] = name
-                    case .execute: rows = Self.copyRows(result)
+                    case .prepare(let name, let key, _): preparedNames[key] = name
+                    case .execute(let index, _): rows[index] = Self.copyRows(result)
                     case .plain: break
                     }
                 } catch {
                     failure = error
                 }
             }
-            if case .execute = step { pastExecute = true }
+            if case .execute(let index, _) = step, index == queries.count - 1 { pastLastExecute = true }
             PQclear(result)
             if let extra = PQgetResult(handle) {
                 PQclear(extra)
@@ -320,7 +338,7 @@ public actor PQConnection {
         PQclear(sync)
         guard synced, PQexitPipelineMode(handle) == 1 else { throw abandonPipeline(handle, committing: committing) }
         if let failure { throw failure }
-        return rows!
+        return rows.map { $0! }
     }
 
     /// A pipeline that cannot be read to its end: the connection is closed (its state is

@@ -32,28 +32,43 @@ enum BatchWriter {
         let sessions = try readSessions(group, orgID: group.orgID, known: knownHalfLives, on: connection)
         result.accessCounts = Array(repeating: nil, count: group.events.count)
         let open = group.events.indices.filter { !sessions[group.events[$0].sessionID]!.isClosed }
+        var resourceIDs: [String: UUID] = [:]
+        var accesses: PQQuery?
+        var counts: [SessionResourceKey: Int64] = [:]
         if !open.isEmpty {
             let events = open.map { group.events[$0] }
-            let resourceIDs = try upsertResources(
+            resourceIDs = try upsertResources(
                 events, orgID: group.orgID, cache: cache, learned: &result.learned, on: connection)
-            let counts = try writeAccesses(
+            let statement = accessesStatement(
                 events, orgID: group.orgID, resourceIDs: resourceIDs,
-                halfLives: sessions.mapValues(\.halfLifeMilliseconds), model: model, on: connection)
-            // A row's count after the batch, less the batch's later events on it, is what each event
-            // brought it to: the order this transaction applied them in.
-            var later: [SessionResourceKey: Int64] = [:]
-            for index in open.reversed() {
-                let event = group.events[index]
-                let key = SessionResourceKey(session: event.sessionID, resource: resourceIDs[event.path]!)
-                result.accessCounts[index] = counts[key]! - later[key, default: 0]
-                later[key, default: 0] += 1
+                halfLives: sessions.mapValues(\.halfLifeMilliseconds), model: model)
+            // Nothing after it needs its result, unless runs follow (their flags apply to its
+            // rows): it then goes in one flight with the version raise and COMMIT.
+            if commits && group.runs.isEmpty {
+                accesses = statement
+            } else {
+                counts = try accessCounts(in: try runChecked([statement], commits: false, on: connection)[0])
             }
         }
         for run in group.runs {
             try writeRun(run, orgID: group.orgID, on: connection)
         }
-        result.versions = try advanceVersions(
-            group, open: open, closed: sessions.filter(\.value.isClosed).keys, commits: commits, on: connection)
+        let versions = versionsStatement(group, open: open, closed: sessions.filter(\.value.isClosed).keys)
+        let last = [accesses, versions].compactMap { $0 }
+        if !last.isEmpty {
+            let rows = try runChecked(last, commits: commits, on: connection)
+            if accesses != nil { counts = try accessCounts(in: rows[0]) }
+            if versions != nil { result.versions = try versionSteps(in: rows[rows.count - 1]) }
+        }
+        // A row's count after the batch, less the batch's later events on it, is what each event
+        // brought it to: the order this transaction applied them in.
+        var later: [SessionResourceKey: Int64] = [:]
+        for index in open.reversed() {
+            let event = group.events[index]
+            let key = SessionResourceKey(session: event.sessionID, resource: resourceIDs[event.path]!)
+            result.accessCounts[index] = counts[key]! - later[key, default: 0]
+            later[key, default: 0] += 1
+        }
         return result
     }
 
@@ -69,9 +84,9 @@ enum BatchWriter {
     }
 
     /// Half-lives and closed flags of the group's sessions; also proves every one exists in this
-    /// organization. A plain read: the sessions are locked only at the end (`advanceVersions`).
+    /// organization. A plain read: the sessions are locked only at the end (`versionsStatement`).
     /// Sessions in `known` are not read: taken as open with that half-life, which
-    /// `advanceVersions` confirms (it fails the batch for a session that is closed or missing).
+    /// `versionsStatement` confirms (it fails the batch for a session that is closed or missing).
     private static func readSessions(
         _ group: BatchPlan.OrgGroup, orgID: UUID, known: [UUID: Double], on connection: isolated PQConnection
     ) throws -> [UUID: SessionFacts] {
@@ -98,29 +113,28 @@ enum BatchWriter {
         return result
     }
 
-    /// Raises each written session's version by the writes the group brought it, as the last
-    /// statement before COMMIT: the row lock it takes (in session-id order, so that concurrent
-    /// commits cannot deadlock on sessions) is held only while committing, so concurrent batches
-    /// of one session overlap their work and queue only for that. Versions therefore grow in
-    /// commit order. A session closed since `readSessions` (by another transaction) is not
-    /// updated; the statement then raises (migrations/0008), the batch throws
-    /// `SessionClosedDuringCommit` and is rolled back whole, to be written again (its events for
-    /// that session then refused). Because the statement checks this itself, `commits` may send
-    /// COMMIT in the same flight (`queryThenCommit`): one round trip fewer per group commit.
-    private static func advanceVersions(
-        _ group: BatchPlan.OrgGroup, open: [Int], closed: some Sequence<UUID>, commits: Bool,
-        on connection: isolated PQConnection
-    ) throws -> [UUID: SessionVersionStep] {
+    /// The statement raising each written session's version by the writes the group brought it,
+    /// the last before COMMIT (nil: no open session was written). The row lock it takes (in
+    /// session-id order, so that concurrent commits cannot deadlock on sessions) is held only
+    /// while committing, so concurrent batches of one session overlap their work and queue only
+    /// for that. Versions therefore grow in commit order. A session closed since `readSessions`
+    /// (by another transaction) is not updated; the statement then raises (migrations/0008), the
+    /// batch throws `SessionClosedDuringCommit` and is rolled back whole, to be written again (its
+    /// events for that session then refused). Because the statement checks this itself, COMMIT
+    /// may go in the same flight (`runChecked`).
+    private static func versionsStatement(
+        _ group: BatchPlan.OrgGroup, open: [Int], closed: some Sequence<UUID>
+    ) -> PQQuery? {
         var writes: [UUID: Int64] = [:]
         for index in open { writes[group.events[index].sessionID, default: 0] += 1 }
         for run in group.runs { writes[run.sessionID, default: 0] += 1 }
         let closed = Set(closed)
         let ids = writes.keys.filter { !closed.contains($0) }.sorted()
-        guard !ids.isEmpty else { return [:] }
+        guard !ids.isEmpty else { return nil }
         // NO KEY UPDATE: the version is not a key, so other transactions' foreign-key checks on
         // the session row (which take KEY SHARE) do not wait for this one. `checked` is one row
         // whatever `raised` holds, so the check runs even when no session was raised.
-        let statement: PQQuery = """
+        return """
             WITH locked AS MATERIALIZED (
                 SELECT session_id FROM prioritizer.sessions
                 WHERE org_id = \(group.orgID) AND session_id = ANY(\(ids)) AND closed_at IS NULL
@@ -133,7 +147,10 @@ enum BatchWriter {
             checked AS (SELECT prioritizer.require_all_sessions_open(count(*), \(ids.count)) AS ok FROM raised)
             SELECT r.session_id, r.version, r.writes FROM checked LEFT JOIN raised r ON checked.ok
             """
-        let rows = try runChecked(statement, commits: commits, on: connection)
+    }
+
+    /// Each raised session's version before and after, from `versionsStatement`'s rows.
+    private static func versionSteps(in rows: PQRows) throws -> [UUID: SessionVersionStep] {
         var result: [UUID: SessionVersionStep] = [:]
         for row in rows {
             let after: Int64 = try row.decode(1)
@@ -144,14 +161,21 @@ enum BatchWriter {
 
     /// What `prioritizer.require_all_sessions_open` raises (migrations/0008).
     static let sessionClosedState = "PR001"
+    /// What `prioritizer.require_resource_rows` raises (migrations/0009).
+    static let resourceRowMissingState = "PR002"
 
-    /// `statement`, then COMMIT in the same flight when `commits`; its closed-session error as
-    /// `SessionClosedDuringCommit`.
-    private static func runChecked(_ statement: PQQuery, commits: Bool, on connection: isolated PQConnection) throws -> PQRows {
+    /// `statements` (prepared), then COMMIT in the same flight when `commits`: one round trip
+    /// for all of them, since none needs another's result. The statements' own checks come back
+    /// as `SessionClosedDuringCommit` and `ResourceRowMissing`; either leaves COMMIT unrun.
+    private static func runChecked(_ statements: [PQQuery], commits: Bool, on connection: isolated PQConnection) throws -> [PQRows] {
         do {
-            return commits ? try connection.queryThenCommit(prepared: statement) : try connection.query(prepared: statement)
+            if commits { return try connection.queriesThenCommit(prepared: statements) }
+            var rows: [PQRows] = []
+            for statement in statements { rows.append(try connection.query(prepared: statement)) }
+            return rows
         } catch {
             if error.sqlState == sessionClosedState { throw SessionClosedDuringCommit() }
+            if error.sqlState == resourceRowMissingState { throw ResourceRowMissing() }
             throw error
         }
     }
@@ -246,13 +270,14 @@ enum BatchWriter {
         return ids
     }
 
-    /// One statement (one round trip) for the events' two writes: a log row per event, and the
-    /// session-resource rows, folded per (session, resource) first since one statement may not
-    /// update a row twice. Returns each of those rows' access count after the batch.
-    private static func writeAccesses(
+    /// One statement for the events' two writes: a log row per event, and the session-resource
+    /// rows, folded per (session, resource) first since one statement may not update a row
+    /// twice. Its rows (`accessCounts(in:)`) are each session-resource row's access count after
+    /// the batch.
+    private static func accessesStatement(
         _ events: [TrackedAccess], orgID: UUID, resourceIDs: [String: UUID], halfLives: [UUID: Double],
-        model: ImportanceModel, on connection: isolated PQConnection
-    ) throws -> [SessionResourceKey: Int64] {
+        model: ImportanceModel
+    ) -> PQQuery {
         struct Key: Hashable { let session: UUID; let path: String }
         var deltas: [Key: SessionResourceDelta] = [:]
         for event in events {
@@ -261,8 +286,7 @@ enum BatchWriter {
                 .absorb(event, weight: model.weight(for: event.access), halfLifeMilliseconds: halfLives[event.sessionID]!)
         }
         let rows = deltas.values.sorted { $0.sessionID == $1.sessionID ? $0.path < $1.path : $0.sessionID < $1.sessionID }
-        var counts: [SessionResourceKey: Int64] = [:]
-        for row in try connection.query(prepared: """
+        return """
             WITH logged AS (
                 INSERT INTO prioritizer.access_logs
                     (org_id, session_id, resource_id, agent_id, access_type, accessed_at, modified, size_bytes, token_count)
@@ -272,7 +296,8 @@ enum BatchWriter {
                             \(events.map { $0.agentID }), \(events.map { $0.access.rawValue }),
                             \(events.map { Date(unixMilliseconds: $0.at) }), \(events.map { $0.modified }),
                             \(events.map { $0.sizeBytes }), \(events.map { $0.tokenCount }))
-                     AS e(session_id, resource_id, agent_id, access_type, accessed_at, modified, size_bytes, token_count))
+                     AS e(session_id, resource_id, agent_id, access_type, accessed_at, modified, size_bytes, token_count)),
+            written AS (
             INSERT INTO prioritizer.session_resources AS sr
                 (org_id, session_id, resource_id, score, score_at, access_count, view_count, edit_count,
                  execute_count, reference_count, token_count, modified, first_access_at, last_access_at)
@@ -289,8 +314,9 @@ enum BatchWriter {
                  AS d(session_id, resource_id, score, score_at, view_count, edit_count, execute_count, reference_count,
                       token_count, modified, first_access_at, last_access_at)
             -- The resource rows exist (no foreign key checks it, migrations/0006): a row missing
-            -- here is left out of RETURNING, and the batch is written again from the rows. One
-            -- primary-key probe per row (OFFSET 0 keeps the planner from turning it into a scan).
+            -- here is left out of `written`, `checked` raises (migrations/0009), and the batch is
+            -- written again from the rows. One primary-key probe per row (OFFSET 0 keeps the
+            -- planner from turning it into a scan).
             CROSS JOIN LATERAL (SELECT 1 FROM prioritizer.resources r
                                 WHERE r.org_id = \(orgID) AND r.resource_id = d.resource_id OFFSET 0) AS known
             ON CONFLICT (org_id, session_id, resource_id) DO UPDATE SET
@@ -307,11 +333,18 @@ enum BatchWriter {
                 modified = sr.modified OR excluded.modified,
                 first_access_at = least(sr.first_access_at, excluded.first_access_at),
                 last_access_at = greatest(sr.last_access_at, excluded.last_access_at)
-            RETURNING sr.session_id, sr.resource_id, sr.access_count
-            """) {
+            RETURNING sr.session_id, sr.resource_id, sr.access_count),
+            checked AS (SELECT prioritizer.require_resource_rows(count(*), \(rows.count)) AS ok FROM written)
+            SELECT w.session_id, w.resource_id, w.access_count FROM checked LEFT JOIN written w ON checked.ok
+            """
+    }
+
+    /// Each session-resource row's access count after the batch, from `accessesStatement`'s rows.
+    private static func accessCounts(in rows: PQRows) throws -> [SessionResourceKey: Int64] {
+        var counts: [SessionResourceKey: Int64] = [:]
+        for row in rows {
             counts[SessionResourceKey(session: try row.decode(0), resource: try row.decode(1))] = try row.decode(2)
         }
-        if counts.count != rows.count { throw ResourceRowMissing() }
         return counts
     }
 

@@ -372,7 +372,8 @@ public final class PostgresResourceService: ResourceService {
                     var results: [BatchWriter.GroupResult] = []
                     for (index, group) in plan.groups.enumerated() {
                         if index > 0 { try connection.switchTenant(group.orgID) }
-                        // The last group's last statement carries the COMMIT (`BatchWriter.advanceVersions`).
+                        // The last group's last statements carry the COMMIT (`BatchWriter.write`: the
+                        // version raise, with the events' statement when no run needs its result).
                         results.append(try BatchWriter.write(
                             group, model: plan.model, cache: cache, knownHalfLives: halfLives,
                             commits: index == plan.groups.count - 1, on: connection))

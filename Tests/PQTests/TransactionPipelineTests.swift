@@ -4,8 +4,8 @@ import Testing
 import TestSupport
 
 /// `transaction` sends BEGIN and its preamble in one flight with the body's first statement, and
-/// `queryThenCommit` a last statement with COMMIT (libpq's pipeline mode): what each part's
-/// failure does, and that the connection stays usable.
+/// `queryThenCommit` (`queriesThenCommit`) the last statement(s) with COMMIT (libpq's pipeline
+/// mode): what each part's failure does, and that the connection stays usable.
 @Suite("PQ transactions: BEGIN and COMMIT sent with statements") struct TransactionPipelineTests {
     @Test func thePreambleHoldsForTheFirstStatementAndEndsWithTheTransaction() async throws {
         try await withTestDatabase(migrated: false) { database in
@@ -163,6 +163,67 @@ import TestSupport
             await #expect(throws: PQError.self) {
                 try await connection.withConnection { connection in try connection.queryThenCommit(prepared: "SELECT 1") }
             }
+        }
+    }
+
+    @Test func queriesThenCommitSendsTheWholeTransactionInOneFlight() async throws {
+        try await withTestDatabase(migrated: false) { database in
+            let connection = try await database.connect()
+            let observer = try await database.connect()
+            try await connection.executeScript("CREATE TABLE t (n int PRIMARY KEY)")
+            for round in [0, 10] {
+                let returned = try await connection.withConnection { connection in
+                    try connection.transaction(preamble: ["SET LOCAL statement_timeout = 5000"]) { connection in
+                        // BEGIN, the preamble, two statements (each prepared in this flight the
+                        // first time, reused the second) and COMMIT: one flight.
+                        let rows = try connection.queriesThenCommit(prepared: [
+                            "INSERT INTO t VALUES (\(round + 1)), (\(round + 2)) RETURNING n",
+                            "SELECT count(*)::int, current_setting('statement_timeout') FROM t",
+                        ])
+                        #expect(throws: PQError.self) { try connection.execute("INSERT INTO t VALUES (\(99))") }
+                        return [try rows[0].map { try $0.decode(0, as: Int.self) }.reduce(0, +),
+                                try rows[1][0].decode(0, as: Int.self),
+                                try rows[1][0].decode(1, as: String.self) == "5s" ? 1 : 0]
+                    }
+                }
+                #expect(returned == [2 * round + 3, round / 5 + 2, 1])
+            }
+            let rows = try await observer.query("SELECT n FROM t ORDER BY n")
+            #expect(try rows.map { try $0.decode(0, as: Int.self) } == [1, 2, 11, 12])
+            let prepared = try await connection.query("SELECT count(*) FROM pg_prepared_statements")[0].decode(0, as: Int.self)
+            #expect(prepared == 2)
+        }
+    }
+
+    @Test func aFailingStatementInTheFlightLeavesTheRestAndCommitUnrun() async throws {
+        try await withTestDatabase(migrated: false) { database in
+            let connection = try await database.connect()
+            try await connection.executeScript("CREATE TABLE t (n int PRIMARY KEY); INSERT INTO t VALUES (1)")
+            do {
+                try await connection.withConnection { connection in
+                    try connection.transaction { connection in
+                        try connection.queriesThenCommit(prepared: [
+                            "INSERT INTO t VALUES (\(2))", "INSERT INTO t SELECT \(1)", "INSERT INTO t VALUES (\(3)) RETURNING n",
+                        ])
+                    }
+                }
+                Issue.record("the duplicate key must fail the second statement")
+            } catch let error as PQError {
+                #expect(error.sqlState == PQError.State.uniqueViolation, "\(error)")
+            }
+            let rows = try await connection.query("SELECT n FROM t ORDER BY n")
+            #expect(try rows.map { try $0.decode(0, as: Int.self) } == [1])
+            // The third statement, never run, was not prepared either; the first two were.
+            let prepared = try await connection.query("SELECT count(*) FROM pg_prepared_statements")[0].decode(0, as: Int.self)
+            #expect(prepared == 2)
+            try await connection.withConnection { connection in
+                try connection.transaction { connection in
+                    try connection.queriesThenCommit(prepared: ["INSERT INTO t VALUES (\(2))", "INSERT INTO t VALUES (\(3)) RETURNING n"])
+                }
+            }
+            let after = try await connection.query("SELECT n FROM t ORDER BY n")
+            #expect(try after.map { try $0.decode(0, as: Int.self) } == [1, 2, 3])
+            #expect(await connection.isHealthy)
         }
     }
 
