@@ -217,13 +217,12 @@ public actor PQConnection {
         return handle
     }
 
-    private func run(_ query: PQQuery, committing: Bool, thenCommit: Bool = false) throws(PQError) -> PQRows {
+    private func run(_ query: PQQuery, committing: Bool) throws(PQError) -> PQRows {
         if committedInline { throw .misuse("a statement after the transaction's commit") }
         let handle = try liveHandle()
-        if deferredBegin != nil || thenCommit {
-            let leading = deferredBegin ?? []
+        if let leading = deferredBegin {
             deferredBegin = nil
-            return try runPipelined([query], after: leading, thenCommit: thenCommit, on: handle)[0]
+            return try runPipelined([query], after: leading, thenCommit: false, on: handle)[0]
         }
         let binds = query.binds
         let types = binds.map { Oid($0.type) }

@@ -5,7 +5,8 @@ extension PQConnection {
     /// A transaction under one organization's row-level security: it runs as `prioritizer_app`
     /// with `prioritizer.org_id` set, so every statement sees and writes that organization only.
     /// `limits`: the transaction's statement timeout (`SET LOCAL`, so it holds behind a
-    /// transaction-pooling PgBouncer too), sent with BEGIN (and with the first statement). `genericPlans`: see `GenericPlans`.
+    /// transaction-pooling PgBouncer too), sent with BEGIN (and with the first statement).
+    /// `genericPlans`: see `GenericPlans`.
     func tenantTransaction<T>(
         _ orgID: UUID, limits: StatementLimits = .none, genericPlans: Bool = false,
         _ body: @Sendable (isolated PQConnection) throws -> T
