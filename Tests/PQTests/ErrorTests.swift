@@ -53,8 +53,7 @@ import TestSupport
                     Issue.record("the duplicate should have failed the transaction")
                 } catch {}
             }
-            let rows = try await connection.query("SELECT n FROM t ORDER BY n")
-            #expect(try rows.map { try $0.decode(0, as: Int.self) } == [1])
+            #expect(try await storedNumbers(on: connection) == [1])
         }
     }
 
@@ -101,7 +100,7 @@ import TestSupport
         try await withTestDatabase(migrated: false) { database in
             let victim = try await database.connect()
             let killer = try await database.connect()
-            let pid = Int(await victim.backendPID)
+            let pid = await victim.backendPID
             try await victim.executeScript("CREATE TABLE t (n int)")
             do {
                 try await victim.withConnection { connection in
@@ -111,7 +110,7 @@ import TestSupport
                         let semaphore = DispatchSemaphore(value: 0)
                         Task.detached {
                             // Returns once the backend has exited.
-                            _ = try? await killer.query("SELECT pg_terminate_backend(\(pid)::int, \(5_000)::bigint)")
+                            try? await terminateBackend(pid: pid, from: killer)
                             semaphore.signal()
                         }
                         semaphore.wait()
@@ -135,7 +134,7 @@ import TestSupport
             let pool = PQConnectionPool(conninfo: database.conninfo, capacity: 2)
             let killer = try await database.connect()
             let first = try await pool.withConnection { connection in await connection.backendPID }
-            _ = try await killer.query("SELECT pg_terminate_backend(\(first), \(5_000)::bigint)")
+            try await terminateBackend(pid: first, from: killer)
             // The next borrower sees the broken connection fail once...
             _ = try? await pool.withConnection { connection in try await connection.query("SELECT 1") }
             // ...and the pool then opens a fresh one.

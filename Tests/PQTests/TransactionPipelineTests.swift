@@ -48,8 +48,7 @@ import TestSupport
                     }
                 }
             }
-            let rows = try await connection.query("SELECT n FROM t ORDER BY n")
-            #expect(try rows.map { try $0.decode(0, as: Int.self) } == [1, 2, 3])
+            #expect(try await storedNumbers(on: connection) == [1, 2, 3])
             #expect(await connection.isHealthy)
         }
     }
@@ -137,8 +136,7 @@ import TestSupport
                 }
                 #expect(returned == first + 1)
             }
-            let rows = try await observer.query("SELECT n FROM t ORDER BY n")
-            #expect(try rows.map { try $0.decode(0, as: Int.self) } == [2, 3, 4])
+            #expect(try await storedNumbers(on: observer) == [2, 3, 4])
             #expect(try await connection.query("SELECT 1")[0].decode(0, as: Int.self) == 1)
         }
     }
@@ -158,8 +156,7 @@ import TestSupport
             } catch let error as PQError {
                 #expect(error.sqlState == PQError.State.uniqueViolation, "\(error)")
             }
-            let rows = try await connection.query("SELECT n FROM t ORDER BY n")
-            #expect(try rows.map { try $0.decode(0, as: Int.self) } == [1])
+            #expect(try await storedNumbers(on: connection) == [1])
             await #expect(throws: PQError.self) {
                 try await connection.withConnection { connection in try connection.queryThenCommit(prepared: "SELECT 1") }
             }
@@ -188,8 +185,7 @@ import TestSupport
                 }
                 #expect(returned == [2 * round + 3, round / 5 + 2, 1])
             }
-            let rows = try await observer.query("SELECT n FROM t ORDER BY n")
-            #expect(try rows.map { try $0.decode(0, as: Int.self) } == [1, 2, 11, 12])
+            #expect(try await storedNumbers(on: observer) == [1, 2, 11, 12])
             let prepared = try await connection.query("SELECT count(*) FROM pg_prepared_statements")[0].decode(0, as: Int.self)
             #expect(prepared == 2)
         }
@@ -211,8 +207,7 @@ import TestSupport
             } catch let error as PQError {
                 #expect(error.sqlState == PQError.State.uniqueViolation, "\(error)")
             }
-            let rows = try await connection.query("SELECT n FROM t ORDER BY n")
-            #expect(try rows.map { try $0.decode(0, as: Int.self) } == [1])
+            #expect(try await storedNumbers(on: connection) == [1])
             // The third statement, never run, was not prepared either; the first two were.
             let prepared = try await connection.query("SELECT count(*) FROM pg_prepared_statements")[0].decode(0, as: Int.self)
             #expect(prepared == 2)
@@ -221,8 +216,7 @@ import TestSupport
                     try connection.queriesThenCommit(prepared: ["INSERT INTO t VALUES (\(2))", "INSERT INTO t VALUES (\(3)) RETURNING n"])
                 }
             }
-            let after = try await connection.query("SELECT n FROM t ORDER BY n")
-            #expect(try after.map { try $0.decode(0, as: Int.self) } == [1, 2, 3])
+            #expect(try await storedNumbers(on: connection) == [1, 2, 3])
             #expect(await connection.isHealthy)
         }
     }
