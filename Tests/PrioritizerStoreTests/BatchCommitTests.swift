@@ -233,6 +233,44 @@ import TestSupport
         }
     }
 
+    /// New resources get time-ordered ids (UUID version 7, migrations/0010): a later batch's ids
+    /// sort after an earlier one's, and each carries the time it was created.
+    @Test func resourceIdsAreVersionSevenAndGrowWithTime() async throws {
+        try await ServiceFixture.with { fixture in
+            let session = try await fixture.newSession()
+            let before = Int64(Date().timeIntervalSince1970 * 1000)
+            var first = WriteBatch()
+            first.events = (0..<50).map { fixture.event(session, "early/\($0).swift", at: 1) }
+            try await fixture.service.commit(first)
+            // The next millisecond at least, so that every later id sorts after every earlier one.
+            try await Task.sleep(for: .milliseconds(2))
+            var second = WriteBatch()
+            second.events = (0..<50).map { fixture.event(session, "late/\($0).swift", at: 2) }
+            try await fixture.service.commit(second)
+            let after = Int64(Date().timeIntervalSince1970 * 1000)
+
+            let connection = try await fixture.database.connect()
+            let rows = try await connection.query("""
+                SELECT path, resource_id::text, substring(resource_id::text, 15, 1),
+                       ('x' || lpad(replace(left(resource_id::text, 13), '-', ''), 16, '0'))::bit(64)::bigint
+                FROM prioritizer.resources ORDER BY resource_id
+                """)
+            #expect(rows.count == 100)
+            let paths = try rows.map { try $0.decode(0, as: String.self) }
+            #expect(paths.prefix(50).allSatisfy { $0.hasPrefix("early/") }, "ids of the earlier batch sort first")
+            #expect(paths.suffix(50).allSatisfy { $0.hasPrefix("late/") })
+            for row in rows {
+                let id = try row.decode(1, as: String.self)
+                #expect(try row.decode(2, as: String.self) == "7", "version nibble of \(id)")
+                let millis = try row.decode(3, as: Int64.self)
+                #expect(millis >= before - 1000 && millis <= after + 1000, "creation time in the id")
+            }
+            let distinct = try await connection.query(
+                "SELECT count(DISTINCT resource_id) FROM prioritizer.resources")[0].decode(0, as: Int.self)
+            #expect(distinct == 100)
+        }
+    }
+
     /// Later batches read resource facts from the writer's cache: changes must still reach the row.
     @Test func resourceFactsChangedInLaterBatchesAreWritten() async throws {
         try await ServiceFixture.with { fixture in
