@@ -310,12 +310,17 @@ public actor PQConnection {
         var failure: PQError?
         var rows: [PQRows?] = Array(repeating: nil, count: queries.count)
         var pastLastExecute = false
+        // The backend ended before it answered a step ahead of COMMIT: COMMIT never ran.
+        var endedBeforeCommit = false
         for step in steps {
             // Each step's result, then the null that ends it.
-            guard let result = PQgetResult(handle) else { throw abandonPipeline(handle, committing: committing) }
+            guard let result = PQgetResult(handle) else {
+                throw abandonPipeline(handle, committing: committing && !endedBeforeCommit)
+            }
+            if !pastLastExecute && Self.isTerminationNotice(result) { endedBeforeCommit = true }
             if PQresultStatus(result) != PGRES_PIPELINE_ABORTED && failure == nil {
                 do throws(PQError) {
-                    try check(result, committing: pastLastExecute && committing)
+                    try check(result, committing: pastLastExecute && committing && !endedBeforeCommit)
                     switch step {
                     case .prepare(let name, let key, _): preparedNames[key] = name
                     case .execute(let index, _): rows[index] = Self.copyRows(result)
@@ -329,15 +334,31 @@ public actor PQConnection {
             PQclear(result)
             if let extra = PQgetResult(handle) {
                 PQclear(extra)
-                throw abandonPipeline(handle, committing: committing)
+                throw abandonPipeline(handle, committing: committing && !endedBeforeCommit)
             }
         }
-        guard let sync = PQgetResult(handle) else { throw abandonPipeline(handle, committing: committing) }
+        guard let sync = PQgetResult(handle) else { throw abandonPipeline(handle, committing: committing && !endedBeforeCommit) }
         let synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC
         PQclear(sync)
-        guard synced, PQexitPipelineMode(handle) == 1 else { throw abandonPipeline(handle, committing: committing) }
+        guard synced, PQexitPipelineMode(handle) == 1 else {
+            throw abandonPipeline(handle, committing: committing && !endedBeforeCommit)
+        }
         if let failure { throw failure }
         return rows.map { $0! }
+    }
+
+    /// Whether `result` is a backend's notice that it is ending: FATAL with an SQLSTATE of class
+    /// 57P (terminated by an administrator, a shutdown, another backend's crash, the database
+    /// dropped, idle_session_timeout). PostgreSQL flushes the answers it had buffered before
+    /// sending it and exits after, so a notice read as the answer to a step means that step did
+    /// not complete and no later one ran: a notice ahead of COMMIT's answer means no commit. (A
+    /// connection that just breaks carries no such notice, and a COMMIT sent on it stays unknown.)
+    private static func isTerminationNotice(_ result: OpaquePointer) -> Bool {
+        guard PQresultStatus(result) == PGRES_FATAL_ERROR,
+              let severity = PQresultErrorField(result, Int32(UInt8(ascii: "V"))),
+              let state = PQresultErrorField(result, Int32(UInt8(ascii: "C")))
+        else { return false }
+        return String(cString: severity) == "FATAL" && String(cString: state).hasPrefix("57P")
     }
 
     /// A pipeline that cannot be read to its end: the connection is closed (its state is

@@ -3,6 +3,8 @@
 /// `withConnection` lends a connection for the duration of its closure. When all are lent,
 /// callers wait in FIFO order. A connection that reports itself broken is closed instead of being
 /// returned, and one that sat idle is checked before it is lent, so the next borrower opens a fresh one.
+/// Once a lent connection comes back broken, every idle one is checked before it is lent too: a
+/// database restart ends them all at once, and each would otherwise fail one borrower.
 ///
 /// A circuit breaker keeps an outage from costing every request a connect attempt: once opening a
 /// connection fails, the database is known to be unreachable, every borrower (and every waiter)
@@ -14,11 +16,17 @@ public actor PQConnectionPool {
     public nonisolated let capacity: Int
     private let connectTimeoutSeconds: Int
     private let probeInterval: Duration
-    /// Connections ready to lend, with when each was returned.
-    private var idle: [(connection: PQConnection, since: ContinuousClock.Instant)] = []
+    /// Connections ready to lend, in the order they were returned.
+    private var idle: [IdleConnection] = []
+    private struct IdleConnection {
+        let connection: PQConnection
+        let since: ContinuousClock.Instant
+        /// Another connection came back broken since this one was returned: check it first.
+        var suspect = false
+    }
     /// Idle longer than this, a connection is checked before it is lent (an extra hop to its
     /// thread): under load connections come back within milliseconds and are lent unchecked.
-    private static let checkAfterIdle: Duration = .milliseconds(250)
+    private let checkAfterIdle: Duration
     private var opened = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private var closed = false
@@ -30,14 +38,17 @@ public actor PQConnectionPool {
     ///   - connectTimeoutSeconds: libpq's `connect_timeout` (it treats anything below 2 as 2): the
     ///     longest a borrower waits for a database that hangs instead of refusing.
     ///   - probeInterval: how often a known-unreachable database is tried again in the background.
+    ///   - checkAfterIdle: how long a connection may sit idle and still be lent unchecked.
     public init(
-        conninfo: String, capacity: Int = 4, connectTimeoutSeconds: Int = 2, probeInterval: Duration = .milliseconds(200)
+        conninfo: String, capacity: Int = 4, connectTimeoutSeconds: Int = 2, probeInterval: Duration = .milliseconds(200),
+        checkAfterIdle: Duration = .milliseconds(250)
     ) {
         precondition(capacity > 0, "a pool needs at least one connection")
         self.conninfo = conninfo
         self.capacity = capacity
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.probeInterval = probeInterval
+        self.checkAfterIdle = checkAfterIdle
     }
 
     /// Whether the last attempt to reach the database failed and no probe has succeeded since.
@@ -70,8 +81,9 @@ public actor PQConnectionPool {
         while true {
             if closed { throw PQError.misuse("the connection pool is closed") }
             if let outage { throw PQError.connectFailed(message: "the database is unreachable (\(outage)); retrying in the background") }
-            if let (connection, since) = idle.popLast() {
-                if ContinuousClock.now - since < Self.checkAfterIdle { return connection }
+            if let entry = idle.popLast() {
+                let connection = entry.connection
+                if !entry.suspect && ContinuousClock.now - entry.since < checkAfterIdle { return connection }
                 if await connection.isAlive { return connection }
                 await connection.close()
                 opened -= 1
@@ -97,8 +109,11 @@ public actor PQConnectionPool {
         if closed || !healthy || outage != nil {
             await connection.close()
             opened -= 1
+            if !healthy {
+                for index in idle.indices { idle[index].suspect = true }
+            }
         } else {
-            idle.append((connection, ContinuousClock.now))
+            idle.append(IdleConnection(connection: connection, since: ContinuousClock.now))
         }
         wakeOne()
     }
@@ -130,7 +145,7 @@ public actor PQConnectionPool {
         probe = nil
         if !closed && opened < capacity {
             opened += 1
-            idle.append((connection, ContinuousClock.now))
+            idle.append(IdleConnection(connection: connection, since: ContinuousClock.now))
         } else {
             await connection.close()
         }

@@ -25,19 +25,37 @@ public final class PostgresResourceService: ResourceService {
 
     func onConnection<T: Sendable>(_ body: @escaping @Sendable (isolated PQConnection) throws -> T) async throws -> T {
         do {
-            return try await pool.withConnection { connection in
-                try await connection.withConnection(body)
-            }
+            return try await onConnectionUntranslated(body)
         } catch {
             throw StoreError.translating(error)
+        }
+    }
+
+    /// `onConnection` with errors as PostgreSQL and libpq reported them, for a caller that decides
+    /// on the details (the group commit's retries) and translates what it throws itself.
+    private func onConnectionUntranslated<T: Sendable>(
+        _ body: @escaping @Sendable (isolated PQConnection) throws -> T
+    ) async throws -> T {
+        try await pool.withConnection { connection in
+            try await connection.withConnection(body)
         }
     }
 
     func tenant<T: Sendable>(
         _ orgID: UUID, genericPlans: Bool = false, _ body: @escaping @Sendable (isolated PQConnection) throws -> T
     ) async throws -> T {
+        do {
+            return try await tenantUntranslated(orgID, genericPlans: genericPlans, body)
+        } catch {
+            throw StoreError.translating(error)
+        }
+    }
+
+    private func tenantUntranslated<T: Sendable>(
+        _ orgID: UUID, genericPlans: Bool, _ body: @escaping @Sendable (isolated PQConnection) throws -> T
+    ) async throws -> T {
         let limits = self.limits
-        return try await onConnection { connection in
+        return try await onConnectionUntranslated { connection in
             try connection.tenantTransaction(orgID, limits: limits, genericPlans: genericPlans, body)
         }
     }
@@ -368,7 +386,7 @@ public final class PostgresResourceService: ResourceService {
                 // A retry reads every session afresh (one may have been closed meanwhile).
                 let halfLives = attempt == 1 ? batch.sessionHalfLives : [:]
                 // BEGIN, the role and the first organization go with the first statement; the others switched to.
-                let results = try await tenant(plan.groups[0].orgID, genericPlans: true) { connection in
+                let results = try await tenantUntranslated(plan.groups[0].orgID, genericPlans: true) { connection in
                     var results: [BatchWriter.GroupResult] = []
                     for (index, group) in plan.groups.enumerated() {
                         if index > 0 { try connection.switchTenant(group.orgID) }
@@ -399,16 +417,20 @@ public final class PostgresResourceService: ResourceService {
             } catch {
                 // Whatever went wrong, read resource rows afresh from now on.
                 resourceCache.removeAll()
-                throw error
+                throw StoreError.translating(error)
             }
         }
     }
 
-    /// A deadlock or serialization failure between concurrent batches of one organization, or a
-    /// cached resource row found gone: running the batch again is safe and may succeed.
+    /// A deadlock or serialization failure between concurrent batches of one organization, a
+    /// cached resource row found gone, or a connection that broke before COMMIT ran (a pooled
+    /// connection whose backend a database restart or an administrator ended while it sat idle;
+    /// the pool then checks the others before lending them): running the batch again is safe and
+    /// may succeed.
     private static func isWorthRetrying(_ error: any Error) -> Bool {
         if error is ResourceRowMissing { return true }
         guard let error = error as? PQError else { return false }
+        if case .connectionLost(_, duringCommit: false) = error { return true }
         return error.sqlState == PQError.State.deadlockDetected || error.sqlState == PQError.State.serializationFailure
     }
 }

@@ -16,10 +16,8 @@ import TestSupport
                 do {
                     try await connection.execute(query)
                     return nil
-                } catch let error as PQError {
-                    return error.sqlState
                 } catch {
-                    return "unexpected \(error)"
+                    return error.sqlState
                 }
             }
             #expect(await state("INSERT INTO parent VALUES (\(1))") == PQError.State.uniqueViolation)
@@ -42,7 +40,7 @@ import TestSupport
             let connection = try await database.connect()
             try await connection.executeScript("CREATE TABLE t (n int PRIMARY KEY)")
             try await connection.withConnection { connection in
-                try connection.transaction { connection in
+                _ = try connection.transaction { connection in
                     try connection.execute("INSERT INTO t VALUES (\(1))")
                 }
                 do {

@@ -34,7 +34,7 @@ import TestSupport
                     try await connection.withConnection { connection in
                         try connection.transaction(preamble: ["SET LOCAL statement_timeout = 5000"]) { connection in
                             let insert: PQQuery = "INSERT INTO t VALUES (\(1))"
-                            try prepared ? connection.execute(prepared: insert) : connection.execute(insert)
+                            _ = try prepared ? connection.execute(prepared: insert) : connection.execute(insert)
                             Issue.record("the duplicate key must fail the first statement")
                         }
                     }
@@ -42,7 +42,7 @@ import TestSupport
                     #expect(error.sqlState == PQError.State.uniqueViolation, "\(error)")
                 }
                 // Not in an aborted transaction, nor still in pipeline mode.
-                try await connection.withConnection { connection in
+                _ = try await connection.withConnection { connection in
                     try connection.transaction { connection in
                         try connection.execute("INSERT INTO t VALUES (\(prepared ? 3 : 2))")
                     }
@@ -58,7 +58,7 @@ import TestSupport
             let connection = try await database.connect()
             try await connection.executeScript("CREATE TABLE t (n int)")
             do {
-                try await connection.withConnection { connection in
+                _ = try await connection.withConnection { connection in
                     try connection.transaction(preamble: ["SET LOCAL ROLE no_such_role_anywhere"]) { connection in
                         try connection.execute("INSERT INTO t VALUES (\(1))")
                     }
@@ -97,7 +97,7 @@ import TestSupport
             let killer = try await database.connect()
             try await terminateBackend(of: victim, from: killer)
             do {
-                try await victim.withConnection { connection in
+                _ = try await victim.withConnection { connection in
                     try connection.transaction(preamble: ["SET LOCAL statement_timeout = 5000"]) { connection in
                         try connection.query(prepared: "SELECT \(1)::int")
                     }
@@ -196,7 +196,7 @@ import TestSupport
             let connection = try await database.connect()
             try await connection.executeScript("CREATE TABLE t (n int PRIMARY KEY); INSERT INTO t VALUES (1)")
             do {
-                try await connection.withConnection { connection in
+                _ = try await connection.withConnection { connection in
                     try connection.transaction { connection in
                         try connection.queriesThenCommit(prepared: [
                             "INSERT INTO t VALUES (\(2))", "INSERT INTO t SELECT \(1)", "INSERT INTO t VALUES (\(3)) RETURNING n",
@@ -211,7 +211,7 @@ import TestSupport
             // The third statement, never run, was not prepared either; the first two were.
             let prepared = try await connection.query("SELECT count(*) FROM pg_prepared_statements")[0].decode(0, as: Int.self)
             #expect(prepared == 2)
-            try await connection.withConnection { connection in
+            _ = try await connection.withConnection { connection in
                 try connection.transaction { connection in
                     try connection.queriesThenCommit(prepared: ["INSERT INTO t VALUES (\(2))", "INSERT INTO t VALUES (\(3)) RETURNING n"])
                 }
@@ -243,6 +243,29 @@ import TestSupport
             #expect(try await connection.query(prepared: next(5))[0].decode(0, as: Int.self) == 6)
             let prepared = try await connection.query("SELECT count(*) FROM pg_prepared_statements")[0].decode(0, as: Int.self)
             #expect(prepared == 1)
+        }
+    }
+
+    /// A backend ended while its connection sat idle (an administrator, a restart) answers the
+    /// next flight with its termination notice before anything of the flight: the COMMIT in it
+    /// never ran, so the error says the outcome is known, and the caller may write it again.
+    @Test func aFlightOnAnEndedBackendFailsAsNotCommitted() async throws {
+        try await withTestDatabase(migrated: false) { database in
+            let setup = try await database.connect()
+            try await setup.executeScript("CREATE TABLE t (n int)")
+            let connection = try await database.connect()
+            try await terminateBackend(of: connection, from: setup)
+            do {
+                _ = try await connection.withConnection { connection in
+                    try connection.transaction(preamble: ["SET LOCAL statement_timeout = 5000"]) { connection in
+                        try connection.queriesThenCommit(prepared: ["INSERT INTO t VALUES (\(1))", "INSERT INTO t VALUES (\(2))"])
+                    }
+                }
+                Issue.record("the flight must fail")
+            } catch PQError.connectionLost(let message, let duringCommit) {
+                #expect(!duringCommit, "\(message)")
+            }
+            #expect(try await storedNumbers(on: setup) == [])
         }
     }
 }

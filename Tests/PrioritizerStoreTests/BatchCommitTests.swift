@@ -271,6 +271,38 @@ import TestSupport
         }
     }
 
+    /// A database restart (here: every backend of the service ended) leaves the pool's idle
+    /// connections dead. The next commit's flight is refused before it runs, so the commit is
+    /// written again on a fresh connection instead of failing its requests.
+    @Test func aCommitOnConnectionsEndedWhileIdleIsWrittenOnAFreshOne() async throws {
+        try await ServiceFixture.with { fixture in
+            let session = try await fixture.newSession()
+            var first = WriteBatch()
+            first.events = [fixture.event(session, "a.swift", at: 1), fixture.event(session, "b.swift", at: 2)]
+            try await fixture.service.commit(first)
+
+            let killer = try await fixture.database.connect()
+            let ended = try await killer.query("""
+                SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, \(5_000)::bigint)) FROM pg_stat_activity
+                WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+                """)[0].decode(0, as: Int.self)
+            #expect(ended >= 1, "the service's pooled connections were ended")
+
+            // Known paths and half-life, as the server sends them: the whole transaction, COMMIT
+            // included, is one flight, which the ended backend answers with its termination notice.
+            var second = WriteBatch()
+            second.events = [fixture.event(session, "a.swift", .edit, at: 3), fixture.event(session, "b.swift", at: 4)]
+            second.sessionHalfLives = [session.sessionID: 1800]
+            let outcome = try await fixture.service.commit(second)
+            #expect(outcome.accessCounts == [2, 2])
+            let logged = try await killer.query("""
+                SELECT r.path, count(*) FROM prioritizer.access_logs l
+                JOIN prioritizer.resources r USING (org_id, resource_id) GROUP BY r.path ORDER BY r.path
+                """).map { "\(try $0.decode(0, as: String.self))=\(try $0.decode(1, as: Int.self))" }
+            #expect(logged == ["a.swift=2", "b.swift=2"], "each event written once")
+        }
+    }
+
     /// Later batches read resource facts from the writer's cache: changes must still reach the row.
     @Test func resourceFactsChangedInLaterBatchesAreWritten() async throws {
         try await ServiceFixture.with { fixture in
