@@ -45,9 +45,21 @@ public final class PostgresResourceService: ResourceService {
         _ orgID: UUID, genericPlans: Bool = false, _ body: @escaping @Sendable (isolated PQConnection) throws -> T
     ) async throws -> T {
         do {
-            return try await tenantUntranslated(orgID, genericPlans: genericPlans, body)
+            return try await againIfLostBeforeCommit { try await self.tenantUntranslated(orgID, genericPlans: genericPlans, body) }
         } catch {
             throw StoreError.translating(error)
+        }
+    }
+
+    /// Runs `transaction` (BEGIN … COMMIT on a pooled connection) a second time when its
+    /// connection broke before COMMIT ran, so nothing of it was kept: typically a pooled
+    /// connection whose backend a database restart ended while it sat idle. The pool checks its
+    /// other idle connections after that, so the second run gets a working one if there is any.
+    private func againIfLostBeforeCommit<T>(_ transaction: () async throws -> T) async throws -> T {
+        do {
+            return try await transaction()
+        } catch PQError.connectionLost(_, duringCommit: false) {
+            return try await transaction()
         }
     }
 
@@ -62,7 +74,13 @@ public final class PostgresResourceService: ResourceService {
 
     func system<T: Sendable>(_ body: @escaping @Sendable (isolated PQConnection) throws -> T) async throws -> T {
         let limits = self.limits
-        return try await onConnection { connection in try connection.systemTransaction(limits: limits, body) }
+        do {
+            return try await againIfLostBeforeCommit {
+                try await self.onConnectionUntranslated { connection in try connection.systemTransaction(limits: limits, body) }
+            }
+        } catch {
+            throw StoreError.translating(error)
+        }
     }
 
     /// Health check: opens a connection of its own (a saturated pool must not make a busy server

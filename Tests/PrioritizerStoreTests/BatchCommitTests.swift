@@ -282,11 +282,7 @@ import TestSupport
             try await fixture.service.commit(first)
 
             let killer = try await fixture.database.connect()
-            let ended = try await killer.query("""
-                SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, \(5_000)::bigint)) FROM pg_stat_activity
-                WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
-                """)[0].decode(0, as: Int.self)
-            #expect(ended >= 1, "the service's pooled connections were ended")
+            #expect(try await endOtherBackends(from: killer) >= 1, "the service's pooled connections were ended")
 
             // Known paths and half-life, as the server sends them: the whole transaction, COMMIT
             // included, is one flight, which the ended backend answers with its termination notice.
@@ -300,7 +296,22 @@ import TestSupport
                 JOIN prioritizer.resources r USING (org_id, resource_id) GROUP BY r.path ORDER BY r.path
                 """).map { "\(try $0.decode(0, as: String.self))=\(try $0.decode(1, as: Int.self))" }
             #expect(logged == ["a.swift=2", "b.swift=2"], "each event written once")
+
+            // Reads and other transactions are run again on a fresh connection the same way.
+            #expect(try await endOtherBackends(from: killer) >= 1)
+            #expect(try await fixture.service.agentsRevoked(since: .distantPast).isEmpty)
+            #expect(try await endOtherBackends(from: killer) >= 1)
+            _ = try await fixture.newSession(label: "after the restart")
         }
+    }
+
+    /// Ends every other client backend of the test database, as a restart would, waiting for
+    /// each to exit; how many were ended.
+    private func endOtherBackends(from killer: PQConnection) async throws -> Int {
+        try await killer.query("""
+            SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, \(5_000)::bigint)) FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+            """)[0].decode(0, as: Int.self)
     }
 
     /// Later batches read resource facts from the writer's cache: changes must still reach the row.
