@@ -87,6 +87,7 @@ public actor PQConnectionPool {
                 if await connection.isAlive { return connection }
                 await connection.close()
                 opened -= 1
+                suspectIdleConnections()
                 continue
             }
             if opened < capacity {
@@ -109,13 +110,17 @@ public actor PQConnectionPool {
         if closed || !healthy || outage != nil {
             await connection.close()
             opened -= 1
-            if !healthy {
-                for index in idle.indices { idle[index].suspect = true }
-            }
+            if !healthy { suspectIdleConnections() }
         } else {
             idle.append(IdleConnection(connection: connection, since: ContinuousClock.now))
         }
         wakeOne()
+    }
+
+    /// One connection was found broken: whatever ended it (a restart) likely ended the idle ones
+    /// too, so each is checked before it is lent, however briefly it sat idle.
+    private func suspectIdleConnections() {
+        for index in idle.indices { idle[index].suspect = true }
     }
 
     // MARK: - Circuit breaker
