@@ -118,6 +118,15 @@ extension FaultTests {
                 for session in sessions {
                     #expect(try await admin.sessionGet(session).accesses == rows.filter { $0.session == session }.count)
                 }
+                // Background tasks log a failure streak once, not every attempt: heartbeats ran
+                // four times a second through the outage.
+                let deadline = ContinuousClock.now + .seconds(10)
+                while !server.output.contains("heartbeat works again") && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                let log = server.output
+                #expect(log.components(separatedBy: "heartbeat failed").count - 1 == 1, "\(log)")
+                #expect(log.contains("heartbeat works again"))
                 try await admin.close()
                 await server.stop()
             }

@@ -74,14 +74,16 @@ public final class ClusterMembership: @unchecked Sendable {
         }
         await admitted()
         heartbeats = Task { [weak self] in
+            var streak = FailureStreak("heartbeat")
             while !Task.isCancelled {
                 guard let interval = self?.timing.heartbeatInterval else { return }
                 try? await Task.sleep(for: interval)
                 guard let self, !Task.isCancelled else { return }
                 do {
                     try await self.beat(node)
+                    streak.succeeded(logger: self.logger)
                 } catch {
-                    self.logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
+                    streak.failed(error, logger: self.logger)
                 }
             }
         }

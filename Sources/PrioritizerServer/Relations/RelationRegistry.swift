@@ -121,15 +121,19 @@ actor RelationRegistry {
                 do {
                     try await store.writeRelations(
                         orgID: relations.orgID, changes, halfLifeSeconds: model.halfLifeMilliseconds / 1000)
+                    writeFailures.succeeded(logger: logger)
                 } catch {
                     // Kept for the next flush; this one stops here for the organization.
                     relations.restoreChanges(changes)
-                    logger.warning("writing relations failed", metadata: ["org": "\(relations.orgID)", "error": "\(error)"])
+                    writeFailures.failed(error, logger: logger, metadata: ["org": "\(relations.orgID)"])
                     break
                 }
             }
         }
     }
+
+    /// Failed relation writes since the last one that worked (logged once per streak).
+    private var writeFailures = FailureStreak("writing relations")
 
     /// Relation changes waiting for a periodic write, across organizations (INFO): how far the
     /// database's copy is behind memory.
