@@ -28,10 +28,11 @@ final class ResourceFactsCache: @unchecked Sendable {
         self.capacity = capacity
     }
 
-    func entries(org: UUID, paths: some Sequence<String>) -> [String: Entry] {
+    func entries(org: UUID, paths: some Collection<String>) -> [String: Entry] {
         lock.lock()
         defer { lock.unlock() }
         var found: [String: Entry] = [:]
+        found.reserveCapacity(paths.count)
         for path in paths {
             if let entry = entries[Key(org: org, path: path)] { found[path] = entry }
         }
