@@ -310,17 +310,16 @@ public actor PQConnection {
         var failure: PQError?
         var rows: [PQRows?] = Array(repeating: nil, count: queries.count)
         var pastLastExecute = false
-        // The backend ended before it answered a step ahead of COMMIT: COMMIT never ran.
-        var endedBeforeCommit = false
+        // Whether a COMMIT of the flight may have run: false without one, and once the backend's
+        // termination notice answered a step ahead of it.
+        var commitMayHaveRun = committing
         for step in steps {
             // Each step's result, then the null that ends it.
-            guard let result = PQgetResult(handle) else {
-                throw abandonPipeline(handle, committing: committing && !endedBeforeCommit)
-            }
-            if !pastLastExecute && Self.isTerminationNotice(result) { endedBeforeCommit = true }
+            guard let result = PQgetResult(handle) else { throw abandonPipeline(handle, committing: commitMayHaveRun) }
+            if !pastLastExecute && Self.isTerminationNotice(result) { commitMayHaveRun = false }
             if PQresultStatus(result) != PGRES_PIPELINE_ABORTED && failure == nil {
                 do throws(PQError) {
-                    try check(result, committing: pastLastExecute && committing && !endedBeforeCommit)
+                    try check(result, committing: pastLastExecute && commitMayHaveRun)
                     switch step {
                     case .prepare(let name, let key, _): preparedNames[key] = name
                     case .execute(let index, _): rows[index] = Self.copyRows(result)
@@ -334,15 +333,13 @@ public actor PQConnection {
             PQclear(result)
             if let extra = PQgetResult(handle) {
                 PQclear(extra)
-                throw abandonPipeline(handle, committing: committing && !endedBeforeCommit)
+                throw abandonPipeline(handle, committing: commitMayHaveRun)
             }
         }
-        guard let sync = PQgetResult(handle) else { throw abandonPipeline(handle, committing: committing && !endedBeforeCommit) }
+        guard let sync = PQgetResult(handle) else { throw abandonPipeline(handle, committing: commitMayHaveRun) }
         let synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC
         PQclear(sync)
-        guard synced, PQexitPipelineMode(handle) == 1 else {
-            throw abandonPipeline(handle, committing: committing && !endedBeforeCommit)
-        }
+        guard synced, PQexitPipelineMode(handle) == 1 else { throw abandonPipeline(handle, committing: commitMayHaveRun) }
         if let failure { throw failure }
         return rows.map { $0! }
     }
