@@ -44,22 +44,23 @@ public final class PostgresResourceService: ResourceService {
     func tenant<T: Sendable>(
         _ orgID: UUID, genericPlans: Bool = false, _ body: @escaping @Sendable (isolated PQConnection) throws -> T
     ) async throws -> T {
-        do {
-            return try await againIfLostBeforeCommit { try await self.tenantUntranslated(orgID, genericPlans: genericPlans, body) }
-        } catch {
-            throw StoreError.translating(error)
-        }
+        try await runTransaction { try await self.tenantUntranslated(orgID, genericPlans: genericPlans, body) }
     }
 
-    /// Runs `transaction` (BEGIN … COMMIT on a pooled connection) a second time when its
-    /// connection broke before COMMIT ran, so nothing of it was kept: typically a pooled
-    /// connection whose backend a database restart ended while it sat idle. The pool checks its
-    /// other idle connections after that, so the second run gets a working one if there is any.
-    private func againIfLostBeforeCommit<T>(_ transaction: () async throws -> T) async throws -> T {
+    /// Runs `transaction` (BEGIN … COMMIT on a pooled connection), and what it throws translated
+    /// (`StoreError.translating`). Runs it a second time when its connection broke before COMMIT
+    /// ran, so nothing of it was kept: typically a pooled connection whose backend a database
+    /// restart ended while it sat idle. The pool checks its other idle connections after that, so
+    /// the second run gets a working one if there is any.
+    private func runTransaction<T>(_ transaction: () async throws -> T) async throws -> T {
         do {
-            return try await transaction()
-        } catch PQError.connectionLost(_, duringCommit: false) {
-            return try await transaction()
+            do {
+                return try await transaction()
+            } catch PQError.connectionLost(_, duringCommit: false) {
+                return try await transaction()
+            }
+        } catch {
+            throw StoreError.translating(error)
         }
     }
 
@@ -74,12 +75,8 @@ public final class PostgresResourceService: ResourceService {
 
     func system<T: Sendable>(_ body: @escaping @Sendable (isolated PQConnection) throws -> T) async throws -> T {
         let limits = self.limits
-        do {
-            return try await againIfLostBeforeCommit {
-                try await self.onConnectionUntranslated { connection in try connection.systemTransaction(limits: limits, body) }
-            }
-        } catch {
-            throw StoreError.translating(error)
+        return try await runTransaction {
+            try await self.onConnectionUntranslated { connection in try connection.systemTransaction(limits: limits, body) }
         }
     }
 
