@@ -15,3 +15,8 @@ func terminateBackend(of victim: PQConnection, from killer: PQConnection) async 
 func storedNumbers(on connection: PQConnection) async throws -> [Int] {
     try await connection.query("SELECT n FROM t ORDER BY n").map { try $0.decode(0, as: Int.self) }
 }
+
+/// How many statements are prepared on `connection`'s backend.
+func preparedStatementCount(on connection: PQConnection) async throws -> Int {
+    try await connection.query("SELECT count(*) FROM pg_prepared_statements")[0].decode(0, as: Int.self)
+}

@@ -186,8 +186,7 @@ import TestSupport
                 #expect(returned == [2 * round + 3, round / 5 + 2, 1])
             }
             #expect(try await storedNumbers(on: observer) == [1, 2, 11, 12])
-            let prepared = try await connection.query("SELECT count(*) FROM pg_prepared_statements")[0].decode(0, as: Int.self)
-            #expect(prepared == 2)
+            #expect(try await preparedStatementCount(on: connection) == 2)
         }
     }
 
@@ -209,8 +208,7 @@ import TestSupport
             }
             #expect(try await storedNumbers(on: connection) == [1])
             // The third statement, never run, was not prepared either; the first two were.
-            let prepared = try await connection.query("SELECT count(*) FROM pg_prepared_statements")[0].decode(0, as: Int.self)
-            #expect(prepared == 2)
+            #expect(try await preparedStatementCount(on: connection) == 2)
             _ = try await connection.withConnection { connection in
                 try connection.transaction { connection in
                     try connection.queriesThenCommit(prepared: ["INSERT INTO t VALUES (\(2))", "INSERT INTO t VALUES (\(3)) RETURNING n"])
@@ -241,8 +239,7 @@ import TestSupport
                 #expect(answer == n + 1)
             }
             #expect(try await connection.query(prepared: next(5))[0].decode(0, as: Int.self) == 6)
-            let prepared = try await connection.query("SELECT count(*) FROM pg_prepared_statements")[0].decode(0, as: Int.self)
-            #expect(prepared == 1)
+            #expect(try await preparedStatementCount(on: connection) == 1)
         }
     }
 
