@@ -302,3 +302,47 @@ import Testing
         }
     }
 }
+
+/// A node joins right after the migrations ran; a database that stops answering in between (a
+/// restart, a connect slower than the pool's timeout on a loaded machine) is waited out, within
+/// the join's patience. Each test stops a private cluster: the suite's shared one never stops.
+@Suite("Joining while the database is away") struct JoinPatienceTests {
+    static func quietLogger() -> Logger {
+        var logger = Logger(label: "test.join")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    @Test func aJoinWaitsForADatabaseThatComesBack() async throws {
+        try await FaultTests.DatabaseOutageTests.withPrivateCluster { cluster in
+            let store = PostgresResourceService(conninfo: cluster.conninfo, connections: 1)
+            try await offloaded { try cluster.stop() }
+            let membership = ClusterMembership(store: store, logger: Self.quietLogger())
+            let joining = Task { try await membership.join(address: "late") }
+            try await Task.sleep(for: .milliseconds(600))
+            try await cluster.start()
+            // Without the patience the first heartbeat's `unavailable` ends the join at once.
+            try await joining.value
+            #expect(try await NodeMembershipTests.eventually { membership.isAlone })
+            await membership.leave()
+            await store.pool.close()
+        }
+    }
+
+    @Test func aJoinGivesUpWhenTheDatabaseStaysAway() async throws {
+        try await FaultTests.DatabaseOutageTests.withPrivateCluster { cluster in
+            let store = PostgresResourceService(conninfo: cluster.conninfo, connections: 1)
+            try await offloaded { try cluster.stop() }
+            var timing = ClusterMembership.Timing()
+            timing.joinPatience = .seconds(1)
+            let membership = ClusterMembership(store: store, timing: timing, logger: Self.quietLogger())
+            let started = ContinuousClock.now
+            await #expect(throws: StoreError.self) { try await membership.join(address: "never") }
+            let waited = ContinuousClock.now - started
+            #expect(waited >= .milliseconds(700), "gave up after \(waited), before its patience ran out")
+            #expect(waited < .seconds(10), "waited \(waited) for a one-second patience")
+            #expect(!membership.isAlone)
+            await store.pool.close()
+        }
+    }
+}

@@ -17,6 +17,10 @@ public final class ClusterMembership: @unchecked Sendable {
         public var lease: Duration = .seconds(1)
         /// A node whose heartbeat is older than this counts as gone.
         public var liveness: Duration = .seconds(3)
+        /// How long joining waits out a database that cannot be reached (a restart, a connect
+        /// slower than the pool's timeout on a loaded machine) before it gives up. The database
+        /// answered the migrations a moment before, so such a failure is most likely brief.
+        public var joinPatience: Duration = .seconds(10)
         public init() {}
     }
 
@@ -53,10 +57,11 @@ public final class ClusterMembership: @unchecked Sendable {
     public func join(address: String) async throws {
         let node = NodeRegistration(address: address)
         lock.withLock { self.node = node }
+        var patience = JoinPatience(until: .now + timing.joinPatience, retryEvery: timing.heartbeatInterval)
         // Registered only once a heartbeat committed promptly: the lease held back below must start
         // after the others could see this node alive (a few tries on a loaded machine).
         for _ in 0..<20 {
-            try await beat(node)
+            try await patience.retrying(logger: logger) { try await beat(node) }
             if !lock.withLock({ lastBeatWasSlow }) { break }
         }
         if otherLiveNodes > 0 {
@@ -65,11 +70,12 @@ public final class ClusterMembership: @unchecked Sendable {
             // this node's row committed (this heartbeat's transaction began after it), so each has
             // seen it, however late a loaded machine ran their heartbeats. A node that stopped
             // heartbeating leaves the count once its row is older than the liveness window.
-            let mark = try await beat(node).databaseNow
+            let mark = try await patience.retrying(logger: logger) { try await beat(node) }.databaseNow
             let deadline = ContinuousClock.now + timing.liveness * 2
             while ContinuousClock.now < deadline {
                 try await Task.sleep(for: timing.heartbeatInterval)
-                if try await beat(node, othersSince: mark).othersBehind == 0 { break }
+                let behind = try await patience.retrying(logger: logger) { try await beat(node, othersSince: mark) }
+                if behind.othersBehind == 0 { break }
             }
         }
         await admitted()
