@@ -46,6 +46,43 @@ import Testing
         }
     }
 
+    /// SESSION.CLOSE refuses the TRACKs after it, not those before it: TRACKs pipelined ahead of
+    /// it may still be waiting for their commit when it arrives, and must be written and
+    /// acknowledged, not refused because the session closed meanwhile.
+    @Test func tracksPipelinedBeforeACloseAreAcknowledgedAndThoseAfterRefused() async throws {
+        try await LiveServer.with { live in
+            let admin = try await live.client(live.acme.token)
+            let token = live.acme.token
+            let port = live.port
+            let before = 300, after = 5
+            for round in 0..<3 {
+                let session = try await admin.createSession(label: "closing \(round)")
+                let replies = try await offloaded { () throws -> [RESPReply] in
+                    let socket = try RawSocket(port: port)
+                    var payload = RawSocket.encode(["AUTH", token])
+                    for index in 0..<before {
+                        payload += RawSocket.encode(["TRACK", session, "f\(index % 7).swift", "CODE", "VIEW", "TOKENS", "5"])
+                    }
+                    payload += RawSocket.encode(["SESSION.CLOSE", session])
+                    for _ in 0..<after {
+                        payload += RawSocket.encode(["TRACK", session, "late.swift", "CODE", "VIEW", "TOKENS", "5"])
+                    }
+                    let bytes = payload
+                    let writer = Thread { try? socket.write(bytes) }
+                    writer.start()
+                    return try socket.readReplies(1 + before + 1 + after)
+                }
+                let tracked = replies.dropFirst().prefix(before)
+                let refusedEarly = tracked.filter { if case .integer = $0 { false } else { true } }
+                #expect(refusedEarly.isEmpty, "round \(round): \(refusedEarly.count) TRACKs sent before the close were not acknowledged: \(refusedEarly.first.map { "\($0)" } ?? "")")
+                #expect(replies[1 + before] == .simpleString("OK"))
+                #expect(Array(replies.suffix(after)) == Array(repeating: .error("ERR session is closed"), count: after))
+                #expect(try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(session)::uuid") == before)
+            }
+            try await admin.close()
+        }
+    }
+
     @Test func pipelinedClientCallsOnOneConnection() async throws {
         try await LiveServer.with { live in
             let client = try await live.client(live.acme.token)

@@ -107,6 +107,7 @@ actor SessionRunner {
     func submitTrack(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<Int64> {
         let id = request.session.uuid
         try await ensureLoaded(id, for: caller)
+        try await awaitClosing(id, for: caller)
         guard loaded(id, { $0.isClosed }) == false else { throw CommandError.sessionClosed }
         guard pending.count < configuration.pendingPerRunner else {
             statistics.rejectedBusy()
@@ -216,6 +217,7 @@ actor SessionRunner {
     func link(_ request: LinkRequest, by caller: AuthenticatedIdentity) async throws {
         let id = request.session.uuid
         try await ensureLoaded(id, for: caller)
+        try await awaitClosing(id, for: caller)
         guard !sessions[id]!.isClosed else { throw CommandError.sessionClosed }
         guard let organization = sessions[id]!.relations else { throw CommandError.relationsDisabled }
         organization.link(
@@ -259,6 +261,16 @@ actor SessionRunner {
 
     func close(_ id: SessionID, by caller: AuthenticatedIdentity) async throws {
         try await ensureLoaded(id.uuid, for: caller)
+        try await awaitClosing(id.uuid, for: caller)
+        let closed = CommitTicket<Void>()
+        closing[id.uuid] = closed
+        defer {
+            closing[id.uuid] = nil
+            closed.resolve(.success(()))
+        }
+        // The writes taken before the close, this session's TRACKs among them, are committed
+        // first: the close would otherwise refuse those still waiting for their commit.
+        await flush()
         guard try await storeCall({ try await self.store.closeSession(orgID: caller.organizationID, sessionID: id.uuid) }) else {
             throw CommandError.noSuchSession
         }
@@ -266,6 +278,19 @@ actor SessionRunner {
             if sessions[id.uuid]!.record.closedAt == nil { sessions[id.uuid]!.record.closedAt = Date() }
             // Closing raised the version past what the copy reflects (reads reload it).
             sessions[id.uuid]!.isStale = true
+        }
+    }
+
+    /// Sessions whose SESSION.CLOSE is being written. A TRACK or LINK that arrives meanwhile
+    /// waits for its outcome, so that none taken after the close is acknowledged.
+    private var closing: [UUID: CommitTicket<Void>] = [:]
+
+    /// Waits out a close of the session in progress, then reloads it if the close made the
+    /// runner's copy stale.
+    private func awaitClosing(_ id: UUID, for caller: AuthenticatedIdentity) async throws {
+        while let inProgress = closing[id] {
+            _ = try? await inProgress.value()
+            try await ensureLoaded(id, for: caller)
         }
     }
 
