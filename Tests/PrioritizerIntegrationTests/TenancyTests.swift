@@ -165,6 +165,24 @@ import Testing
         }
     }
 
+    /// AGENT.REVOKE on the node that holds the connection: the very next request is refused,
+    /// although the agent was checked a moment before (no wait for the one-second re-check).
+    @Test func revokedTokenRefusedAtOnceOnTheNodeThatRevoked() async throws {
+        try await LiveServer.with { live in
+            let admin = try await live.client(live.acme.token)
+            let token = try await admin.agentCreate(name: "instant", role: .agent)
+            let instant = try await live.client(token)
+            let session = try await instant.createSession()
+            #expect(try await instant.track(session: session, path: "a.swift", type: .code, access: .view, tokens: 1) == 1)
+            try await admin.agentRevoke(name: "instant")
+            let reply = try await instant.send(["TRACK", session, "a.swift", "CODE", "VIEW"])
+            #expect(reply == .error("WRONGPASS invalid token"), "\(reply)")
+            #expect(try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(session)::uuid") == 1)
+            try await instant.close()
+            try await admin.close()
+        }
+    }
+
     @Test func revokedTokenRefusedOnOpenConnection() async throws {
         try await LiveServer.with { live in
             let admin = try await live.client(live.acme.token)

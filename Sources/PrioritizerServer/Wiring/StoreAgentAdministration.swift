@@ -4,9 +4,12 @@ import PrioritizerStore
 /// AGENT.CREATE, AGENT.REVOKE and AGENT.LIST over the store, within the caller's organization.
 public struct StoreAgentAdministration: AgentAdministration {
     private let store: any ResourceService
+    /// Called once a revocation committed: the authenticator's recent checks are void.
+    private let onRevoked: @Sendable () -> Void
 
-    public init(store: any ResourceService) {
+    public init(store: any ResourceService, onRevoked: @escaping @Sendable () -> Void = {}) {
         self.store = store
+        self.onRevoked = onRevoked
     }
 
     public func createAgent(named name: String, role: AgentRole, by caller: AuthenticatedIdentity) async throws -> String {
@@ -27,6 +30,7 @@ public struct StoreAgentAdministration: AgentAdministration {
             throw SessionRunner.replyError(for: error)
         }
         guard revoked else { throw CommandError("no such agent '\(name)'") }
+        onRevoked()
     }
 
     public func listAgents(by caller: AuthenticatedIdentity) async throws -> [AgentInfo] {
