@@ -57,6 +57,10 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     private func serve(logger: Logger) async throws {
+        // Caught from the start: a signal while the database starts or migrates, or while the
+        // node joins, ends the start-up in order (embedded cluster stopped) instead of killing
+        // the process with its cluster left running.
+        let shutdown = ShutdownSignal.listen()
         let tls = try loadTLS()
         var runnerConfiguration = limits.runnerConfiguration(workers: workers)
         if noRelations { runnerConfiguration.relations = nil }
@@ -86,7 +90,7 @@ struct ServeCommand: AsyncParsableCommand {
                 say("prioritizer metrics on http://\(endpoint.host):\(bound)/metrics and /health")
             }
 
-            let signal = await ShutdownSignal.wait()
+            let signal = await shutdown.wait()
             logger.info("shutting down", metadata: ["signal": "\(signal)"])
             try await server.shutdown()
             await runners.flushAll()
@@ -189,36 +193,5 @@ struct ServeLimits: ParsableArguments {
             workers: workers ?? RunnerConfiguration.defaultWorkers, commitConcurrency: commitConcurrency, maxBatch: batchSize,
             maxBatchDelay: .milliseconds(batchDelayMs), maxPending: maxPending,
             maxResidentResources: maxResidentResources, packingTimeCap: .milliseconds(packingTimeCapMs))
-    }
-}
-
-/// SIGINT and SIGTERM, delivered once as an async value instead of killing the process.
-enum ShutdownSignal {
-    static func wait() async -> String {
-        await withCheckedContinuation { continuation in
-            let once = ResumeOnce(continuation)
-            for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler { once.resume(name) }
-                source.resume()
-                retained.append(source)
-            }
-        }
-    }
-
-    nonisolated(unsafe) private static var retained: [any DispatchSourceSignal] = []
-
-    private final class ResumeOnce: @unchecked Sendable {
-        private let lock = NSLock()
-        private var continuation: CheckedContinuation<String, Never>?
-        init(_ continuation: CheckedContinuation<String, Never>) { self.continuation = continuation }
-        func resume(_ value: String) {
-            lock.lock()
-            let pending = continuation
-            continuation = nil
-            lock.unlock()
-            pending?.resume(returning: value)
-        }
     }
 }

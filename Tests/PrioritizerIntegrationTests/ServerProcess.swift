@@ -106,7 +106,7 @@ struct ServerProcessError: Error, CustomStringConvertible {
 }
 
 /// A pipe's bytes as they arrive, readable at any time from another thread.
-private final class CollectedOutput: @unchecked Sendable {
+final class CollectedOutput: @unchecked Sendable {
     private let lock = NSLock()
     private var data = Data()
 
