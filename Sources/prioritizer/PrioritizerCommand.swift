@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `prioritizer`: the server, its migrations and its administration, in one binary.
 @main
@@ -11,4 +12,31 @@ struct PrioritizerCommand: AsyncParsableCommand {
             TokensCommand.self, ReplayCommand.self,
         ]
     )
+
+    /// Bad arguments are answered like every other failure: one line, `error: …`, on standard
+    /// error, and a non-zero status (SPEC), instead of ArgumentParser's reason, help line and usage.
+    /// `--help` and a bare command group still print their help.
+    static func main() async {
+        var command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            guard exitCode(for: error) != .success else { exit(withError: error) }
+            FileHandle.standardError.write(Data("error: \(message(for: error)) (see 'prioritizer help')\n".utf8))
+            exit(withError: ExitCode(exitCode(for: error).rawValue))
+        }
+        do {
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch where error is ExitCode || exitCode(for: error) == .success {
+            // A status chosen by the command, or `--help` (which ArgumentParser runs as a command).
+            exit(withError: error)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(message(for: error))\n".utf8))
+            exit(withError: ExitCode.failure)
+        }
+    }
 }

@@ -96,6 +96,26 @@ import TestSupport
         #expect(outcome.stderr.split(separator: "\n").count == 1)
     }
 
+    /// SPEC: every command exits non-zero with a one-line reason on bad arguments, as on any
+    /// other failure (ArgumentParser's own report adds a help line and the usage).
+    @Test func badArgumentsAreOneLineAndNonZero() throws {
+        let cases: [([String], String)] = [
+            (["serve", "--port", "abc"], "'abc' is invalid for '--port"),
+            (["frob"], "Unexpected argument 'frob'"),
+            (["serve", "--batch-size", "0"], "--batch-size must be positive"),
+            (["org", "create"], "Missing expected argument '<name>'"),
+            (["tokens", "--encoding", "nope"], "unknown encoding 'nope'"),
+        ]
+        for (arguments, reason) in cases {
+            let outcome = try Self.run(arguments)
+            #expect(outcome.status != 0, "\(arguments)")
+            #expect(outcome.stderr.hasPrefix("error: ") && outcome.stderr.contains(reason), "\(arguments): \(outcome.stderr)")
+            #expect(outcome.stderr.split(separator: "\n").count == 1, "\(arguments): \(outcome.stderr)")
+        }
+        let help = try Self.run(["serve", "--help"])
+        #expect(help.status == 0 && help.stdout.contains("--database-url"))
+    }
+
     @Test func tlsCertificateWithoutKeyIsRefused() throws {
         for arguments in [["--tls-cert", "cert.pem"], ["--tls-key", "key.pem"]] {
             let outcome = try Self.run(["serve", "--port", "0"] + arguments)
