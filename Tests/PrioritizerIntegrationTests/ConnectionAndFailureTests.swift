@@ -48,6 +48,32 @@ import Testing
         }
     }
 
+    /// `--max-pending` counts across runners: one session, whose writes all go to one runner,
+    /// may fill all of it (an equal share per runner refused it at a quarter here).
+    @Test func oneSessionMayFillTheWholeQueueBound() async throws {
+        // Four runners, 8 pending writes, batches held back 500 ms: the pipeline arrives well
+        // within the delay, so what is admitted before the first commit is the bound.
+        let configuration = RunnerConfiguration(workers: 4, maxBatch: 4, maxBatchDelay: .milliseconds(500), maxPending: 8)
+        try await LiveServer.with(configuration: configuration) { live in
+            let admin = try await live.client(live.acme.token)
+            let session = try await admin.createSession()
+            let port = live.port, token = live.acme.token
+            let replies = try await offloaded { () throws -> [RESPReply] in
+                let socket = try RawSocket(port: port, receiveTimeoutSeconds: 20)
+                var payload = RawSocket.encode(["AUTH", token])
+                for _ in 0..<40 { payload += RawSocket.encode(["TRACK", session, "q.swift", "CODE", "VIEW", "TOKENS", "1"]) }
+                try socket.write(payload)
+                return try socket.readReplies(41)
+            }
+            let acknowledged = replies.dropFirst().filter { if case .integer = $0 { true } else { false } }.count
+            let busy = replies.dropFirst().filter { errorLine(of: $0)?.hasPrefix("BUSY ") == true }.count
+            #expect(acknowledged + busy == 40)
+            #expect(acknowledged >= 8, "only \(acknowledged) of the 8 places the bound has were given to the one session")
+            #expect(try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(session)::uuid") == acknowledged)
+            try await admin.close()
+        }
+    }
+
     @Test func busyWhenOverQueueBoundsAndNothingAcknowledgedIsLogged() async throws {
         // One runner, at most 8 pending writes, batches held back 100 ms: a pipeline of 300
         // TRACKs must overflow.

@@ -61,7 +61,7 @@ public struct RunnerConfiguration: Sendable, Hashable {
         self.relationFlushInterval = relationFlushInterval
     }
 
-    /// Each runner's share of the global bounds.
-    var pendingPerRunner: Int { max(1, (maxPending + workers - 1) / workers) }
+    /// Each runner's share of the resident-resource bound (`--max-pending` is shared whole:
+    /// `QueuedWriteBound`).
     var residentResourcesPerRunner: Int { max(1, maxResidentResources / workers) }
 }

@@ -38,9 +38,10 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
         let membership = ClusterMembership(store: heartbeatStore ?? store, timing: clusterTiming, logger: logger)
         self.membership = membership
         let gate = CommitGate<SessionRunner>(maxInFlight: configuration.workers * configuration.commitConcurrency)
+        let queuedWrites = QueuedWriteBound(limit: configuration.maxPending)
         runners = (0..<configuration.workers).map { index in
             SessionRunner(
-                index: index, store: store, gate: gate, configuration: configuration, clock: clock,
+                index: index, store: store, gate: gate, queuedWrites: queuedWrites, configuration: configuration, clock: clock,
                 statistics: statistics,
                 relations: relations, membership: membership, logger: logger)
         }

@@ -15,6 +15,8 @@ actor SessionRunner {
     private let store: any ResourceService
     /// Turns for small group commits, shared by all runners.
     private let gate: CommitGate<SessionRunner>
+    /// `--max-pending`, shared with the other runners.
+    private let queuedWrites: QueuedWriteBound
     private let configuration: RunnerConfiguration
     private let clock: any ServerClock
     private let statistics: RunnerStatistics
@@ -71,7 +73,8 @@ actor SessionRunner {
     }
 
     init(
-        index: Int, store: any ResourceService, gate: CommitGate<SessionRunner>, configuration: RunnerConfiguration,
+        index: Int, store: any ResourceService, gate: CommitGate<SessionRunner>, queuedWrites: QueuedWriteBound,
+        configuration: RunnerConfiguration,
         clock: any ServerClock,
         statistics: RunnerStatistics, relations: RelationRegistry?, membership: ClusterMembership, logger: Logger
     ) {
@@ -80,6 +83,7 @@ actor SessionRunner {
         self.relations = relations
         self.store = store
         self.gate = gate
+        self.queuedWrites = queuedWrites
         self.configuration = configuration
         self.clock = clock
         self.statistics = statistics
@@ -109,7 +113,7 @@ actor SessionRunner {
         try await ensureLoaded(id, for: caller)
         try await awaitClosing(id, for: caller)
         guard loaded(id, { $0.isClosed }) == false else { throw CommandError.sessionClosed }
-        guard pending.count < configuration.pendingPerRunner else {
+        guard queuedWrites.admit() else {
             statistics.rejectedBusy()
             throw CommandError.busy
         }
@@ -161,7 +165,7 @@ actor SessionRunner {
         if request.dryRun { return .settled(entries) }
         // What the run's report compares captured importance with: every candidate's, valued once.
         let total = candidates.totalImportance
-        guard pending.count < configuration.pendingPerRunner else {
+        guard queuedWrites.admit() else {
             statistics.rejectedBusy()
             throw CommandError.busy
         }
@@ -554,6 +558,7 @@ actor SessionRunner {
                 writes = Array(pending.prefix(take))
                 pending.removeFirst(take)
             }
+            queuedWrites.release(writes.count)
             for write in writes { loaded(write.sessionID) { $0.writesInFlight += 1 } }
             inFlight += 1
             inFlightStarts.append(writes[0].sequence)
@@ -675,6 +680,7 @@ actor SessionRunner {
         guard !failedSessions.isEmpty else { return }
         let doomed = pending.filter { failedSessions[$0.sessionID] != nil }
         pending.removeAll { failedSessions[$0.sessionID] != nil }
+        queuedWrites.release(doomed.count)
         for write in doomed {
             let failure = failedSessions[write.sessionID] ?? .tryAgain
             if sessions[write.sessionID] != nil { sessions[write.sessionID]!.pendingWrites -= 1 }
