@@ -23,7 +23,7 @@ struct PrioritizerCommand: AsyncParsableCommand {
         } catch {
             guard exitCode(for: error) != .success else { exit(withError: error) }
             FileHandle.standardError.write(Data("error: \(message(for: error)) (see 'prioritizer help')\n".utf8))
-            exit(withError: ExitCode(exitCode(for: error).rawValue))
+            exit(withError: exitCode(for: error))
         }
         do {
             if var asynchronous = command as? any AsyncParsableCommand {

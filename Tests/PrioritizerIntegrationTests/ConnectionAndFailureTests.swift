@@ -48,6 +48,17 @@ import Testing
         }
     }
 
+    /// `count` TRACKs of one path written in one go on a fresh connection after its AUTH: their replies.
+    static func pipelinedTracks(_ count: Int, port: Int, token: String, session: String) async throws -> [RESPReply] {
+        try await offloaded { () throws -> [RESPReply] in
+            let socket = try RawSocket(port: port, receiveTimeoutSeconds: 20)
+            var payload = RawSocket.encode(["AUTH", token])
+            for _ in 0..<count { payload += RawSocket.encode(["TRACK", session, "q.swift", "CODE", "VIEW", "TOKENS", "1"]) }
+            try socket.write(payload)
+            return Array(try socket.readReplies(count + 1).dropFirst())
+        }
+    }
+
     /// `--max-pending` counts across runners: one session, whose writes all go to one runner,
     /// may fill all of it (an equal share per runner refused it at a quarter here).
     @Test func oneSessionMayFillTheWholeQueueBound() async throws {
@@ -57,16 +68,9 @@ import Testing
         try await LiveServer.with(configuration: configuration) { live in
             let admin = try await live.client(live.acme.token)
             let session = try await admin.createSession()
-            let port = live.port, token = live.acme.token
-            let replies = try await offloaded { () throws -> [RESPReply] in
-                let socket = try RawSocket(port: port, receiveTimeoutSeconds: 20)
-                var payload = RawSocket.encode(["AUTH", token])
-                for _ in 0..<40 { payload += RawSocket.encode(["TRACK", session, "q.swift", "CODE", "VIEW", "TOKENS", "1"]) }
-                try socket.write(payload)
-                return try socket.readReplies(41)
-            }
-            let acknowledged = replies.dropFirst().filter { if case .integer = $0 { true } else { false } }.count
-            let busy = replies.dropFirst().filter { errorLine(of: $0)?.hasPrefix("BUSY ") == true }.count
+            let tracks = try await Self.pipelinedTracks(40, port: live.port, token: live.acme.token, session: session)
+            let acknowledged = tracks.filter { if case .integer = $0 { true } else { false } }.count
+            let busy = tracks.filter { errorLine(of: $0)?.hasPrefix("BUSY ") == true }.count
             #expect(acknowledged + busy == 40)
             #expect(acknowledged >= 8, "only \(acknowledged) of the 8 places the bound has were given to the one session")
             #expect(try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(session)::uuid") == acknowledged)
@@ -81,15 +85,7 @@ import Testing
         try await LiveServer.with(configuration: configuration) { live in
             let admin = try await live.client(live.acme.token)
             let session = try await admin.createSession()
-            let port = live.port, token = live.acme.token
-            let replies = try await offloaded { () throws -> [RESPReply] in
-                let socket = try RawSocket(port: port, receiveTimeoutSeconds: 20)
-                var payload = RawSocket.encode(["AUTH", token])
-                for _ in 0..<300 { payload += RawSocket.encode(["TRACK", session, "q.swift", "CODE", "VIEW", "TOKENS", "1"]) }
-                try socket.write(payload)
-                return try socket.readReplies(301)
-            }
-            let tracks = replies.dropFirst()
+            let tracks = try await Self.pipelinedTracks(300, port: live.port, token: live.acme.token, session: session)
             let acknowledged = tracks.compactMap { reply -> Int? in
                 if case .integer(let value) = reply { return Int(value) }
                 return nil

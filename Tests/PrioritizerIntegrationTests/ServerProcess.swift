@@ -10,8 +10,8 @@ import Glibc
 final class ServerProcess: @unchecked Sendable {
     let process: Process
     let port: Int
-    private let stdout = CollectedOutput()
-    private let stderr = CollectedOutput()
+    private let stdout: CollectedOutput
+    private let stderr: CollectedOutput
 
     var pid: Int32 { process.processIdentifier }
 
@@ -23,18 +23,7 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     private init(conninfo: String, arguments: [String] = [], timeout: Duration = .seconds(60)) throws {
-        process = Process()
-        process.executableURL = BuiltExecutable.url("prioritizer")
-        process.arguments = ["serve", "--database-url", conninfo, "--host", "127.0.0.1", "--port", "0"] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        for name in ["DATABASE_URL", "PGHOST", "PGDATABASE"] { environment[name] = nil }
-        process.environment = environment
-        let outPipe = Pipe(), errPipe = Pipe()
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        process.standardInput = FileHandle.nullDevice
-        stdout.collect(from: outPipe)
-        stderr.collect(from: errPipe)
+        (process, stdout, stderr) = serveProcess(["--database-url", conninfo, "--host", "127.0.0.1", "--port", "0"] + arguments)
         try process.run()
 
         let deadline = ContinuousClock.now + timeout
@@ -103,6 +92,26 @@ final class ServerProcess: @unchecked Sendable {
 
 struct ServerProcessError: Error, CustomStringConvertible {
     var description: String
+}
+
+/// `prioritizer serve ARGUMENTS`, ready to run: no database named by the environment (each test
+/// names its own, or none for the embedded one), standard output and error collected.
+func serveProcess(_ arguments: [String]) -> (process: Process, stdout: CollectedOutput, stderr: CollectedOutput) {
+    let process = Process()
+    process.executableURL = BuiltExecutable.url("prioritizer")
+    process.arguments = ["serve"] + arguments
+    var environment = ProcessInfo.processInfo.environment
+    for name in ["DATABASE_URL", "PGHOST", "PGDATABASE"] { environment[name] = nil }
+    if let bin = environment["PRIORITIZER_TEST_PG_BINDIR"] { environment["PRIORITIZER_PG_BINDIR"] = bin }
+    process.environment = environment
+    let stdout = CollectedOutput(), stderr = CollectedOutput()
+    let outPipe = Pipe(), errPipe = Pipe()
+    process.standardOutput = outPipe
+    process.standardError = errPipe
+    process.standardInput = FileHandle.nullDevice
+    stdout.collect(from: outPipe)
+    stderr.collect(from: errPipe)
+    return (process, stdout, stderr)
 }
 
 /// A pipe's bytes as they arrive, readable at any time from another thread.

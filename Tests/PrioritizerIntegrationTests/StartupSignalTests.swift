@@ -13,20 +13,7 @@ import Glibc
     @Test func aSigtermWhileMigratingStopsTheEmbeddedClusterAndExitsZero() async throws {
         let folder = URL(fileURLWithPath: "/tmp/prioritizer-startup-signal-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let process = Process()
-        process.executableURL = BuiltExecutable.url("prioritizer")
-        process.arguments = ["serve", "--data-dir", folder.path, "--host", "127.0.0.1", "--port", "0"]
-        var environment = ProcessInfo.processInfo.environment
-        for name in ["DATABASE_URL", "PGHOST", "PGDATABASE"] { environment[name] = nil }
-        if let bin = environment["PRIORITIZER_TEST_PG_BINDIR"] { environment["PRIORITIZER_PG_BINDIR"] = bin }
-        process.environment = environment
-        let stdout = CollectedOutput(), stderr = CollectedOutput()
-        let outPipe = Pipe(), errPipe = Pipe()
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        process.standardInput = FileHandle.nullDevice
-        stdout.collect(from: outPipe)
-        stderr.collect(from: errPipe)
+        let (process, stdout, stderr) = serveProcess(["--data-dir", folder.path, "--host", "127.0.0.1", "--port", "0"])
         try process.run()
         let pidFile = folder.appending(path: "pg/data/postmaster.pid")
         defer {

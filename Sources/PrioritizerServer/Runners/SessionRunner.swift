@@ -292,6 +292,7 @@ actor SessionRunner {
     /// Waits out a close of the session in progress, then reloads it if the close made the
     /// runner's copy stale.
     private func awaitClosing(_ id: UUID, for caller: AuthenticatedIdentity) async throws {
+        guard !closing.isEmpty else { return }
         while let inProgress = closing[id] {
             _ = try? await inProgress.value()
             try await ensureLoaded(id, for: caller)
