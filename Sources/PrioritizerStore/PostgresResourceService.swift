@@ -200,6 +200,14 @@ public final class PostgresResourceService: ResourceService {
         }
     }
 
+    public func lastKnownTokenCount(orgID: UUID, path: String) async throws -> Int? {
+        try await tenant(orgID) { connection in
+            try connection.query(prepared: """
+                SELECT token_count FROM prioritizer.resources WHERE org_id = \(orgID) AND path = \(path)
+                """).first.flatMap { try $0.decode(0, as: Int?.self) }
+        }
+    }
+
     public func agentsRevoked(since: Date) async throws -> [UUID] {
         try await system { connection in
             try connection.query("SELECT agent_id FROM prioritizer.agents WHERE revoked_at >= \(since)")

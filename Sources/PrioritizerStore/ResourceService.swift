@@ -39,6 +39,9 @@ public protocol ResourceService: Sendable {
     func sessionIDs(orgID: UUID, limit: Int) async throws -> [UUID]
     /// Returns false when the session does not exist (for this organization).
     func closeSession(orgID: UUID, sessionID: UUID) async throws -> Bool
+    /// The organization's last known token count of a path (`resources.token_count`), nil when
+    /// no session ever reported one.
+    func lastKnownTokenCount(orgID: UUID, path: String) async throws -> Int?
     func sessionResources(orgID: UUID, sessionID: UUID) async throws -> [SessionResourceRecord]
     func accessTypeCounts(orgID: UUID, sessionID: UUID) async throws -> AccessTypeCounts
     func latestRun(orgID: UUID, sessionID: UUID) async throws -> PrioritizationRunRecord?

@@ -142,6 +142,26 @@ import Testing
         }
     }
 
+    /// SPEC's last resort for a TRACK with no CONTENT, TOKENS or SIZE: the last known count, here
+    /// the organization's, which another session reported, for a resource new to the session.
+    @Test func aResourceNewToTheSessionTakesTheOrganizationsLastKnownCount() async throws {
+        try await LiveServer.with { live in
+            let client = try await live.client(live.acme.token)
+            let first = try await client.createSession()
+            #expect(try await client.track(session: first, path: "shared.swift", type: .code, access: .view, tokens: 700) == 1)
+            let second = try await client.createSession()
+            #expect(try await client.track(session: second, path: "shared.swift", type: .code, access: .reference) == 1)
+            #expect(try await client.track(session: second, path: "never-counted.md", type: .documentation, access: .view) == 1)
+            let tokens = Dictionary(uniqueKeysWithValues: try await client.top(session: second, limit: 10).map { ($0.path, $0.tokens) })
+            #expect(tokens["shared.swift"] == 700)
+            let chosen = try await client.prioritize(session: second, budget: 10_000, dryRun: true)
+            #expect(chosen.map(\.path) == ["shared.swift"], "nothing counts never-counted.md")
+            #expect(try await live.count(
+                "SELECT sr.token_count FROM prioritizer.session_resources sr JOIN prioritizer.resources r USING (org_id, resource_id) WHERE sr.session_id = \(second)::uuid AND r.path = 'shared.swift'") == 700)
+            try await client.close()
+        }
+    }
+
     @Test func trackModifiedAndOutOfOrderEvents() async throws {
         try await LiveServer.with { live in
             let client = try await live.client(live.acme.token)

@@ -112,14 +112,24 @@ actor SessionRunner {
         let id = request.session.uuid
         try await ensureLoaded(id, for: caller)
         try await awaitClosing(id, for: caller)
+        var tokens = loaded(id) { Self.resolveTokens(request, encoding: $0.encoding) }!
+        if tokens == nil, loaded(id, { $0.state.resources[request.path] == nil }) == true {
+            // Nothing in the request, and the resource is new to the session: the organization's
+            // last known count, which another session may have reported (SPEC's last resort). Once
+            // per resource and session; later accesses keep the session's own count.
+            tokens = try await storeCall {
+                try await self.store.lastKnownTokenCount(orgID: caller.organizationID, path: request.path)
+            }
+            try await ensureLoaded(id, for: caller)
+            try await awaitClosing(id, for: caller)
+        }
         guard loaded(id, { $0.isClosed }) == false else { throw CommandError.sessionClosed }
         guard queuedWrites.admit() else {
             statistics.rejectedBusy()
             throw CommandError.busy
         }
         let at = request.at ?? clock.nowMilliseconds()
-        let (tokens, count, added) = loaded(id) { session in
-            let tokens = Self.resolveTokens(request, encoding: session.encoding)
+        let (count, added) = loaded(id) { session in
             let before = session.state.resources.count
             let count = session.state.apply(AccessEvent(
                 path: request.path, type: request.type, access: request.access, at: at, modified: request.modified,
@@ -130,7 +140,7 @@ actor SessionRunner {
             // in the background by the registry: they are derived, not acknowledged, data.
             let organization = session.relations
             organization?.observe(request.path, tokens: tokens, at: at, in: &session.window)
-            return (tokens, count, session.state.resources.count - before)
+            return (count, session.state.resources.count - before)
         }!
         residentResources += added
 
