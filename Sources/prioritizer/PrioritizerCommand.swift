@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PrioritizerServer
 
 /// `prioritizer`: the server, its migrations and its administration, in one binary.
 @main
@@ -7,6 +8,8 @@ struct PrioritizerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prioritizer",
         abstract: "Chooses which resources an LLM agent puts into its context window, within its token budget.",
+        // The version INFO and HELLO report.
+        version: ServerConfiguration.serverVersion,
         subcommands: [
             ServeCommand.self, MigrateCommand.self, OrgCommand.self, AgentCommand.self, AnalystCommand.self,
             TokensCommand.self, ReplayCommand.self,

@@ -114,6 +114,8 @@ import TestSupport
         }
         let help = try Self.run(["serve", "--help"])
         #expect(help.status == 0 && help.stdout.contains("--database-url"))
+        let version = try Self.run(["--version"])
+        #expect(version.status == 0 && version.stdout.split(separator: "\n") == ["0.1.0"], "\(version)")
     }
 
     @Test func tlsCertificateWithoutKeyIsRefused() throws {
