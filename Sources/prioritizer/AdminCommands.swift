@@ -10,16 +10,14 @@ struct MigrateCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        try await reportingFailures {
-            switch database.location {
-            case .external(let conninfo):
-                let connection = try await PQConnection.connect(conninfo)
-                defer { Task { await connection.close() } }
-                report(try await Migrator().migrate(connection))
-            case .embedded:
-                // Opening the embedded database migrates it.
-                try await AdminDatabase.with(database) { _ in print("the embedded database is migrated") }
-            }
+        switch database.location {
+        case .external(let conninfo):
+            let connection = try await PQConnection.connect(conninfo)
+            defer { Task { await connection.close() } }
+            report(try await Migrator().migrate(connection))
+        case .embedded:
+            // Opening the embedded database migrates it.
+            try await AdminDatabase.with(database) { _ in print("the embedded database is migrated") }
         }
     }
 
@@ -44,11 +42,9 @@ struct OrgCommand: AsyncParsableCommand {
         @Flag(help: "Print one JSON object.") var json = false
 
         func run() async throws {
-            try await reportingFailures {
-                try await AdminDatabase.with(database) { database in
-                    let (org, admin) = try await database.service.createOrganization(name: name)
-                    printCredentials(org: org, credentials: admin, json: json)
-                }
+            try await AdminDatabase.with(database) { database in
+                let (org, admin) = try await database.service.createOrganization(name: name)
+                printCredentials(org: org, credentials: admin, json: json)
             }
         }
     }
@@ -68,13 +64,11 @@ struct AgentCommand: AsyncParsableCommand {
         @Flag(help: "Print one JSON object.") var json = false
 
         func run() async throws {
-            try await reportingFailures {
-                let role = try AgentRole(word: role)
-                try await AdminDatabase.with(database) { database in
-                    let organization = try await database.organization(named: org)
-                    let credentials = try await database.service.createAgent(orgID: organization.orgID, name: agent, role: role)
-                    printCredentials(org: organization, credentials: credentials, json: json)
-                }
+            let role = try AgentRole(word: role)
+            try await AdminDatabase.with(database) { database in
+                let organization = try await database.organization(named: org)
+                let credentials = try await database.service.createAgent(orgID: organization.orgID, name: agent, role: role)
+                printCredentials(org: organization, credentials: credentials, json: json)
             }
         }
     }
@@ -87,14 +81,12 @@ struct AgentCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            try await reportingFailures {
-                try await AdminDatabase.with(database) { database in
-                    let organization = try await database.organization(named: org)
-                    guard try await database.service.revokeAgent(orgID: organization.orgID, name: agent) else {
-                        throw CommandFailure("no active agent named '\(agent)' in organization '\(org)'")
-                    }
-                    print("revoked \(agent)")
+            try await AdminDatabase.with(database) { database in
+                let organization = try await database.organization(named: org)
+                guard try await database.service.revokeAgent(orgID: organization.orgID, name: agent) else {
+                    throw CommandFailure("no active agent named '\(agent)' in organization '\(org)'")
                 }
+                print("revoked \(agent)")
             }
         }
     }
@@ -114,12 +106,10 @@ struct AnalystCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            try await reportingFailures {
-                try await AdminDatabase.with(database) { database in
-                    let organization = try await database.organization(named: org)
-                    try await database.service.grantAnalyst(orgID: organization.orgID, role: role, password: password)
-                    print("role \(role) reads organization '\(org)' (read-only, token hashes hidden)")
-                }
+            try await AdminDatabase.with(database) { database in
+                let organization = try await database.organization(named: org)
+                try await database.service.grantAnalyst(orgID: organization.orgID, role: role, password: password)
+                print("role \(role) reads organization '\(org)' (read-only, token hashes hidden)")
             }
         }
     }

@@ -91,15 +91,3 @@ struct CommandFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
-
-/// Prints errors as one line on standard error and exits 1, as SPEC asks of every command.
-func reportingFailures(_ body: () async throws -> Void) async throws {
-    do {
-        try await body()
-    } catch let error as ExitCode {
-        throw error
-    } catch {
-        FileHandle.standardError.write(Data("error: \(String(describing: error))\n".utf8))
-        throw ExitCode.failure
-    }
-}

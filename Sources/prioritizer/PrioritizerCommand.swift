@@ -16,17 +16,16 @@ struct PrioritizerCommand: AsyncParsableCommand {
         ]
     )
 
-    /// Bad arguments are answered like every other failure: one line, `error: …`, on standard
-    /// error, and a non-zero status (SPEC), instead of ArgumentParser's reason, help line and usage.
-    /// `--help` and a bare command group still print their help.
+    /// Every failure, bad arguments included, is one line on standard error, `error: …`, and a
+    /// non-zero status (SPEC): 64 for arguments, instead of ArgumentParser's reason, help line and
+    /// usage; 1 for whatever a command throws. `--help` and a bare command group still print their help.
     static func main() async {
         var command: any ParsableCommand
         do {
             command = try parseAsRoot()
         } catch {
             guard exitCode(for: error) != .success else { exit(withError: error) }
-            FileHandle.standardError.write(Data("error: \(message(for: error)) (see 'prioritizer help')\n".utf8))
-            exit(withError: exitCode(for: error))
+            fail("\(message(for: error)) (see 'prioritizer help')", exitCode(for: error))
         }
         do {
             if var asynchronous = command as? any AsyncParsableCommand {
@@ -38,8 +37,12 @@ struct PrioritizerCommand: AsyncParsableCommand {
             // A status chosen by the command, or `--help` (which ArgumentParser runs as a command).
             exit(withError: error)
         } catch {
-            FileHandle.standardError.write(Data("error: \(message(for: error))\n".utf8))
-            exit(withError: ExitCode.failure)
+            fail(String(describing: error), .failure)
         }
+    }
+
+    private static func fail(_ reason: String, _ status: ExitCode) -> Never {
+        FileHandle.standardError.write(Data("error: \(reason)\n".utf8))
+        exit(withError: status)
     }
 }

@@ -35,39 +35,37 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingFailures {
-            let workload: Workload
-            do {
-                workload = try Workload(contentsOf: URL(fileURLWithPath: file))
-            } catch {
-                throw CommandFailure("cannot read \(file): \(error)")
-            }
-            let budgets = self.budgets.isEmpty ? [4_000, 16_000] : self.budgets
-            // The in-process line follows --no-related, so it stays comparable with the server's.
-            var tally = InProcessReplay(relations: noRelated ? nil : .standard).run(workload, budgets: budgets)
-            let format: PrioritizerClient.ReportFormat? = report ? (json ? .json : .markdown) : nil
-            let outcome: (tally: RecallTally, reports: [(session: String, text: String)])
-            if let server {
-                let (host, port) = try Self.address(server)
-                let client = try await PrioritizerClient.connect(host: host, port: port, token: token)
-                defer { Task { try? await client.close() } }
-                outcome = try await WorkloadReplayer(client: client, related: !noRelated)
+        let workload: Workload
+        do {
+            workload = try Workload(contentsOf: URL(fileURLWithPath: file))
+        } catch {
+            throw CommandFailure("cannot read \(file): \(error)")
+        }
+        let budgets = self.budgets.isEmpty ? [4_000, 16_000] : self.budgets
+        // The in-process line follows --no-related, so it stays comparable with the server's.
+        var tally = InProcessReplay(relations: noRelated ? nil : .standard).run(workload, budgets: budgets)
+        let format: PrioritizerClient.ReportFormat? = report ? (json ? .json : .markdown) : nil
+        let outcome: (tally: RecallTally, reports: [(session: String, text: String)])
+        if let server {
+            let (host, port) = try Self.address(server)
+            let client = try await PrioritizerClient.connect(host: host, port: port, token: token)
+            defer { Task { try? await client.close() } }
+            outcome = try await WorkloadReplayer(client: client, related: !noRelated)
+                .replay(workload, budgets: budgets, reportFormat: format)
+        } else {
+            outcome = try await ThrowawayServer.with { client in
+                try await WorkloadReplayer(client: client, related: !noRelated)
                     .replay(workload, budgets: budgets, reportFormat: format)
-            } else {
-                outcome = try await ThrowawayServer.with { client in
-                    try await WorkloadReplayer(client: client, related: !noRelated)
-                        .replay(workload, budgets: budgets, reportFormat: format)
-                }
             }
-            tally.merge(outcome.tally)
-            let figures = ReplayReport(workload: workload, budgets: budgets, tally: tally)
-            print(json ? figures.json() : figures.markdown(), terminator: "")
-            for (session, text) in outcome.reports {
-                if json {
-                    print(text)
-                } else {
-                    print("\n## Session \(session)\n\n\(text)", terminator: text.hasSuffix("\n") ? "" : "\n")
-                }
+        }
+        tally.merge(outcome.tally)
+        let figures = ReplayReport(workload: workload, budgets: budgets, tally: tally)
+        print(json ? figures.json() : figures.markdown(), terminator: "")
+        for (session, text) in outcome.reports {
+            if json {
+                print(text)
+            } else {
+                print("\n## Session \(session)\n\n\(text)", terminator: text.hasSuffix("\n") ? "" : "\n")
             }
         }
     }

@@ -41,19 +41,17 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let onEventLoops = !runtimeThreadPool && EventLoopExecutor.install()
-        try await reportingFailures {
-            guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
-                throw CommandFailure("unknown log level '\(logLevel)': trace, debug, info, notice, warning, error or critical")
-            }
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
-            }
-            let logger = Logger(label: "prioritizer")
-            logger.info("swift concurrency executor", metadata: ["executor": "\(onEventLoops ? "event loops" : "runtime thread pool")"])
-            try await serve(logger: logger)
+        guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
+            throw CommandFailure("unknown log level '\(logLevel)': trace, debug, info, notice, warning, error or critical")
         }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "prioritizer")
+        logger.info("swift concurrency executor", metadata: ["executor": "\(onEventLoops ? "event loops" : "runtime thread pool")"])
+        try await serve(logger: logger)
     }
 
     private func serve(logger: Logger) async throws {

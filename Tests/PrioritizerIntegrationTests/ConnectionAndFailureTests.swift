@@ -59,6 +59,15 @@ import Testing
         }
     }
 
+    /// The acknowledged TRACKs' counts, in reply order, and how many replies were -BUSY.
+    static func acknowledgedAndBusy(_ tracks: [RESPReply]) -> (acknowledged: [Int], busy: Int) {
+        let acknowledged = tracks.compactMap { reply -> Int? in
+            if case .integer(let value) = reply { return Int(value) }
+            return nil
+        }
+        return (acknowledged, tracks.filter { errorLine(of: $0)?.hasPrefix("BUSY ") == true }.count)
+    }
+
     /// `--max-pending` counts across runners: one session, whose writes all go to one runner,
     /// may fill all of it (an equal share per runner refused it at a quarter here).
     @Test func oneSessionMayFillTheWholeQueueBound() async throws {
@@ -69,8 +78,8 @@ import Testing
             let admin = try await live.client(live.acme.token)
             let session = try await admin.createSession()
             let tracks = try await Self.pipelinedTracks(40, port: live.port, token: live.acme.token, session: session)
-            let acknowledged = tracks.filter { if case .integer = $0 { true } else { false } }.count
-            let busy = tracks.filter { errorLine(of: $0)?.hasPrefix("BUSY ") == true }.count
+            let (acknowledgedCounts, busy) = Self.acknowledgedAndBusy(tracks)
+            let acknowledged = acknowledgedCounts.count
             #expect(acknowledged + busy == 40)
             #expect(acknowledged >= 8, "only \(acknowledged) of the 8 places the bound has were given to the one session")
             #expect(try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(session)::uuid") == acknowledged)
@@ -86,11 +95,7 @@ import Testing
             let admin = try await live.client(live.acme.token)
             let session = try await admin.createSession()
             let tracks = try await Self.pipelinedTracks(300, port: live.port, token: live.acme.token, session: session)
-            let acknowledged = tracks.compactMap { reply -> Int? in
-                if case .integer(let value) = reply { return Int(value) }
-                return nil
-            }
-            let busy = tracks.filter { errorLine(of: $0)?.hasPrefix("BUSY ") == true }.count
+            let (acknowledged, busy) = Self.acknowledgedAndBusy(tracks)
             #expect(acknowledged.count + busy == 300, "other replies: \(tracks.filter { errorLine(of: $0).map { !$0.hasPrefix("BUSY") } ?? false }.prefix(3))")
             #expect(busy > 0, "no BUSY with 8 pending allowed")
             #expect(acknowledged.count > 0)

@@ -57,11 +57,11 @@ public final class ClusterMembership: @unchecked Sendable {
     public func join(address: String) async throws {
         let node = NodeRegistration(address: address)
         lock.withLock { self.node = node }
-        var patience = JoinPatience(until: .now + timing.joinPatience, retryEvery: timing.heartbeatInterval)
+        var patience = JoinPatience(until: .now + timing.joinPatience, retryEvery: timing.heartbeatInterval, logger: logger)
         // Registered only once a heartbeat committed promptly: the lease held back below must start
         // after the others could see this node alive (a few tries on a loaded machine).
         for _ in 0..<20 {
-            try await patience.retrying(logger: logger) { try await beat(node) }
+            try await patience.retrying { try await beat(node) }
             if !lock.withLock({ lastBeatWasSlow }) { break }
         }
         if otherLiveNodes > 0 {
@@ -70,11 +70,11 @@ public final class ClusterMembership: @unchecked Sendable {
             // this node's row committed (this heartbeat's transaction began after it), so each has
             // seen it, however late a loaded machine ran their heartbeats. A node that stopped
             // heartbeating leaves the count once its row is older than the liveness window.
-            let mark = try await patience.retrying(logger: logger) { try await beat(node) }.databaseNow
+            let mark = try await patience.retrying { try await beat(node) }.databaseNow
             let deadline = ContinuousClock.now + timing.liveness * 2
             while ContinuousClock.now < deadline {
                 try await Task.sleep(for: timing.heartbeatInterval)
-                let behind = try await patience.retrying(logger: logger) { try await beat(node, othersSince: mark) }
+                let behind = try await patience.retrying { try await beat(node, othersSince: mark) }
                 if behind.othersBehind == 0 { break }
             }
         }

@@ -11,26 +11,32 @@ import PrioritizerStore
 struct JoinPatience {
     let until: ContinuousClock.Instant
     let retryEvery: Duration
+    private let logger: Logger
     private var streak = FailureStreak("joining: heartbeat")
 
-    init(until: ContinuousClock.Instant, retryEvery: Duration) {
+    init(until: ContinuousClock.Instant, retryEvery: Duration, logger: Logger) {
         self.until = until
         self.retryEvery = retryEvery
+        self.logger = logger
     }
 
     @discardableResult
-    mutating func retrying<T>(logger: Logger, _ attempt: () async throws -> T) async throws -> T {
+    mutating func retrying<T>(_ attempt: () async throws -> T) async throws -> T {
         while true {
             do {
                 let value = try await attempt()
                 streak.succeeded(logger: logger)
                 return value
-            } catch StoreError.unavailable(let reason) where ContinuousClock.now + retryEvery < until {
-                streak.failed(StoreError.unavailable(reason), logger: logger)
+            } catch let error as StoreError where error.isUnavailable && ContinuousClock.now + retryEvery < until {
+                streak.failed(error, logger: logger)
                 // The pool's breaker fails borrowers at once until its probe connects again, so
                 // the pause, not the attempt, paces the retries.
                 try await Task.sleep(for: retryEvery)
             }
         }
     }
+}
+
+private extension StoreError {
+    var isUnavailable: Bool { if case .unavailable = self { true } else { false } }
 }

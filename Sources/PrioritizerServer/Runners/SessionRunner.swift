@@ -110,20 +110,22 @@ actor SessionRunner {
 
     func submitTrack(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<Int64> {
         let id = request.session.uuid
-        try await ensureLoaded(id, for: caller)
-        try await awaitClosing(id, for: caller)
-        var tokens = loaded(id) { Self.resolveTokens(request, encoding: $0.encoding) }!
-        if tokens == nil, loaded(id, { $0.state.resources[request.path] == nil }) == true {
+        try await ensureWritable(id, for: caller)
+        var (closed, tokens, newWithoutCount) = loaded(id) { session in
+            let tokens = Self.resolveTokens(request, encoding: session.encoding)
+            return (session.isClosed, tokens, tokens == nil && session.state.resources[request.path] == nil)
+        }!
+        if newWithoutCount && !closed {
             // Nothing in the request, and the resource is new to the session: the organization's
             // last known count, which another session may have reported (SPEC's last resort). Once
             // per resource and session; later accesses keep the session's own count.
             tokens = try await storeCall {
                 try await self.store.lastKnownTokenCount(orgID: caller.organizationID, path: request.path)
             }
-            try await ensureLoaded(id, for: caller)
-            try await awaitClosing(id, for: caller)
+            try await ensureWritable(id, for: caller)
+            closed = loaded(id, { $0.isClosed })!
         }
-        guard loaded(id, { $0.isClosed }) == false else { throw CommandError.sessionClosed }
+        guard !closed else { throw CommandError.sessionClosed }
         guard queuedWrites.admit() else {
             statistics.rejectedBusy()
             throw CommandError.busy
@@ -230,8 +232,7 @@ actor SessionRunner {
 
     func link(_ request: LinkRequest, by caller: AuthenticatedIdentity) async throws {
         let id = request.session.uuid
-        try await ensureLoaded(id, for: caller)
-        try await awaitClosing(id, for: caller)
+        try await ensureWritable(id, for: caller)
         guard !sessions[id]!.isClosed else { throw CommandError.sessionClosed }
         guard let organization = sessions[id]!.relations else { throw CommandError.relationsDisabled }
         organization.link(
@@ -274,8 +275,7 @@ actor SessionRunner {
     }
 
     func close(_ id: SessionID, by caller: AuthenticatedIdentity) async throws {
-        try await ensureLoaded(id.uuid, for: caller)
-        try await awaitClosing(id.uuid, for: caller)
+        try await ensureWritable(id.uuid, for: caller)
         let closed = CommitTicket<Void>()
         closing[id.uuid] = closed
         defer {
@@ -299,11 +299,11 @@ actor SessionRunner {
     /// waits for its outcome, so that none taken after the close is acknowledged.
     private var closing: [UUID: CommitTicket<Void>] = [:]
 
-    /// Waits out a close of the session in progress, then reloads it if the close made the
-    /// runner's copy stale.
-    private func awaitClosing(_ id: UUID, for caller: AuthenticatedIdentity) async throws {
-        guard !closing.isEmpty else { return }
-        while let inProgress = closing[id] {
+    /// `ensureLoaded` for a write: also waits out a close of the session in progress, and reloads
+    /// the session if that close made the runner's copy stale.
+    private func ensureWritable(_ id: UUID, for caller: AuthenticatedIdentity) async throws {
+        try await ensureLoaded(id, for: caller)
+        while !closing.isEmpty, let inProgress = closing[id] {
             _ = try? await inProgress.value()
             try await ensureLoaded(id, for: caller)
         }
