@@ -116,6 +116,33 @@ import TestSupport
         }
     }
 
+    /// The tenant policies read the organization once per statement (an InitPlan), not once per
+    /// row checked (migrations/0011): every one of them, on reads and on writes.
+    @Test func tenantPoliciesReadTheOrganizationOncePerStatement() async throws {
+        try await ServiceFixture.with { fixture in
+            let connection = try await fixture.database.connect()
+            let policies = try await connection.query("""
+                SELECT tablename, qual, with_check FROM pg_policies
+                WHERE schemaname = 'prioritizer' AND policyname = 'tenant_isolation' ORDER BY tablename
+                """)
+            #expect(policies.count >= 8)
+            for policy in policies {
+                let table: String = try policy.decode(0)
+                for expression in [try policy.decode(1, as: String.self), try policy.decode(2, as: String.self)] {
+                    #expect(expression.contains("( SELECT prioritizer.current_org()"), "\(table): \(expression)")
+                }
+            }
+            let plan = try await connection.withConnection { connection in
+                try connection.transaction { connection in
+                    try connection.executeScript("SET LOCAL ROLE prioritizer_app")
+                    return try connection.query("EXPLAIN (COSTS OFF) SELECT count(*) FROM prioritizer.access_logs")
+                        .map { try $0.decode(0, as: String.self) }.joined(separator: "\n")
+                }
+            }
+            #expect(plan.contains("InitPlan"), "\(plan)")
+        }
+    }
+
     @Test func analystRolesReadOnlyTheirOrganizationAndWriteNothing() async throws {
         try await ServiceFixture.with { fixture in
             let service = fixture.service
