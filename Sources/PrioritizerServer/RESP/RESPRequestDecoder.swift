@@ -73,32 +73,31 @@ public struct RESPRequestDecoder: ByteToMessageDecoder {
             arguments.reserveCapacity(min(Int(count), 16))
             partial = PartialRequest(remainingArguments: Int(count), arguments: arguments, bytesSoFar: 0)
         }
-        while var request = partial {
-            if request.pendingBulkLength == nil {
+        // `partial` is changed in place (`partial!`): a copy taken out of it would share the
+        // arguments array, and each append would then copy the whole array.
+        while partial != nil {
+            if partial!.pendingBulkLength == nil {
                 guard let first = buffer.readableBytesView.first else { return .needMoreData }
                 guard first == UInt8(ascii: "$") else { throw .expectedDollar(got: first) }
                 guard let length = try readLengthLine(from: &buffer, tooLong: .tooBigBulkCount, invalid: .invalidBulkLength) else {
                     return .needMoreData
                 }
                 guard length >= 0, length <= Int64(limits.maxBulkBytes) else { throw .invalidBulkLength }
-                guard request.bytesSoFar + Int(length) <= limits.maxRequestBytes else { throw .requestTooLarge }
-                request.pendingBulkLength = Int(length)
-                partial = request
+                guard partial!.bytesSoFar + Int(length) <= limits.maxRequestBytes else { throw .requestTooLarge }
+                partial!.pendingBulkLength = Int(length)
             }
-            let length = request.pendingBulkLength!
+            let length = partial!.pendingBulkLength!
             guard buffer.readableBytes >= length + 2 else { return .needMoreData }
             let bulk = buffer.readSlice(length: length)!
             guard buffer.readInteger(as: UInt8.self) == UInt8(ascii: "\r"),
                   buffer.readInteger(as: UInt8.self) == UInt8(ascii: "\n") else { throw .missingBulkTerminator }
-            request.arguments.append(bulk)
-            request.bytesSoFar += length
-            request.pendingBulkLength = nil
-            request.remainingArguments -= 1
-            if request.remainingArguments == 0 {
-                partial = nil
-                return .request(RESPRequest(arguments: request.arguments))
+            partial!.arguments.append(bulk)
+            partial!.bytesSoFar += length
+            partial!.pendingBulkLength = nil
+            partial!.remainingArguments -= 1
+            if partial!.remainingArguments == 0 {
+                return .request(RESPRequest(arguments: partial.take()!.arguments))
             }
-            partial = request
         }
         return .needMoreData
     }
