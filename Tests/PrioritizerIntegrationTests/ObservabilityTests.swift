@@ -1,6 +1,7 @@
 import Foundation
 import PQ
 import PrioritizerClient
+import PrioritizerServer
 import Testing
 import TestSupport
 
@@ -55,6 +56,36 @@ import TestSupport
             #expect(after["prioritizer_track_commit_seconds_count"] == 5)
             #expect(after[#"prioritizer_requests_total{command="prioritize",result="ok"}"#] == 1)
             #expect(after["prioritizer_connections_received_total"] == 1, "a second scrape adds nothing new")
+            try await client.close()
+        }
+    }
+
+    /// An `optimal` packing cut short by `--packing-time-cap-ms` answers its best packing so far;
+    /// its reply (the entries) cannot say so, so INFO counts it. Here the cap is zero: every
+    /// optimal packing whose budget does not take everything is cut short.
+    @Test func infoCountsOptimalPackingsCutShortByTheTimeCap() async throws {
+        try await LiveServer.with(configuration: RunnerConfiguration(workers: 2, packingTimeCap: .zero)) { live in
+            let client = try await live.client(live.acme.token)
+            let session = try await client.createSession()
+            for (index, path) in ["a.swift", "b.swift", "c.swift"].enumerated() {
+                _ = try await client.track(session: session, path: path, type: .code, access: .edit, tokens: 100 * (index + 1))
+            }
+            func cutShort() async throws -> Int? {
+                let info = try #require(try await client.call(["INFO", "stats"]).string)
+                return info.split(whereSeparator: \.isNewline)
+                    .first { $0.hasPrefix("optimal_cut_short:") }
+                    .flatMap { Int($0.dropFirst("optimal_cut_short:".count)) }
+            }
+            #expect(try await cutShort() == 0)
+            // Everything fits: nothing to search, so not cut short. Heuristics are never counted.
+            _ = try await client.prioritize(session: session, budget: 1000, strategy: .optimal, dryRun: true)
+            _ = try await client.prioritize(session: session, budget: 250, strategy: .greedy, dryRun: true)
+            _ = try await client.prioritize(session: session, budget: 250, strategy: .density)
+            #expect(try await cutShort() == 0)
+            let capped = try await client.prioritize(session: session, budget: 250, strategy: .optimal)
+            #expect(capped.reduce(0) { $0 + $1.tokens } <= 250 && !capped.isEmpty)
+            _ = try await client.prioritize(session: session, budget: 350, strategy: .optimal, dryRun: true)
+            #expect(try await cutShort() == 2)
             try await client.close()
         }
     }

@@ -17,6 +17,8 @@ final class RunnerStatistics: @unchecked Sendable {
     /// Sessions reloaded because another node (or a refused write) changed them.
     private var sessionsReloaded = 0
     private var prioritizations = 0
+    /// `optimal` packings that reached `--packing-time-cap-ms` and answered their best so far.
+    private var optimalCutShort = 0
     private var commitLatency = LatencyHistogram()
     private var prioritizeLatency = LatencyHistogram()
 
@@ -51,9 +53,10 @@ final class RunnerStatistics: @unchecked Sendable {
         metrics?.batchSize.record(Double(batchSize))
     }
 
-    func prioritized(duration: Duration) {
+    func prioritized(duration: Duration, cutShort: Bool = false) {
         locked {
             prioritizations += 1
+            if cutShort { optimalCutShort += 1 }
             prioritizeLatency.record(duration)
         }
     }
@@ -69,6 +72,7 @@ final class RunnerStatistics: @unchecked Sendable {
                     ("batch_size_avg", String(format: "%.1f", average)), ("batch_size_max", "\(largestBatch)"),
                     ("rejected_busy", "\(busyRejections)"), ("sessions_loaded", "\(sessionsLoaded)"),
                     ("sessions_evicted", "\(sessionsEvicted)"), ("sessions_reloaded", "\(sessionsReloaded)"), ("prioritizations", "\(prioritizations)"),
+                    ("optimal_cut_short", "\(optimalCutShort)"),
                 ],
                 [
                     ("commit_p50_ms", commitLatency.percentileMilliseconds(0.50)),

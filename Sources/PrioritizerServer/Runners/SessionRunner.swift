@@ -172,7 +172,15 @@ actor SessionRunner {
                 budget: Int(clamping: resourceBudget), limit: request.limit.map { Int(clamping: $0) },
                 strategy: request.strategy, timeCap: configuration.packingTimeCap),
             pathRanks: sessions[id]!.state.resources.pathRanks ?? [])
-        statistics.prioritized(duration: ContinuousClock.now - started)
+        // The reply cannot say so (it is the list of entries), so the operator is told instead.
+        let cutShort = request.strategy == .optimal && !result.provenOptimal
+        statistics.prioritized(duration: ContinuousClock.now - started, cutShort: cutShort)
+        if cutShort {
+            logger.notice("optimal packing reached its time cap and answered its best packing so far", metadata: [
+                "session": "\(request.session)", "candidates": "\(result.candidateCount)",
+                "budget": "\(resourceBudget)", "nodes": "\(result.searchNodes)",
+            ])
+        }
         let entries = result.entries.map { ContextEntry(path: $0.path, importance: $0.importance, tokens: Int64($0.tokens)) }
         if request.dryRun { return .settled(entries) }
         // What the run's report compares captured importance with: every candidate's, valued once.
