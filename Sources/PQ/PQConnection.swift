@@ -212,7 +212,7 @@ public actor PQConnection {
 
     // MARK: - libpq plumbing
 
-    private func liveHandle() throws(PQError) -> OpaquePointer {
+    func liveHandle() throws(PQError) -> OpaquePointer {
         guard let handle else { throw .misuse("the connection is closed") }
         return handle
     }
@@ -412,7 +412,7 @@ public actor PQConnection {
         }
     }
 
-    private func lostOrMisuse(_ message: String, committing: Bool) -> PQError {
+    func lostOrMisuse(_ message: String, committing: Bool) -> PQError {
         if let handle, PQstatus(handle) == CONNECTION_OK {
             return .misuse(message)
         }

@@ -26,6 +26,11 @@ public protocol ResourceService: Sendable {
     func isAgentActive(orgID: UUID, agentID: UUID) async throws -> Bool
     /// Agents revoked at or after `since`, across organizations: lets servers drop cached logins.
     func agentsRevoked(since: Date) async throws -> [UUID]
+    /// Calls `onRevoked` as soon as an agent is revoked or deleted anywhere (by any node, the
+    /// command line, or by hand in SQL), and whenever such news may have been missed (when its
+    /// listening connection opens, or breaks), until the task running it is cancelled; then
+    /// returns. Listens on a connection of its own, outside the pool.
+    func watchRevocations(_ onRevoked: @escaping @Sendable () -> Void) async
     /// Makes a LOGIN role that reads only this organization's rows.
     func grantAnalyst(orgID: UUID, role: String, password: String?) async throws
 

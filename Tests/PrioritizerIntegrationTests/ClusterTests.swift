@@ -180,6 +180,37 @@ import Testing
         }
     }
 
+    /// A revocation made on another node, or from the command line (the store call that
+    /// `prioritizer agent revoke` makes), stops the token on this node's open connections at
+    /// once. The nodes here trust a checked login for a minute: only the revocation notice
+    /// (migrations/0012, `RevocationWatch`) can end that trust before the deadline.
+    @Test func revocationsMadeElsewhereReachOpenConnectionsAtOnce() async throws {
+        try await NodeCluster.with(nodes: 2, recheckInterval: .seconds(60)) { cluster in
+            let adminOnA = try await cluster.client(0)
+            let commandLine = PostgresResourceService(conninfo: cluster.database.conninfo, connections: 1)
+            let orgID = cluster.acme.agent.orgID
+            for (name, revoke) in [
+                ("via-node", { try await adminOnA.agentRevoke(name: "via-node") }),
+                ("via-command-line", { _ = try await commandLine.revokeAgent(orgID: orgID, name: "via-command-line") }),
+            ] as [(String, () async throws -> Void)] {
+                let token = try await adminOnA.agentCreate(name: name, role: .agent)
+                let onB = try await cluster.client(1, token: token)
+                #expect(try await onB.whoami().agent == name)
+                try await revoke()
+                let revoked = ContinuousClock.now
+                var reply = try await onB.send(["WHOAMI"])
+                while reply != .error("WRONGPASS invalid token"), ContinuousClock.now - revoked < .seconds(10) {
+                    try await Task.sleep(for: .milliseconds(20))
+                    reply = try await onB.send(["WHOAMI"])
+                }
+                #expect(reply == .error("WRONGPASS invalid token"), "\(name): still \(reply) after \(ContinuousClock.now - revoked)")
+                try await onB.close()
+            }
+            await commandLine.pool.close()
+            try await adminOnA.close()
+        }
+    }
+
     @Test func administrationAndClosingReachEveryNode() async throws {
         try await NodeCluster.with(nodes: 2) { cluster in
             let adminOnA = try await cluster.client(0)

@@ -41,7 +41,8 @@ final class LiveServer: @unchecked Sendable {
     /// The server stack over `store`: runners joined as a node, the RESP server started, and the
     /// metrics endpoint when asked for. Also what `NodeCluster` starts each node with.
     static func boot(
-        store: PostgresResourceService, configuration: RunnerConfiguration, metrics exportsMetrics: Bool, tls: ServerTLS?
+        store: PostgresResourceService, configuration: RunnerConfiguration, metrics exportsMetrics: Bool, tls: ServerTLS?,
+        recheckInterval: Duration = .seconds(1)
     ) async throws -> (PrioritizerServer, RunnerPool, Int, ObservabilityServer?) {
         var logger = Logger(label: "test.server")
         logger.logLevel = .critical
@@ -49,7 +50,7 @@ final class LiveServer: @unchecked Sendable {
         let metrics = exportsMetrics ? ServerMetrics() : nil
         let runners = try RunnerPool(store: store, configuration: configuration, metrics: metrics, logger: logger)
         try await runners.join(address: "127.0.0.1")
-        let services = ServerServices.backed(by: store, runners: runners)
+        let services = ServerServices.backed(by: store, runners: runners, recheckInterval: recheckInterval)
         let server = PrioritizerServer(
             configuration: ServerConfiguration(host: "127.0.0.1", port: 0), services: services, metrics: metrics,
             security: tls, logger: logger)

@@ -26,6 +26,7 @@ final class NodeCluster: @unchecked Sendable {
 
     static func with<T>(
         nodes count: Int, configuration: RunnerConfiguration = RunnerConfiguration(workers: 2),
+        recheckInterval: Duration = .seconds(1),
         _ body: (NodeCluster) async throws -> T
     ) async throws -> T {
         try await withTestDatabase { database in
@@ -34,7 +35,7 @@ final class NodeCluster: @unchecked Sendable {
             await setup.pool.close()
             let cluster = NodeCluster(database: database, acme: acme)
             do {
-                for _ in 0..<count { try await cluster.addNode(configuration: configuration) }
+                for _ in 0..<count { try await cluster.addNode(configuration: configuration, recheckInterval: recheckInterval) }
                 let value = try await body(cluster)
                 await cluster.stopAll()
                 return value
@@ -47,10 +48,13 @@ final class NodeCluster: @unchecked Sendable {
 
     /// Starts one more node; returns once it serves (a node joining others holds back one lease).
     @discardableResult
-    func addNode(configuration: RunnerConfiguration = RunnerConfiguration(workers: 2)) async throws -> Node {
+    /// `recheckInterval`: how long each node trusts a checked login (`ServerServices.backed`).
+    func addNode(
+        configuration: RunnerConfiguration = RunnerConfiguration(workers: 2), recheckInterval: Duration = .seconds(1)
+    ) async throws -> Node {
         let store = PostgresResourceService(conninfo: database.conninfo, connections: configuration.workers + 3)
         let (server, runners, port, _) = try await LiveServer.boot(
-            store: store, configuration: configuration, metrics: false, tls: nil)
+            store: store, configuration: configuration, metrics: false, tls: nil, recheckInterval: recheckInterval)
         let node = Node(store: store, runners: runners, server: server, port: port)
         nodes.append(node)
         return node

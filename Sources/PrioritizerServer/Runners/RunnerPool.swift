@@ -14,6 +14,8 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
     private let relations: RelationRegistry?
     /// This node among the others serving the same database; see `join(address:)`.
     public let membership: ClusterMembership
+    /// Revocations made anywhere, heard from `join` to `leave`.
+    public let revocations: RevocationWatch
 
     /// `metrics`: where commit latencies, batch sizes and database errors are also counted.
     public init(
@@ -37,6 +39,7 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
         // pool: a late heartbeat would cost a lone node its lease just when it is loaded.
         let membership = ClusterMembership(store: heartbeatStore ?? store, timing: clusterTiming, logger: logger)
         self.membership = membership
+        revocations = RevocationWatch(store: store)
         let gate = CommitGate<SessionRunner>(maxInFlight: configuration.workers * configuration.commitConcurrency)
         let queuedWrites = QueuedWriteBound(limit: configuration.maxPending)
         runners = (0..<configuration.workers).map { index in
@@ -53,12 +56,19 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
     /// Registers this node in `prioritizer.nodes` and starts its heartbeats; returns once it may
     /// serve. Until then (and without it) every read checks the database for other nodes' writes.
     public func join(address: String) async throws {
-        try await membership.join(address: address)
+        revocations.start()
+        do {
+            try await membership.join(address: address)
+        } catch {
+            await revocations.stop()
+            throw error
+        }
     }
 
     /// Leaves the node table (graceful shutdown), after `flushAll`.
     public func leave() async {
         await membership.leave()
+        await revocations.stop()
     }
 
     /// The runner that owns a session: a stable function of its id (the same after a restart).

@@ -2,10 +2,11 @@ import Foundation
 import PrioritizerStore
 
 /// `Authenticator` over the store's token hashes. Logins that are open are re-checked at most
-/// once a second per agent, so a busy connection costs no database round trip per request. An
-/// AGENT.REVOKE on this node forgets every check at once (`forgetAll`), so its token stops
-/// working here with the next request; a revocation made elsewhere (another node, the command
-/// line) takes effect within the second.
+/// once a second per agent, so a busy connection costs no database round trip per request. A
+/// revocation forgets every check at once (`forgetAll`), so the token stops working with the next
+/// request: AGENT.REVOKE on this node directly, one made elsewhere (another node, the command
+/// line, SQL) as soon as this node hears of it (`RevocationWatch`, a few milliseconds after it
+/// commits).
 public final class StoreAuthenticator: Authenticator, @unchecked Sendable {
     private let store: any ResourceService
     private let recheckInterval: Duration
