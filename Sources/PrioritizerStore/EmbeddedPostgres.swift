@@ -97,9 +97,21 @@ public struct EmbeddedPostgres: Sendable {
         }
         try prepareSocketFolder()
         if !isRunning {
-            try runTool("pg_ctl", ["-D", pgData.path, "-l", logFile.path, "-w", "-t", "60", "start"])
+            do {
+                try runTool("pg_ctl", ["-D", pgData.path, "-l", logFile.path, "-w", "-t", "60", "start"])
+            } catch EmbeddedPostgresError.toolFailed(let tool, let status, let output) {
+                // pg_ctl says only that the server stopped; why is in the server's log.
+                throw EmbeddedPostgresError.toolFailed(tool, status: status, output: output + logTail())
+            }
         }
         try await createDatabaseIfMissing()
+    }
+
+    /// The last lines of the server's log, introduced for an error message ("" when unreadable).
+    private func logTail(lines: Int = 8) -> String {
+        guard let log = try? String(contentsOf: logFile, encoding: .utf8) else { return "" }
+        let last = log.split(whereSeparator: \.isNewline).suffix(lines)
+        return last.isEmpty ? "" : "\n\(logFile.path) ends with:\n" + last.joined(separator: "\n")
     }
 
     /// Stops the cluster (fast shutdown: sessions end, committed data is safe).

@@ -39,6 +39,32 @@ import Testing
         try embedded.stop()
     }
 
+    /// A cluster that cannot start says why: pg_ctl only reports that the server stopped, so the
+    /// error carries the end of the server's log.
+    @Test func aFailedStartQuotesTheServerLog() async throws {
+        let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appending(path: "prioritizer-embedded-\(UUID().uuidString.prefix(8))")
+        let embedded = try EmbeddedPostgres(dataDirectory: folder, port: Int.random(in: 20_000...29_999))
+        defer {
+            try? embedded.stop()
+            try? FileManager.default.removeItem(at: embedded.clusterDirectory)
+            try? FileManager.default.removeItem(at: folder)
+        }
+        try await embedded.start()
+        try embedded.stop()
+        let config = try FileHandle(forWritingTo: embedded.clusterDirectory.appending(path: "data/postgresql.conf"))
+        try config.seekToEnd()
+        try config.write(contentsOf: Data("\nshared_buffers = 'plenty'\n".utf8))
+        try config.close()
+        do {
+            try await embedded.start()
+            Issue.record("started with an invalid setting")
+        } catch {
+            let message = String(describing: error)
+            #expect(message.contains("pg_ctl failed"), "\(message)")
+            #expect(message.contains("server.log ends with:") && message.contains("shared_buffers"), "\(message)")
+        }
+    }
+
     @Test func missingBinariesNameThePackageToInstall() {
         do {
             _ = try EmbeddedPostgres.locateBinaries(environment: ["PATH": "/nonexistent"], debianRoot: "/nonexistent")
