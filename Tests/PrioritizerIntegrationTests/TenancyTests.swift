@@ -183,6 +183,24 @@ import Testing
         }
     }
 
+    /// INFO (the node's figures) is refused to a token revoked while its connection was open, as
+    /// WHOAMI and every data command are; only connection plumbing (PING, ECHO, CLIENT, COMMAND,
+    /// HELP, QUIT), which acts on nothing, still answers until the connection logs in again.
+    @Test func infoRefusedToARevokedTokenOnAnOpenConnection() async throws {
+        try await LiveServer.with { live in
+            let admin = try await live.client(live.acme.token)
+            let token = try await admin.agentCreate(name: "watcher", role: .agent)
+            let watcher = try await live.client(token)
+            #expect(try await watcher.call(["INFO", "server"]).string?.contains("prioritizer_version") == true)
+            try await admin.agentRevoke(name: "watcher")
+            let reply = try await watcher.send(["INFO", "server"])
+            #expect(reply == .error("WRONGPASS invalid token"), "\(reply)")
+            #expect(errorLine(of: try await watcher.send(["INFO"]))?.hasPrefix("NOAUTH") == true)
+            try await watcher.close()
+            try await admin.close()
+        }
+    }
+
     @Test func revokedTokenRefusedOnOpenConnection() async throws {
         try await LiveServer.with { live in
             let admin = try await live.client(live.acme.token)

@@ -81,7 +81,7 @@ public struct CommandDispatcher: Sendable {
         case .echo(let message): return .immediate(CommandOutcome(.bulkString(message)))
         case .quit: return .immediate(CommandOutcome(.ok, closeAfterReply: true))
         case .client(let subcommand): return .immediate(client(subcommand, state: state))
-        case .info(let sections): return info(sections: sections)
+        case .info(let sections): return info(sections: sections, identity: state.identity!)
         case .whoami: return whoamiCall(state.identity!)
         case .command(let subcommand): return .immediate(CommandOutcome(CommandIntrospection(table: table).reply(to: subcommand)))
         case .help(let name): return .immediate(CommandOutcome(CommandIntrospection(table: table).help(for: name)))
@@ -97,21 +97,14 @@ public struct CommandDispatcher: Sendable {
     private func serviceCall(_ command: Command, identity: AuthenticatedIdentity) -> DispatchResult {
         let services = self.services
         let logger = self.logger
-        return .deferred(barrier: false) {
-            do {
-                guard try await services.authenticator.isStillValid(identity) else {
-                    return .ready(CommandOutcome(CommandError.wrongPass.reply, update: ConnectionUpdate(deauthenticate: identity)))
+        return whileLoginValid(identity) {
+            let reply = try await ServiceCommandExecutor(services: services).submit(command, by: identity)
+            return PendingOutcome {
+                do {
+                    return CommandOutcome(try await reply())
+                } catch {
+                    return Self.failureOutcome(error, logger: logger)
                 }
-                let reply = try await ServiceCommandExecutor(services: services).submit(command, by: identity)
-                return PendingOutcome {
-                    do {
-                        return CommandOutcome(try await reply())
-                    } catch {
-                        return Self.failureOutcome(error, logger: logger)
-                    }
-                }
-            } catch {
-                return .ready(Self.failureOutcome(error, logger: logger))
             }
         }
     }
@@ -119,15 +112,23 @@ public struct CommandDispatcher: Sendable {
     /// WHOAMI answers only while the login is still valid: a revoked token must not keep naming
     /// its agent on connections that were open when it was revoked.
     private func whoamiCall(_ identity: AuthenticatedIdentity) -> DispatchResult {
+        let reply = whoami(identity)
+        return whileLoginValid(identity) { .ready(CommandOutcome(reply)) }
+    }
+
+    /// `answer`, once `identity`'s login is found still valid; `WRONGPASS` (and the connection
+    /// logged out) when its token was revoked since it logged in.
+    private func whileLoginValid(
+        _ identity: AuthenticatedIdentity, _ answer: @escaping @Sendable () async throws -> PendingOutcome
+    ) -> DispatchResult {
         let authenticator = services.authenticator
         let logger = self.logger
-        let reply = whoami(identity)
         return .deferred(barrier: false) {
             do {
                 guard try await authenticator.isStillValid(identity) else {
                     return .ready(CommandOutcome(CommandError.wrongPass.reply, update: ConnectionUpdate(deauthenticate: identity)))
                 }
-                return .ready(CommandOutcome(reply))
+                return try await answer()
             } catch {
                 return .ready(Self.failureOutcome(error, logger: logger))
             }
@@ -245,10 +246,10 @@ public struct CommandDispatcher: Sendable {
         ])
     }
 
-    private func info(sections: [String]) -> DispatchResult {
+    /// INFO answers only while the login is still valid, like WHOAMI: the node's figures are not
+    /// for a token that was revoked while its connection was open.
+    private func info(sections: [String], identity: AuthenticatedIdentity) -> DispatchResult {
         let report = ServerInfoReport(statistics: statistics, configuration: configuration, source: services.statistics)
-        return .deferred(barrier: false) {
-            .ready(CommandOutcome(.bulkString(await report.text(sections: sections))))
-        }
+        return whileLoginValid(identity) { .ready(CommandOutcome(.bulkString(await report.text(sections: sections)))) }
     }
 }
