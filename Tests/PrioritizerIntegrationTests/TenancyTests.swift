@@ -152,34 +152,42 @@ import Testing
     /// WHOAMI alone on a revoked agent's open connection: the token no longer works there either.
     @Test func revokedTokenRefusedForWhoami() async throws {
         try await LiveServer.with { live in
-            let admin = try await live.client(live.acme.token)
-            let token = try await admin.agentCreate(name: "gone", role: .agent)
-            let gone = try await live.client(token)
-            #expect(try await gone.whoami().agent == "gone")
-            try await admin.agentRevoke(name: "gone")
-            try await Task.sleep(for: .milliseconds(1200))
-            let reply = try await gone.send(["WHOAMI"])
-            #expect(reply == .error("WRONGPASS invalid token"), "\(reply)")
-            try await gone.close()
-            try await admin.close()
+            try await Self.withAgentToRevoke("gone", on: live) { gone, revoke in
+                #expect(try await gone.whoami().agent == "gone")
+                try await revoke()
+                try await Task.sleep(for: .milliseconds(1200))
+                let reply = try await gone.send(["WHOAMI"])
+                #expect(reply == .error("WRONGPASS invalid token"), "\(reply)")
+            }
         }
+    }
+
+    /// `body` with the open connection of a new agent `name`, and a call that revokes it with
+    /// AGENT.REVOKE from the admin's connection; both connections are closed afterwards.
+    static func withAgentToRevoke(
+        _ name: String, on live: LiveServer,
+        _ body: (_ agent: PrioritizerClient, _ revoke: () async throws -> Void) async throws -> Void
+    ) async throws {
+        let admin = try await live.client(live.acme.token)
+        let token = try await admin.agentCreate(name: name, role: .agent)
+        let agent = try await live.client(token)
+        try await body(agent) { try await admin.agentRevoke(name: name) }
+        try await agent.close()
+        try await admin.close()
     }
 
     /// AGENT.REVOKE on the node that holds the connection: the very next request is refused,
     /// although the agent was checked a moment before (no wait for the one-second re-check).
     @Test func revokedTokenRefusedAtOnceOnTheNodeThatRevoked() async throws {
         try await LiveServer.with { live in
-            let admin = try await live.client(live.acme.token)
-            let token = try await admin.agentCreate(name: "instant", role: .agent)
-            let instant = try await live.client(token)
-            let session = try await instant.createSession()
-            #expect(try await instant.track(session: session, path: "a.swift", type: .code, access: .view, tokens: 1) == 1)
-            try await admin.agentRevoke(name: "instant")
-            let reply = try await instant.send(["TRACK", session, "a.swift", "CODE", "VIEW"])
-            #expect(reply == .error("WRONGPASS invalid token"), "\(reply)")
-            #expect(try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(session)::uuid") == 1)
-            try await instant.close()
-            try await admin.close()
+            try await Self.withAgentToRevoke("instant", on: live) { instant, revoke in
+                let session = try await instant.createSession()
+                #expect(try await instant.track(session: session, path: "a.swift", type: .code, access: .view, tokens: 1) == 1)
+                try await revoke()
+                let reply = try await instant.send(["TRACK", session, "a.swift", "CODE", "VIEW"])
+                #expect(reply == .error("WRONGPASS invalid token"), "\(reply)")
+                #expect(try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(session)::uuid") == 1)
+            }
         }
     }
 
@@ -188,16 +196,13 @@ import Testing
     /// HELP, QUIT), which acts on nothing, still answers until the connection logs in again.
     @Test func infoRefusedToARevokedTokenOnAnOpenConnection() async throws {
         try await LiveServer.with { live in
-            let admin = try await live.client(live.acme.token)
-            let token = try await admin.agentCreate(name: "watcher", role: .agent)
-            let watcher = try await live.client(token)
-            #expect(try await watcher.call(["INFO", "server"]).string?.contains("prioritizer_version") == true)
-            try await admin.agentRevoke(name: "watcher")
-            let reply = try await watcher.send(["INFO", "server"])
-            #expect(reply == .error("WRONGPASS invalid token"), "\(reply)")
-            #expect(errorLine(of: try await watcher.send(["INFO"]))?.hasPrefix("NOAUTH") == true)
-            try await watcher.close()
-            try await admin.close()
+            try await Self.withAgentToRevoke("watcher", on: live) { watcher, revoke in
+                #expect(try await watcher.call(["INFO", "server"]).string?.contains("prioritizer_version") == true)
+                try await revoke()
+                let reply = try await watcher.send(["INFO", "server"])
+                #expect(reply == .error("WRONGPASS invalid token"), "\(reply)")
+                #expect(errorLine(of: try await watcher.send(["INFO"]))?.hasPrefix("NOAUTH") == true)
+            }
         }
     }
 
