@@ -12,15 +12,14 @@ extension PQConnection {
     /// `timeout` for the first. The wait blocks only this connection's own thread.
     public func notifications(waitingUpTo timeout: Duration) throws(PQError) -> [PQNotification] {
         let handle = try liveHandle()
-        var received = try readNotifications(handle)
+        let received = try readNotifications(handle)
         guard received.isEmpty else { return received }
         var socket = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
         guard socket.fd >= 0 else { throw lostOrMisuse("the connection has no socket", committing: false) }
         let milliseconds = Int32(min(Double(Int32.max), max(0, (timeout / .milliseconds(1)).rounded(.up))))
         // An interrupted wait (EINTR) reads what arrived so far like a timeout does.
         _ = poll(&socket, 1, milliseconds)
-        received = try readNotifications(handle)
-        return received
+        return try readNotifications(handle)
     }
 
     /// Reads what the server sent (never blocking: libpq's socket is non-blocking) and takes the
