@@ -51,13 +51,49 @@ func learnStream(_ stream: [(session: Int, path: String)]) -> CoAccessGraph {
     return graph
 }
 
-if arguments.contains("--learning") {
-    let paths = (0..<100_000).map { "src/m\($0 % 97)/f\($0).swift" }
-    let stream = (0..<100_000).map { index in
+/// The accesses `range` of the learning stream: session and path hashed from the index.
+func learningStream(_ range: Range<Int>, paths count: Int) -> [(session: Int, path: String)] {
+    let paths = (0..<count).map { "src/m\($0 % 97)/f\($0).swift" }
+    return range.map { index in
         let mix = UInt64(index) &* 0x9E37_79B9_7F4A_7C15
         let hashed = (mix ^ (mix >> 29)) &* 0xBF58_476D_1CE4_E5B9
-        return (session: Int(hashed >> 61), path: paths[Int((hashed >> 17) % 100_000)])
+        return (session: Int(hashed >> 61), path: paths[Int((hashed >> 17) % UInt64(count))])
     }
+}
+
+/// Relation learning in a server that has run a while: the graph already at its bound, and its
+/// changes taken as the registry's periodic write takes them (1,000 per flush, one flush per
+/// 25,000 accesses: a second at the TRACK benchmark's rate), so relations dropped after being
+/// written wait for their DELETE. `--learning-steady [paths]` warms on 400,000 accesses, then
+/// times (and callgrind counts, `--toggle-collect='*learnSteadily*'`) the next 100,000.
+@inline(never)
+func learnSteadily(
+    _ stream: ArraySlice<(session: Int, path: String)>, graph: inout CoAccessGraph, windows: inout [CoAccessWindow],
+    clock: inout Int64
+) {
+    for (offset, access) in stream.enumerated() {
+        clock += 10
+        graph.observe(access.path, tokens: 1200, at: clock, in: &windows[access.session])
+        if offset % 25_000 == 24_999 { _ = graph.takeChanges(limit: 1_000) }
+    }
+}
+
+if let flag = arguments.firstIndex(of: "--learning-steady") {
+    let pathCount = arguments.dropFirst(flag + 1).first.flatMap { Int($0) } ?? 100_000
+    let stream = learningStream(0..<500_000, paths: pathCount)
+    var graph = CoAccessGraph()
+    var windows = Array(repeating: CoAccessWindow(), count: 8)
+    var clock: Int64 = 1_700_000_000_000
+    learnSteadily(stream[..<400_000], graph: &graph, windows: &windows, clock: &clock)
+    let start = DispatchTime.now().uptimeNanoseconds
+    learnSteadily(stream[400_000...], graph: &graph, windows: &windows, clock: &clock)
+    let elapsed = DispatchTime.now().uptimeNanoseconds - start
+    print("paths: \(pathCount), observes timed: 100000, \(elapsed / 100_000) ns each; relations: \(graph.relationCount), pending changes: \(graph.pendingChangeCount)")
+    exit(0)
+}
+
+if arguments.contains("--learning") {
+    let stream = learningStream(0..<100_000, paths: 100_000)
     let start = DispatchTime.now().uptimeNanoseconds
     let graph = learnStream(stream)
     let elapsed = DispatchTime.now().uptimeNanoseconds - start

@@ -7,38 +7,59 @@ extension CoAccessGraph {
     /// are found by selecting the threshold value, not by sorting the list: paths are compared
     /// only among the relations tied at the threshold (a full sort compared values through a
     /// closure, and paths whenever values tied: 6% of a pipelined TRACK's server time).
+    ///
+    /// It runs about once per TRACK once lists are full, so it allocates nothing: values, their
+    /// scratch copy and the dropped entries live in stack buffers, and the list is filtered in
+    /// place (it used to be read through a copy, which made the first write copy the whole list).
     mutating func pruneIfNeeded(_ id: UInt32, markChanged: Bool) {
         let keep = model.neighboursPerResource
-        guard lists[Int(id)].count > 2 * keep else { return }
-        let entries = lists[Int(id)].entries
-        let newest = entries.lazy.map(\.weight.at).max() ?? 0
+        let count = lists[Int(id)].count
+        guard count > 2 * keep else { return }
         let halfLife = model.halfLifeMilliseconds
-        let values = entries.map { $0.weight.log2Value(at: newest, halfLifeMilliseconds: halfLife) }
-        var scratch = values
-        let threshold = keep > 0 ? scratch.kthLargest(keep - 1) : .infinity
-        let tieSlots = keep - values.count(where: { $0 > threshold })
-        let ties = values.indices.filter { values[$0] == threshold }
-        // Which tied entries stay: all when they fit, else the first in path order.
-        var tieKept: [Bool]?
-        if ties.count > tieSlots {
-            var flags = Array(repeating: false, count: entries.count)
-            for index in ties.sorted(by: { paths[entries[$0].to] < paths[entries[$1].to] }).prefix(tieSlots) {
-                flags[index] = true
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * count) { space in
+            let values = UnsafeMutableBufferPointer(rebasing: space[0..<count])
+            let scratch = UnsafeMutableBufferPointer(rebasing: space[count...])
+            lists[Int(id)].entries.withUnsafeBufferPointer { entries in
+                var newest = Int64.min
+                for entry in entries { newest = max(newest, entry.weight.at) }
+                for index in 0..<count {
+                    values[index] = entries[index].weight.log2Value(at: newest, halfLifeMilliseconds: halfLife)
+                }
             }
-            tieKept = flags
-        }
-        var kept = 0
-        for index in entries.indices {
-            let value = values[index]
-            if value > threshold || (value == threshold && tieKept?[index] ?? true) {
-                lists[Int(id)].entries[kept] = entries[index]
-                kept += 1
-            } else {
-                forget(entries[index], from: id, markChanged: markChanged)
+            _ = scratch.update(fromContentsOf: values)
+            let ranked = keep > 0 ? scratch.kthLargest(keep - 1) : RankedThreshold(value: .infinity, countAbove: 0, countEqual: 0)
+            let threshold = ranked.value
+            let tieSlots = keep - ranked.countAbove
+            // Which tied entries stay: all when they fit, else the first in path order.
+            var tieKept: [Bool]?
+            if ranked.countEqual > tieSlots {
+                let entries = lists[Int(id)].entries
+                let ties = values.indices.filter { values[$0] == threshold }.map { (index: $0, path: paths[entries[$0].to]) }
+                var flags = Array(repeating: false, count: count)
+                for tie in ties.sorted(by: { $0.path < $1.path }).prefix(tieSlots) { flags[tie.index] = true }
+                tieKept = flags
+            }
+            withUnsafeTemporaryAllocation(of: NeighbourList.Entry.self, capacity: count) { dropped in
+                var droppedCount = 0
+                let kept = lists[Int(id)].entries.withUnsafeMutableBufferPointer { entries in
+                    var kept = 0
+                    for index in 0..<count {
+                        let value = values[index]
+                        if value > threshold || (value == threshold && tieKept?[index] ?? true) {
+                            entries[kept] = entries[index]
+                            kept += 1
+                        } else {
+                            (dropped.baseAddress! + droppedCount).initialize(to: entries[index])
+                            droppedCount += 1
+                        }
+                    }
+                    return kept
+                }
+                lists[Int(id)].entries.removeLast(count - kept)
+                relationCount -= count - kept
+                for index in 0..<droppedCount { forget(dropped[index], from: id, markChanged: markChanged) }
             }
         }
-        lists[Int(id)].entries.removeLast(entries.count - kept)
-        relationCount -= entries.count - kept
     }
 
     /// Drops the weakest relations (valued at the newest time seen) down to three quarters of
@@ -47,19 +68,28 @@ extension CoAccessGraph {
         let halfLife = model.halfLifeMilliseconds
         let target = model.maxRelations * 3 / 4
         // Every relation's value, in list order: the second pass below walks the same order.
-        var values: [Double] = []
-        values.reserveCapacity(relationCount)
+        // Written through the buffer, not appended: an append per relation (capacity and
+        // uniqueness checks) was a third of this function's instructions.
         let newest = self.newest
-        lists.withUnsafeBufferPointer { lists in
-            for list in lists {
-                for entry in list.entries { values.append(entry.weight.log2Value(at: newest, halfLifeMilliseconds: halfLife)) }
+        let total = lists.reduce(0) { $0 + $1.count }
+        let values = [Double](unsafeUninitializedCapacity: total) { buffer, count in
+            lists.withUnsafeBufferPointer { lists in
+                for list in lists {
+                    list.entries.withUnsafeBufferPointer { entries in
+                        for entry in entries {
+                            buffer[count] = entry.weight.log2Value(at: newest, halfLifeMilliseconds: halfLife)
+                            count += 1
+                        }
+                    }
+                }
             }
         }
         guard values.count > target, target > 0 else { return }
         var scratch = values
-        let threshold = scratch.kthLargest(target - 1)
-        let tieSlots = target - values.count(where: { $0 > threshold })
-        let keptTies = tiesKept(values, threshold: threshold, slots: tieSlots)
+        let ranked = scratch.kthLargest(target - 1)
+        let threshold = ranked.value
+        let tieSlots = target - ranked.countAbove
+        let keptTies = ranked.countEqual > tieSlots ? tiesKept(values, threshold: threshold, slots: tieSlots) : nil
 
         // Filtered in place; dropped relations are collected first and forgotten after, since
         // the graph cannot be touched while `lists` is borrowed.
@@ -101,10 +131,9 @@ extension CoAccessGraph {
         relationCount = remaining
     }
 
-    /// The relations valued exactly `threshold` that stay when only `slots` of them may: nil when
-    /// all fit, else the first `slots` in path order, as the full sort of the String graph kept.
-    private func tiesKept(_ values: [Double], threshold: Double, slots: Int) -> Set<UInt64>? {
-        guard values.count(where: { $0 == threshold }) > slots else { return nil }
+    /// The relations valued exactly `threshold` that stay when only `slots` of them may (fewer
+    /// than are tied): the first `slots` in path order, as the full sort of the String graph kept.
+    private func tiesKept(_ values: [Double], threshold: Double, slots: Int) -> Set<UInt64> {
         var ties: [(from: UInt32, to: UInt32)] = []
         var position = 0
         for (id, list) in lists.enumerated() {

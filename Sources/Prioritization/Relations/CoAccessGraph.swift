@@ -86,7 +86,7 @@ public struct CoAccessGraph: Sendable {
             lists[Int(from)].entries[index].isStored = true
         } else {
             // Its row exists: a DELETE still waiting for it would remove what memory now holds.
-            removals.remove(Self.changeKey(from, to))
+            _ = unqueueRemoval(from, to)
             lists[Int(from)].append(.init(weight: weight, to: to, isStored: true), limit: listLimit)
             relationCount += 1
         }
@@ -152,6 +152,7 @@ public struct CoAccessGraph: Sendable {
         if budget > 0 {
             for key in removals.take(limit: budget) {
                 let (from, to) = Self.relation(key)
+                lists[Int(from)].pendingRemovals -= 1
                 changes.removed.append(Edge(from: paths[from], to: paths[to]))
             }
         }
@@ -176,7 +177,7 @@ public struct CoAccessGraph: Sendable {
                 lists[Int(from)].entries[index].isStored = true
                 markPending(from, index)
             } else {
-                removals.insert(Self.changeKey(from, to))
+                queueRemoval(from, to)
             }
         }
     }
@@ -197,7 +198,19 @@ public struct CoAccessGraph: Sendable {
     /// `markChanged`; not when pruning what is being loaded).
     mutating func forget(_ entry: NeighbourList.Entry, from id: UInt32, markChanged: Bool) {
         if entry.isPending { pendingUpserts -= 1 }
-        if markChanged && entry.isStored { removals.insert(Self.changeKey(id, entry.to)) }
+        if markChanged && entry.isStored { queueRemoval(id, entry.to) }
+    }
+
+    /// Queues the DELETE of relation `from → to`.
+    private mutating func queueRemoval(_ from: UInt32, _ to: UInt32) {
+        if removals.insert(Self.changeKey(from, to)) { lists[Int(from)].pendingRemovals += 1 }
+    }
+
+    /// Withdraws the DELETE of relation `from → to`; whether one was queued.
+    private mutating func unqueueRemoval(_ from: UInt32, _ to: UInt32) -> Bool {
+        guard lists[Int(from)].pendingRemovals > 0, removals.remove(Self.changeKey(from, to)) else { return false }
+        lists[Int(from)].pendingRemovals -= 1
+        return true
     }
 
     // MARK: - Ids
@@ -243,7 +256,7 @@ public struct CoAccessGraph: Sendable {
             var score = DecayedScore.zero
             score.add(weight, at: time, halfLifeMilliseconds: halfLife)
             // Dropped and learned again before its DELETE: its row exists, and is now upserted.
-            let isStored = !removals.isEmpty && removals.remove(Self.changeKey(from, to))
+            let isStored = unqueueRemoval(from, to)
             index = lists[Int(from)].count
             lists[Int(from)].append(.init(weight: score, to: to, isStored: isStored), limit: listLimit)
         }

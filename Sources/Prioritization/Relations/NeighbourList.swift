@@ -16,6 +16,11 @@ struct NeighbourList: Sendable {
     var entries: [Entry] = []
     /// Whether the list is in the graph's queue of lists with pending entries.
     var isQueued = false
+    /// Relations from this resource waiting in the graph's `removals` for their DELETE. Lets a
+    /// new relation skip probing that set (a cache miss in a large table) when none of this
+    /// resource's are there (most of them, in an organization of many resources). Fits in what
+    /// would be padding.
+    var pendingRemovals: UInt32 = 0
 
     var count: Int { entries.count }
     var isEmpty: Bool { entries.isEmpty }

@@ -31,10 +31,14 @@ struct RelationKeySet: Sendable {
         while (count + additional) * 2 > slots.count { grow() }
     }
 
-    mutating func insert(_ key: UInt64) {
+    /// Adds `key`; whether it was not there already.
+    @discardableResult
+    mutating func insert(_ key: UInt64) -> Bool {
         if (count + 1) * 2 > slots.count { grow() }
         let start = home(key)
-        if slots.withUnsafeMutableBufferPointer({ Self.place(key, in: $0, from: start) }) { count += 1 }
+        guard slots.withUnsafeMutableBufferPointer({ Self.place(key, in: $0, from: start) }) else { return false }
+        count += 1
+        return true
     }
 
     /// Puts `key` in the first free slot from `start` unless it is there already: whether it was added.
