@@ -100,9 +100,9 @@ extension CoAccessGraph {
             var position = 0
             lists.withUnsafeMutableBufferPointer { lists in
                 for id in lists.indices where !lists[id].isEmpty {
-                    // Most lists are short (a few neighbours each with many resources), and a third
-                    // of them lose nothing: read their values only, and leave the list untouched
-                    // (no uniqueness check, no trimming, no compaction).
+                    // Most lists are short (a few neighbours each with many resources), and many of
+                    // them lose nothing: read their values only, and leave the list untouched (no
+                    // uniqueness check, no trimming, no compaction).
                     let count = lists[id].count
                     if !values[position..<position + count].contains(where: { $0 < threshold || ($0 == threshold && keptTies != nil) }) {
                         position += count
