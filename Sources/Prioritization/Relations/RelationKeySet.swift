@@ -12,7 +12,6 @@ struct RelationKeySet: Sendable {
     private var slots: [UInt64] = []
     private var shift = 64
     private(set) var count = 0
-    var isEmpty: Bool { count == 0 }
     /// Where the last partial `take` stopped: the next one starts there instead of rescanning the
     /// slots it emptied (draining in chunks stays linear, as with the `Set` it replaces).
     private var cursor = 0
