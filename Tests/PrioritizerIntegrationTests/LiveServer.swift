@@ -22,10 +22,11 @@ final class LiveServer: @unchecked Sendable {
     let configuration: RunnerConfiguration
     let exportsMetrics: Bool
     let tls: ServerTLS?
+    let clusterTiming: ClusterMembership.Timing
 
     private init(
         database: TestDatabase, store: PostgresResourceService, acme: AgentCredentials, globex: AgentCredentials,
-        configuration: RunnerConfiguration, metrics: Bool, tls: ServerTLS?
+        configuration: RunnerConfiguration, metrics: Bool, tls: ServerTLS?, clusterTiming: ClusterMembership.Timing
     ) async throws {
         self.database = database
         self.store = store
@@ -34,21 +35,23 @@ final class LiveServer: @unchecked Sendable {
         self.configuration = configuration
         self.exportsMetrics = metrics
         self.tls = tls
+        self.clusterTiming = clusterTiming
         (server, runners, port, observability) = try await Self.boot(
-            store: store, configuration: configuration, metrics: metrics, tls: tls)
+            store: store, configuration: configuration, metrics: metrics, tls: tls, clusterTiming: clusterTiming)
     }
 
     /// The server stack over `store`: runners joined as a node, the RESP server started, and the
     /// metrics endpoint when asked for. Also what `NodeCluster` starts each node with.
     static func boot(
         store: PostgresResourceService, configuration: RunnerConfiguration, metrics exportsMetrics: Bool, tls: ServerTLS?,
-        recheckInterval: Duration = .seconds(1)
+        recheckInterval: Duration = .seconds(1), clusterTiming: ClusterMembership.Timing = .init()
     ) async throws -> (PrioritizerServer, RunnerPool, Int, ObservabilityServer?) {
         var logger = Logger(label: "test.server")
         logger.logLevel = .critical
         // A registry of its own per server: tests run in parallel in one process.
         let metrics = exportsMetrics ? ServerMetrics() : nil
-        let runners = try RunnerPool(store: store, configuration: configuration, metrics: metrics, logger: logger)
+        let runners = try RunnerPool(
+            store: store, configuration: configuration, metrics: metrics, clusterTiming: clusterTiming, logger: logger)
         try await runners.join(address: "127.0.0.1")
         let services = ServerServices.backed(by: store, runners: runners, recheckInterval: recheckInterval)
         let server = PrioritizerServer(
@@ -70,7 +73,8 @@ final class LiveServer: @unchecked Sendable {
     /// Runs `body` against a fresh server and database, tearing both down afterwards.
     static func with<T>(
         configuration: RunnerConfiguration = RunnerConfiguration(workers: 2), metrics: Bool = false, tls: ServerTLS? = nil,
-        limits: StatementLimits = .none, _ body: (LiveServer) async throws -> T
+        limits: StatementLimits = .none, clusterTiming: ClusterMembership.Timing = .init(),
+        _ body: (LiveServer) async throws -> T
     ) async throws -> T {
         try await withTestDatabase { database in
             let store = PostgresResourceService(
@@ -79,7 +83,7 @@ final class LiveServer: @unchecked Sendable {
             let (_, globex) = try await store.createOrganization(name: "globex")
             let live = try await LiveServer(
                 database: database, store: store, acme: acme, globex: globex, configuration: configuration,
-                metrics: metrics, tls: tls)
+                metrics: metrics, tls: tls, clusterTiming: clusterTiming)
             do {
                 let value = try await body(live)
                 await live.stop()
@@ -111,7 +115,7 @@ final class LiveServer: @unchecked Sendable {
     func restart() async throws {
         await stop()
         (server, runners, port, observability) = try await Self.boot(
-            store: store, configuration: configuration, metrics: exportsMetrics, tls: tls)
+            store: store, configuration: configuration, metrics: exportsMetrics, tls: tls, clusterTiming: clusterTiming)
     }
 
     /// A direct connection to the test database, for checking rows.

@@ -1,6 +1,7 @@
 import Foundation
 import PQ
 import PrioritizerClient
+import PrioritizerServer
 import Testing
 
 /// Pipelined requests are answered in request order, and every acknowledged TRACK is a row.
@@ -42,6 +43,65 @@ import Testing
             #expect(try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(session)::uuid AND access_type = 'EDIT'") == (count + 2) / 3)
             #expect(try await admin.sessionGet(session).accesses == count)
             #expect(try await admin.track(session: session, path: "hot.swift", type: .code, access: .view) == count + 1)
+            try await admin.close()
+        }
+    }
+
+    /// A lone node lets a session's batches commit at once, and PostgreSQL may apply them in
+    /// another order than they were taken. When the node's lease lapses while they are in flight
+    /// (a late heartbeat on a loaded machine: stop 20's CI answered the first of 2,000 pipelined
+    /// TRACKs 1375), one connection's replies must still count 1, 2, 3, …
+    @Test func repliesStayInOrderWhenTheLeaseLapsesWhileBatchesOverlap() async throws {
+        var timing = ClusterMembership.Timing()
+        timing.heartbeatInterval = .seconds(3600)  // the join's heartbeat only: the lease lapses
+        timing.lease = .seconds(4)
+        try await LiveServer.with(clusterTiming: timing) { live in
+            let admin = try await live.client(live.acme.token)
+            // Known and cached with 10 tokens: only a batch that changes the count writes its row.
+            try await admin.track(session: try await admin.createSession(label: "warm"), path: "hot.swift", type: .code, access: .view, tokens: 10)
+            let session = try await admin.createSession(label: "lapse")
+            // Holds the resource row: the first batch (TOKENS 42) waits on it, the batches after it
+            // (no new facts) do not, and write the session-resource row first.
+            let blocker = try await live.sql()
+            try await blocker.execute("BEGIN")
+            try await blocker.execute("SELECT 1 FROM prioritizer.resources WHERE path = 'hot.swift' FOR NO KEY UPDATE")
+            try #require(live.runners.membership.isAlone, "the lease lapsed before the test began; the machine is too slow for it")
+
+            let token = live.acme.token
+            let port = live.port
+            let count = 1000
+            let pipelined = Task {
+                try await offloaded { () throws -> [RESPReply] in
+                    let socket = try RawSocket(port: port, receiveTimeoutSeconds: 120)
+                    var payload = RawSocket.encode(["AUTH", token])
+                    for index in 0..<count {
+                        payload += RawSocket.encode(["TRACK", session, "hot.swift", "CODE", "VIEW"] + (index == 0 ? ["TOKENS", "42"] : []))
+                    }
+                    try socket.write(payload)
+                    return try socket.readReplies(count + 1)
+                }
+            }
+            // The batches after the first commit past it, while the node is alone…
+            func logged() async throws -> Int {
+                try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(session)::uuid")
+            }
+            let deadline = ContinuousClock.now + .seconds(60)
+            while try await logged() < count - 1 - RunnerConfiguration.defaultMaxBatch, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let overtaking = try await logged()
+            // …then its lease lapses with the first batch still waiting.
+            #expect(try await NodeMembershipTests.eventually(.seconds(10)) { !live.runners.membership.isAlone })
+            try await blocker.execute("COMMIT")
+            await blocker.close()
+
+            let replies = try await pipelined.value
+            #expect(replies.first == .simpleString("OK"))
+            let counts = Array(replies.dropFirst())
+            let firstWrong = counts.indices.first { counts[$0] != .integer(Int64($0 + 1)) }
+            #expect(counts.count == count && firstWrong == nil, "TRACK \(firstWrong.map { $0 + 1 } ?? 0) of \(count) answered \(firstWrong.map { "\(counts[$0])" } ?? "")")
+            #expect(overtaking > 0, "no later batch committed before the first")
+            #expect(try await logged() == count)
             try await admin.close()
         }
     }

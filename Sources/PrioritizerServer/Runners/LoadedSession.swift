@@ -28,6 +28,12 @@ struct LoadedSession: Sendable {
     var stepsAhead: [Int64: Int64] = [:]
     /// This session's writes in batches being committed now.
     var writesInFlight = 0
+    /// The batch (its first write's sequence) that last took this session's writes into a commit.
+    var latestBatchInFlight = -1
+    /// Two of this session's batches were committing at once since it last had none in flight
+    /// (allowed while the node is alone): PostgreSQL may have applied them in another order than
+    /// they were taken, so the counts it returned for them are not arrival-order counts.
+    var commitsOverlapped = false
     /// The copy is known to miss writes (another node's, or one the database refused): reload it
     /// before the next read.
     var isStale = false

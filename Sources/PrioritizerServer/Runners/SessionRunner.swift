@@ -578,7 +578,14 @@ actor SessionRunner {
                 pending.removeFirst(take)
             }
             queuedWrites.release(writes.count)
-            for write in writes { loaded(write.sessionID) { $0.writesInFlight += 1 } }
+            let batch = writes[0].sequence
+            for write in writes {
+                loaded(write.sessionID) { session in
+                    if session.writesInFlight > 0 && session.latestBatchInFlight != batch { session.commitsOverlapped = true }
+                    session.latestBatchInFlight = batch
+                    session.writesInFlight += 1
+                }
+            }
             inFlight += 1
             inFlightStarts.append(writes[0].sequence)
             exclusiveInFlight = holdsRun
@@ -662,17 +669,25 @@ actor SessionRunner {
     /// Settles the tickets of committed (or failed) writes and releases their sessions.
     /// `accessCounts`: the commit's counts, one per TRACK of `writes` in order (nil: the session
     /// was closed, the event not written); `ownCountsExact`: answer this node's counts instead.
+    ///
+    /// A session whose batches overlapped is answered this node's counts even when the node is no
+    /// longer alone (its lease lapsed while they were in flight): PostgreSQL applied them in an
+    /// order of its own, and its counts would answer one connection's pipelined TRACKs out of
+    /// order. Another node's events can only have landed after the lease ended; they are in the
+    /// counts from the session's next batch on, which commits in order.
     private func settle(
         _ writes: [PendingWrite], with failure: CommandError?, accessCounts: [Int64?] = [], ownCountsExact: Bool = false
     ) {
         var tracks = accessCounts.makeIterator()
         for write in writes {
             var accessCount = write.isTrack ? tracks.next() ?? nil : nil
-            if ownCountsExact, accessCount != nil, case .access(_, _, let own) = write.item { accessCount = own }
+            let ownExact = ownCountsExact || loaded(write.sessionID, { $0.commitsOverlapped }) == true
+            if ownExact, accessCount != nil, case .access(_, _, let own) = write.item { accessCount = own }
             let closedElsewhere = failure == nil && write.isTrack && accessCount == nil
             loaded(write.sessionID) { session in
                 session.pendingWrites -= 1
                 session.writesInFlight -= 1
+                if session.writesInFlight == 0 { session.commitsOverlapped = false }
                 if closedElsewhere {
                     // Another node closed the session: the event was applied here, not written.
                     if session.record.closedAt == nil { session.record.closedAt = Date() }
