@@ -51,6 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "prioritizer")
         logger.info("swift concurrency executor", metadata: ["executor": "\(onEventLoops ? "event loops" : "runtime thread pool")"])
+        logger.info("memory allocator", metadata: ["malloc": "\(Allocator.description)"])
         try await serve(logger: logger)
     }
 

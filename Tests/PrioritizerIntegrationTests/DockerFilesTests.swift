@@ -81,6 +81,19 @@ import TestSupport
         }
     }
 
+    /// The build stage installs the Debian package of every system library Package.swift links
+    /// (`providers: [.apt([...])]`): a library added to the manifest and not to the image fails
+    /// only in a Docker build, which no test here runs.
+    @Test func dockerfileInstallsEverySystemLibrary() throws {
+        let manifest = try RepositoryFiles.text("Package.swift")
+        let packages = manifest.matches(of: /\.apt\(\["([^"]+)"\]\)/).map { String($0.1) }
+        let dockerfile = try RepositoryFiles.text("docker/Dockerfile")
+        #expect(packages.count >= 3, "\(packages)")
+        for package in packages {
+            #expect(dockerfile.contains(" \(package)"), "docker/Dockerfile does not install \(package), which Package.swift links")
+        }
+    }
+
     @Test func everyPrioritizerFlagExists() async throws {
         let services = try Self.services(try await Self.compose())
         var commands: [[String]] = []

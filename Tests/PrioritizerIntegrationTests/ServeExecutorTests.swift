@@ -54,4 +54,22 @@ import Testing
             await server.stop()
         }
     }
+
+    /// The binary's `malloc` is jemalloc's (Sources/prioritizer/Allocator.swift): linked, and
+    /// bound ahead of glibc's, as the server itself checks and logs at start-up. The linker drops
+    /// a library the binary names no symbol of, and nothing else would show it gone but a slower
+    /// server.
+    @Test func servesOnJemalloc() async throws {
+        #if os(Linux)
+        try await withTestDatabase { database in
+            let server = try await ServerProcess.start(conninfo: database.conninfo)
+            let deadline = ContinuousClock.now + .seconds(5)
+            while !server.output.contains("memory allocator") && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(server.output.contains("malloc=jemalloc 5."), "\(server.output)")
+            await server.stop()
+        }
+        #endif
+    }
 }
