@@ -1,6 +1,6 @@
 #ifndef CJEMALLOC_SHIM_H
 #define CJEMALLOC_SHIM_H
-// Linked for its malloc, which replaces glibc's for the whole process (see
-// Sources/prioritizer/Allocator.swift); nothing of its own API is called.
+// Linked for its malloc, which replaces glibc's for the whole process; of its own API only
+// mallctl("version") is called (Sources/prioritizer/Allocator.swift).
 #include <jemalloc/jemalloc.h>
 #endif
