@@ -120,10 +120,7 @@ extension FaultTests {
                 }
                 // Background tasks log a failure streak once, not every attempt: heartbeats ran
                 // four times a second through the outage.
-                let deadline = ContinuousClock.now + .seconds(10)
-                while !server.output.contains("heartbeat works again") && ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(50))
-                }
+                try await server.waitForOutput(containing: "heartbeat works again", timeout: .seconds(10))
                 let log = server.output
                 #expect(log.components(separatedBy: "heartbeat failed").count - 1 == 1, "\(log)")
                 #expect(log.contains("heartbeat works again"))

@@ -18,13 +18,7 @@ import Testing
             defer { Task { await store.pool.close() } }
             let (_, acme) = try await store.createOrganization(name: "acme")
             let server = try await ServerProcess.start(conninfo: database.conninfo, arguments: ["--workers", "2"] + arguments)
-            // The line goes to standard error before "listening" goes to standard output; the
-            // two pipes are read apart, so it may arrive a moment later.
-            let deadline = ContinuousClock.now + .seconds(5)
-            while !server.output.contains(logged) && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            #expect(server.output.contains(logged), "\(server.output)")
+            #expect(try await server.waitForOutput(containing: logged), "\(server.output)")
 
             let admin = try await PrioritizerClient.connect(host: "127.0.0.1", port: server.port, token: acme.token)
             let sessions = [try await admin.createSession(), try await admin.createSession()]
@@ -63,10 +57,7 @@ import Testing
         #if os(Linux)
         try await withTestDatabase { database in
             let server = try await ServerProcess.start(conninfo: database.conninfo)
-            let deadline = ContinuousClock.now + .seconds(5)
-            while !server.output.contains("memory allocator") && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            try await server.waitForOutput(containing: "memory allocator")
             #expect(server.output.contains("malloc=jemalloc 5."), "\(server.output)")
             await server.stop()
         }

@@ -50,6 +50,18 @@ final class ServerProcess: @unchecked Sendable {
     /// Everything the server wrote to standard output and standard error so far.
     var output: String { stdout.text + stderr.text }
 
+    /// Waits (up to `timeout`) until the server has written `text`; whether it has. Its log lines
+    /// go to standard error and "listening" to standard output, read apart, so a line logged
+    /// before "listening" may still arrive after it.
+    @discardableResult
+    func waitForOutput(containing text: String, timeout: Duration = .seconds(5)) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while !output.contains(text) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return output.contains(text)
+    }
+
     /// SIGKILL: no shutdown, no flush, exactly what a crash leaves.
     func crash() async {
         _ = try? await offloaded { [self] in killAndWait(SIGKILL) }

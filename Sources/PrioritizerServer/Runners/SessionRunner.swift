@@ -681,10 +681,11 @@ actor SessionRunner {
         var tracks = accessCounts.makeIterator()
         for write in writes {
             var accessCount = write.isTrack ? tracks.next() ?? nil : nil
-            let ownExact = ownCountsExact || loaded(write.sessionID, { $0.commitsOverlapped }) == true
-            if ownExact, accessCount != nil, case .access(_, _, let own) = write.item { accessCount = own }
+            // The own count stands in only for a count the commit gave: nil stays nil either way.
             let closedElsewhere = failure == nil && write.isTrack && accessCount == nil
+            var ownExact = ownCountsExact
             loaded(write.sessionID) { session in
+                if session.commitsOverlapped { ownExact = true }
                 session.pendingWrites -= 1
                 session.writesInFlight -= 1
                 if session.writesInFlight == 0 { session.commitsOverlapped = false }
@@ -694,6 +695,7 @@ actor SessionRunner {
                     session.isStale = true
                 }
             }
+            if ownExact, accessCount != nil, case .access(_, _, let own) = write.item { accessCount = own }
             write.settle(failure: failure, accessCount: accessCount)
             if let failure {
                 failedSessions[write.sessionID] = failure
