@@ -152,7 +152,7 @@ public struct CoAccessGraph: Sendable {
         if budget > 0 {
             for key in removals.take(limit: budget) {
                 let (from, to) = Self.relation(key)
-                lists[Int(from)].pendingRemovals -= 1
+                lists[Int(from)].removalDone()
                 changes.removed.append(Edge(from: paths[from], to: paths[to]))
             }
         }
@@ -203,13 +203,13 @@ public struct CoAccessGraph: Sendable {
 
     /// Queues the DELETE of relation `from → to`.
     private mutating func queueRemoval(_ from: UInt32, _ to: UInt32) {
-        if removals.insert(Self.changeKey(from, to)) { lists[Int(from)].pendingRemovals += 1 }
+        if removals.insert(Self.changeKey(from, to)) { lists[Int(from)].removalQueued(to: to) }
     }
 
     /// Withdraws the DELETE of relation `from → to`; whether one was queued.
     private mutating func unqueueRemoval(_ from: UInt32, _ to: UInt32) -> Bool {
-        guard lists[Int(from)].pendingRemovals > 0, removals.remove(Self.changeKey(from, to)) else { return false }
-        lists[Int(from)].pendingRemovals -= 1
+        guard lists[Int(from)].mayHaveRemoval(to: to), removals.remove(Self.changeKey(from, to)) else { return false }
+        lists[Int(from)].removalDone()
         return true
     }
 

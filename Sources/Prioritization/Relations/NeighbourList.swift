@@ -20,7 +20,30 @@ struct NeighbourList: Sendable {
     /// new relation skip probing that set (a cache miss in a large table) when none of this
     /// resource's are there (most of them, in an organization of many resources). Fits in what
     /// would be padding.
-    var pendingRemovals: UInt32 = 0
+    private(set) var pendingRemovals: UInt32 = 0
+    /// Which of those may be waiting, by their target's id modulo 64: a new relation whose bit is
+    /// clear skips the probe too. Under churn (every resource dropping and learning relations all
+    /// the time) nearly every list has removals pending, and the probes were 5% of a pipelined
+    /// TRACK's server time; a few dozen removals leave most of the 64 bits clear. Bits are only
+    /// set, and cleared together when the list has none pending. It makes the list 24 bytes, not 16.
+    private(set) var removalFilter: UInt64 = 0
+
+    static func filterBit(_ to: UInt32) -> UInt64 { 1 << UInt64(to & 63) }
+
+    /// Whether a removal of the relation to `to` may be pending.
+    func mayHaveRemoval(to: UInt32) -> Bool {
+        pendingRemovals > 0 && removalFilter & Self.filterBit(to) != 0
+    }
+
+    mutating func removalQueued(to: UInt32) {
+        pendingRemovals += 1
+        removalFilter |= Self.filterBit(to)
+    }
+
+    mutating func removalDone() {
+        pendingRemovals -= 1
+        if pendingRemovals == 0 { removalFilter = 0 }
+    }
 
     var count: Int { entries.count }
     var isEmpty: Bool { entries.isEmpty }
