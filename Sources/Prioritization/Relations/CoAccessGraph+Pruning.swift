@@ -34,9 +34,10 @@ extension CoAccessGraph {
             var tieKept: [Bool]?
             if ranked.countEqual > tieSlots {
                 let entries = lists[Int(id)].entries
-                let ties = values.indices.filter { values[$0] == threshold }.map { (index: $0, path: paths[entries[$0].to]) }
+                var ties = values.indices.filter { values[$0] == threshold }
+                ties.sort { paths.precedes(entries[$0].to, entries[$1].to) }
                 var flags = Array(repeating: false, count: count)
-                for tie in ties.sorted(by: { $0.path < $1.path }).prefix(tieSlots) { flags[tie.index] = true }
+                for index in ties.prefix(tieSlots) { flags[index] = true }
                 tieKept = flags
             }
             withUnsafeTemporaryAllocation(of: NeighbourList.Entry.self, capacity: count) { dropped in
@@ -151,7 +152,8 @@ extension CoAccessGraph {
                 position += 1
             }
         }
-        ties.sort { paths[$0.from] != paths[$1.from] ? paths[$0.from] < paths[$1.from] : paths[$0.to] < paths[$1.to] }
+        // Ids are equal exactly when paths are (interned).
+        ties.sort { $0.from != $1.from ? paths.precedes($0.from, $1.from) : paths.precedes($0.to, $1.to) }
         return Set(ties.prefix(slots).map { Self.changeKey($0.from, $0.to) })
     }
 }
