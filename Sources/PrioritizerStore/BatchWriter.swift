@@ -340,9 +340,10 @@ enum BatchWriter {
             -- back. A row found missing is not counted, `checked` raises (migrations/0009), and the
             -- batch is rolled back and written again from the rows, which inserts the resource anew.
             -- Rows updated, not inserted (xmax 0 marks an inserted row version), are not probed:
-            -- their resource was there when they were first written, and resources are deleted
-            -- only with their session-resource rows. Probing every row was a twelfth of
-            -- PostgreSQL's CPU with 100,000 paths. (OFFSET 0 keeps each probe one primary-key lookup.)
+            -- their resource was there when they were first written, and the server never deletes
+            -- resources (one deleted alone behind its back leaves rows that go on being updated;
+            -- docs/sql.md). Probing every row was a twelfth of PostgreSQL's CPU with 100,000
+            -- paths. (OFFSET 0 keeps each probe one primary-key lookup.)
             checked AS (SELECT prioritizer.require_resource_rows(count(*), \(rows.count)) AS ok
                         FROM written w
                         WHERE NOT w.inserted
