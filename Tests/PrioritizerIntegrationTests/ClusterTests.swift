@@ -292,16 +292,6 @@ import Testing
 
 /// The lease that lets a lone node skip version checks, on a real database.
 @Suite("Node membership") struct NodeMembershipTests {
-    /// Polls `condition` every 20 ms for up to `timeout`; whether it became true.
-    static func eventually(_ timeout: Duration = .seconds(5), _ condition: () -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return condition()
-    }
-
     @Test func aNodeIsAloneUntilAnotherJoinsAndTheNewcomerHoldsBackOneLease() async throws {
         try await withTestDatabase { database in
             var logger = Logger(label: "test.membership")
@@ -312,7 +302,7 @@ import Testing
             // Alone is a lease from the start of the latest heartbeat: on a loaded machine the
             // one that ended the join may have taken longer than the lease (stop 12's CI), and the
             // next heartbeat renews it.
-            #expect(try await Self.eventually { first.isAlone }, "alone after joining an empty cluster")
+            #expect(try await eventually { first.isAlone }, "alone after joining an empty cluster")
 
             let second = ClusterMembership(store: store, logger: logger)
             let started = ContinuousClock.now
@@ -326,7 +316,7 @@ import Testing
             #expect(first.otherLiveNodes == 1)
 
             await second.leave()
-            #expect(try await Self.eventually { first.isAlone }, "alone again once the other node left")
+            #expect(try await eventually { first.isAlone }, "alone again once the other node left")
             await first.leave()
             #expect(!first.isAlone)
             await store.pool.close()
@@ -354,7 +344,7 @@ import Testing
             try await cluster.start()
             // Without the patience the first heartbeat's `unavailable` ends the join at once.
             try await joining.value
-            #expect(try await NodeMembershipTests.eventually { membership.isAlone })
+            #expect(try await eventually { membership.isAlone })
             await membership.leave()
             await store.pool.close()
         }

@@ -65,7 +65,7 @@ import Testing
             let blocker = try await live.sql()
             try await blocker.execute("BEGIN")
             try await blocker.execute("SELECT 1 FROM prioritizer.resources WHERE path = 'hot.swift' FOR NO KEY UPDATE")
-            try #require(try await NodeMembershipTests.eventually(.seconds(30)) { live.runners.membership.isAlone })
+            try #require(try await eventually(.seconds(30)) { live.runners.membership.isAlone })
 
             let token = live.acme.token
             let port = live.port
@@ -85,10 +85,7 @@ import Testing
             func logged() async throws -> Int {
                 try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(session)::uuid")
             }
-            let deadline = ContinuousClock.now + .seconds(60)
-            while try await logged() < count - 1 - RunnerConfiguration.defaultMaxBatch, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            _ = try await eventually(.seconds(60)) { try await logged() >= count - 1 - RunnerConfiguration.defaultMaxBatch }
             let overtaking = try await logged()
             // …then another node appears (live for the rest of the test), with the first batch
             // still waiting.
@@ -98,7 +95,7 @@ import Testing
                 VALUES (gen_random_uuid(), 'newcomer', 1, now() + interval '1 hour')
                 """)
             await newcomer.close()
-            #expect(try await NodeMembershipTests.eventually(.seconds(30)) { !live.runners.membership.isAlone })
+            #expect(try await eventually(.seconds(30)) { !live.runners.membership.isAlone })
             try await blocker.execute("COMMIT")
             await blocker.close()
 

@@ -55,11 +55,7 @@ final class ServerProcess: @unchecked Sendable {
     /// before "listening" may still arrive after it.
     @discardableResult
     func waitForOutput(containing text: String, timeout: Duration = .seconds(5)) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while !output.contains(text) && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return output.contains(text)
+        try await eventually(timeout) { output.contains(text) }
     }
 
     /// SIGKILL: no shutdown, no flush, exactly what a crash leaves.
