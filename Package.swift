@@ -183,3 +183,25 @@ let package = Package(
         ),
     ]
 )
+
+// The hot paths' micro-benchmarks (ordo-one/benchmark, issue 6) join the package only when
+// scripts/bench asks for them (PRIORITIZER_MICRO_BENCHMARKS=1): the main build, the tests and CI
+// never resolve or compile the framework. Inside this package they reuse the release build
+// scripts/bench has just made of NIO and the server's modules; as a package of their own they
+// compiled all of it a second time, minutes of a fresh clone's run.
+if Context.environment["PRIORITIZER_MICRO_BENCHMARKS"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]))
+    package.targets.append(
+        .executableTarget(
+            name: "HotPaths",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                "Prioritization",
+                "PrioritizerServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/HotPaths",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ))
+}
