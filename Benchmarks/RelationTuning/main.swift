@@ -36,7 +36,7 @@ if arguments.contains("--memory") {
 
 /// Relation learning alone, as the 100k-random-path TRACK benchmark feeds it: 100,000 accesses
 /// from 8 sessions over 100,000 paths, 10 ms apart — the stream of the micro-benchmark
-/// "Relation learning" (Benchmarks/Micro). A function of its own so that callgrind can count
+/// "Relation learning" (Benchmarks/HotPaths). A function of its own so that callgrind can count
 /// its instructions alone: `valgrind --tool=callgrind --toggle-collect='*learnStream*'
 /// .build-release/relation-tuning --learning`.
 @inline(never)
