@@ -52,7 +52,8 @@ import TestSupport
             })
         }
         #expect(graph.removals.count > 0)
-        // 16 bytes until the removal filter (8 more a resource, for 15% less CPU learning under churn).
+        // 16 bytes until the removal filter: 8 more a resource, for the removal-set probe it spares
+        // (0.98% → 0.22% of a fresh server's samples; docs/performance.md, session 15).
         #expect(MemoryLayout<NeighbourList>.stride == 24)
     }
 }
