@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import Prioritization
 
 /// Agent tokens: `prk_` followed by 256 random bits from the system's CSPRNG, base64url.
 /// Only their SHA-256 is stored; lookups hash the presented token and compare digests.
@@ -17,7 +17,7 @@ public enum AgentToken {
     }
 
     public static func hash(_ token: String) -> [UInt8] {
-        Array(SHA256.hash(data: Data(token.utf8)))
+        SHA256Digest.hash(token)
     }
 
     /// Compares two digests in time that does not depend on where they differ.

@@ -1,8 +1,8 @@
-import Crypto
+import Prioritization
 
 /// SHA-256 of a resource's content: what is kept of CONTENT (the text itself is not stored).
 public enum ContentDigest {
     public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
-        Array(SHA256.hash(data: bytes))
+        SHA256Digest.hash(bytes)
     }
 }

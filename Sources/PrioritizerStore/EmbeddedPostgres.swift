@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import Prioritization
 import PQ
 
 /// A private PostgreSQL cluster under `DIR/pg`, made from the machine's PostgreSQL binaries, that
@@ -20,7 +20,7 @@ public struct EmbeddedPostgres: Sendable {
     public init(dataDirectory: URL, port: Int = 5432, binDirectory: URL? = nil) throws(EmbeddedPostgresError) {
         self.dataDirectory = dataDirectory.standardizedFileURL
         self.systemUser = getuid() == 0 ? "postgres" : nil
-        let digest = SHA256.hash(data: Data(self.dataDirectory.path.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256Digest.hex(Array(SHA256Digest.hash(self.dataDirectory.path).prefix(6)))
         if systemUser != nil && !Self.othersCanSearch(self.dataDirectory.deletingLastPathComponent()) {
             // Root's own folders (say /root) are closed to the cluster's user. The cluster then
             // lives in a folder that user can reach, and DIR/pg links to it.

@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import Prioritization
 import PQ
 
 /// One numbered schema change from `migrations/NNNN_name.sql`, embedded at build time.
@@ -10,7 +10,7 @@ public struct Migration: Hashable, Sendable {
 
     /// SHA-256 of the file's text, hex: an applied migration whose file changed is refused.
     public var checksum: String {
-        SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256Digest.hex(SHA256Digest.hash(sql))
     }
 
     public init(version: Int, name: String, sql: String) {

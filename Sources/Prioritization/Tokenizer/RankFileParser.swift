@@ -1,5 +1,3 @@
-import Crypto
-
 /// Reads tiktoken's rank file format: one `base64-token rank` pair a line.
 enum RankFileParser {
     /// Verifies the decompressed file against its published SHA-256, then builds the table.
@@ -12,14 +10,7 @@ enum RankFileParser {
     }
 
     static func sha256Hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var hex = [UInt8]()
-        hex.reserveCapacity(64)
-        for byte in SHA256.hash(data: bytes) {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 15)])
-        }
-        return String(decoding: hex, as: UTF8.self)
+        SHA256Digest.hex(SHA256Digest.hash(bytes))
     }
 
     static func table(parsing file: [UInt8], expectedCount: Int?) throws(TokenizerError) -> RankTable {
