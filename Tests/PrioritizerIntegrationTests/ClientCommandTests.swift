@@ -138,6 +138,11 @@ import Testing
                 #expect(Set(chosen.map(\.path)) == ["content.swift", "stated.md", "sized.json"])
             }
             #expect(try await client.tokens(text, encoding: .o200kBase) != (try await client.tokens(text, encoding: .cl100kBase)))
+            // What is kept of CONTENT is its SHA-256, the digest PostgreSQL computes of the same UTF-8.
+            #expect(try await live.count("""
+                SELECT count(*) FROM prioritizer.resources
+                WHERE path = 'content.swift' AND content_sha256 = sha256(convert_to(\(text), 'UTF8'))
+                """) == 1)
             try await client.close()
         }
     }
