@@ -176,6 +176,24 @@ struct RESPRequestDecoderHostileTests {
         #expect(harness.error == RESPProtocolError(reason), "\(input.debugDescription)")
     }
 
+    /// A length line longer than the limit is answered "too big" whether or not its CR has arrived
+    /// and whatever follows the CR: the answer does not depend on where the client's bytes were
+    /// cut into reads. (`scripts/fuzz` found "expected CRLF after length" for the whole input and
+    /// "too big mbulk count string" for the same bytes in two reads.)
+    @Test(arguments: [
+        ("*1" + String(repeating: "x", count: 40) + "\rX", "too big mbulk count string"),
+        ("*1\r\n$1" + String(repeating: "x", count: 40) + "\r\u{0}", "too big bulk count string"),
+    ])
+    func overLongLengthLineIsTooBigWhereverTheReadsSplitIt(input: String, reason: String) {
+        let bytes = Array(input.utf8)
+        for split in 0...bytes.count {
+            var harness = DecoderHarness(limits: Self.small)
+            harness.feed(bytes[..<split])
+            harness.feed(bytes[split...])
+            #expect(harness.error == RESPProtocolError(reason), "split at \(split)")
+        }
+    }
+
     @Test func requestsBeforeTheErrorAreStillDecoded() {
         let harness = DecoderHarness.decode("PING\r\n*1\r\n$4\r\nECHO\r\n*1\r\n$-3\r\nPING\r\n")
         #expect(harness.requests == [["PING"], ["ECHO"]])

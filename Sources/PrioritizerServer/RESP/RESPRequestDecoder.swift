@@ -105,7 +105,7 @@ public struct RESPRequestDecoder: ByteToMessageDecoder {
     /// What scanning the buffer for a length line found.
     private enum LengthLineScan {
         case incomplete(scanned: Int)
-        case missingLineFeed
+        case missingLineFeed(carriageReturn: Int)
         case line(value: Int64?, digitsEnd: Int)
     }
 
@@ -120,7 +120,7 @@ public struct RESPRequestDecoder: ByteToMessageDecoder {
         let scan = buffer.withUnsafeReadableBytes { bytes -> LengthLineScan in
             guard let carriageReturn = bytes.firstIndex(of: UInt8(ascii: "\r")) else { return .incomplete(scanned: bytes.count) }
             guard carriageReturn + 1 < bytes.count else { return .incomplete(scanned: carriageReturn) }
-            guard bytes[carriageReturn + 1] == UInt8(ascii: "\n") else { return .missingLineFeed }
+            guard bytes[carriageReturn + 1] == UInt8(ascii: "\n") else { return .missingLineFeed(carriageReturn: carriageReturn) }
             // The type byte (`*` or `$`, checked by the caller) comes first, so the CR is past it.
             return .line(value: carriageReturn > 0 ? StrictInteger.parse(bytes[1..<carriageReturn]) : nil, digitsEnd: carriageReturn)
         }
@@ -128,7 +128,11 @@ public struct RESPRequestDecoder: ByteToMessageDecoder {
         case .incomplete(let scanned):
             if scanned > limits.maxInlineBytes { throw tooLong }
             return nil
-        case .missingLineFeed:
+        case .missingLineFeed(let carriageReturn):
+            // A line already past the limit is too long whatever follows its CR: had the bytes
+            // after the limit come in a later read, `.incomplete` would have said so, and the
+            // answer must not depend on how the client's bytes were cut into reads (scripts/fuzz).
+            if carriageReturn > limits.maxInlineBytes { throw tooLong }
             throw .missingLineTerminator
         case .line(let value, let digitsEnd):
             if digitsEnd > limits.maxInlineBytes { throw tooLong }
