@@ -102,11 +102,17 @@ public struct RESPRequestDecoder: ByteToMessageDecoder {
         return .needMoreData
     }
 
-    /// What scanning the buffer for a length line found.
-    private enum LengthLineScan {
-        case incomplete(scanned: Int)
-        case missingLineFeed(carriageReturn: Int)
-        case line(value: Int64?, digitsEnd: Int)
+    /// What scanning the buffer for a length line found: how long the line is so far (up to its
+    /// CR, or every byte scanned while no CR has come) and how it ends.
+    private struct LengthLineScan {
+        enum End {
+            case notYet
+            case missingLineFeed
+            case lineFeed(value: Int64?)
+        }
+
+        let length: Int
+        let end: End
     }
 
     /// Reads `<type byte><decimal>\r\n`; nil when the line is not complete yet.
@@ -118,26 +124,25 @@ public struct RESPRequestDecoder: ByteToMessageDecoder {
         from buffer: inout ByteBuffer, tooLong: RESPProtocolError, invalid: RESPProtocolError
     ) throws(RESPProtocolError) -> Int64? {
         let scan = buffer.withUnsafeReadableBytes { bytes -> LengthLineScan in
-            guard let carriageReturn = bytes.firstIndex(of: UInt8(ascii: "\r")) else { return .incomplete(scanned: bytes.count) }
-            guard carriageReturn + 1 < bytes.count else { return .incomplete(scanned: carriageReturn) }
-            guard bytes[carriageReturn + 1] == UInt8(ascii: "\n") else { return .missingLineFeed(carriageReturn: carriageReturn) }
+            guard let carriageReturn = bytes.firstIndex(of: UInt8(ascii: "\r")) else { return LengthLineScan(length: bytes.count, end: .notYet) }
+            guard carriageReturn + 1 < bytes.count else { return LengthLineScan(length: carriageReturn, end: .notYet) }
+            guard bytes[carriageReturn + 1] == UInt8(ascii: "\n") else { return LengthLineScan(length: carriageReturn, end: .missingLineFeed) }
             // The type byte (`*` or `$`, checked by the caller) comes first, so the CR is past it.
-            return .line(value: carriageReturn > 0 ? StrictInteger.parse(bytes[1..<carriageReturn]) : nil, digitsEnd: carriageReturn)
+            let value = carriageReturn > 0 ? StrictInteger.parse(bytes[1..<carriageReturn]) : nil
+            return LengthLineScan(length: carriageReturn, end: .lineFeed(value: value))
         }
-        switch scan {
-        case .incomplete(let scanned):
-            if scanned > limits.maxInlineBytes { throw tooLong }
+        // The limit first, whatever the line's end: a line past it is too long whatever follows,
+        // so the answer does not depend on how the client's bytes were cut into reads (scripts/fuzz
+        // found "expected CRLF after length" in one read and "too big" in two).
+        if scan.length > limits.maxInlineBytes { throw tooLong }
+        switch scan.end {
+        case .notYet:
             return nil
-        case .missingLineFeed(let carriageReturn):
-            // A line already past the limit is too long whatever follows its CR: had the bytes
-            // after the limit come in a later read, `.incomplete` would have said so, and the
-            // answer must not depend on how the client's bytes were cut into reads (scripts/fuzz).
-            if carriageReturn > limits.maxInlineBytes { throw tooLong }
+        case .missingLineFeed:
             throw .missingLineTerminator
-        case .line(let value, let digitsEnd):
-            if digitsEnd > limits.maxInlineBytes { throw tooLong }
+        case .lineFeed(let value):
             guard let value else { throw invalid }
-            buffer.moveReaderIndex(forwardBy: digitsEnd + 2)
+            buffer.moveReaderIndex(forwardBy: scan.length + 2)
             return value
         }
     }
