@@ -136,13 +136,12 @@ public actor PQConnection {
     /// reported as `connectionLost(duringCommit: true)`: the outcome is unknown, so the caller
     /// must not acknowledge anything that depended on it.
     ///
-    /// BEGIN and `preamble` (single statements of constant SQL, without values from outside, as
-    /// for `executeScript`) are not sent on their own: they go in one flight with the body's
-    /// first statement (libpq's pipeline mode), so a transaction costs no round trip of its own
-    /// before its work. A group commit is a handful of statements, and every round trip saved is
+    /// BEGIN and `preamble` (single statements, each prepared or not as it says) are not sent on
+    /// their own: they go in one flight with the body's first statement (libpq's pipeline mode),
+    /// so a transaction costs no round trip of its own before its work. A group commit is a handful of statements, and every round trip saved is
     /// latency each request of the batch waits for. A body that runs no statement sends nothing.
     public func transaction<T>(
-        preamble: [String] = [], _ body: (isolated PQConnection) throws -> T
+        preamble: [PQQuery] = [], _ body: (isolated PQConnection) throws -> T
     ) throws -> T {
         guard !inTransaction else { throw PQError.misuse("a transaction is already in progress on this connection") }
         deferredBegin = ["BEGIN"] + preamble
@@ -170,7 +169,7 @@ public actor PQConnection {
     }
 
     /// The BEGIN and preamble of the transaction in progress, until its first statement sends them.
-    private var deferredBegin: [String]?
+    private var deferredBegin: [PQQuery]?
     private var inTransaction = false
     /// The transaction in progress was committed by `queryThenCommit`.
     private var committedInline = false
@@ -203,11 +202,12 @@ public actor PQConnection {
         return rows
     }
 
-    /// Sends the deferred BEGIN on its own (before a script, which cannot join a pipeline).
+    /// Sends the deferred BEGIN and preamble on their own (before a script, which cannot join a
+    /// pipeline).
     private func sendDeferredBegin() throws(PQError) {
         guard let statements = deferredBegin else { return }
         deferredBegin = nil
-        try executeScript(statements.joined(separator: "; "))
+        _ = try runPipelined([], after: statements, thenCommit: false, on: try liveHandle())
     }
 
     // MARK: - libpq plumbing
@@ -244,24 +244,24 @@ public actor PQConnection {
         return Self.copyRows(result!)
     }
 
-    /// Runs `leading` (parameterless statements), `queries`, then COMMIT when `thenCommit`, in
-    /// one flight: pipeline mode, one sync, results read in order. A prepared query not yet
-    /// prepared on this connection is prepared in the same flight, after `leading` (so under the
-    /// role the preamble sets). The first error is thrown once every result is read; the
+    /// Runs `leading` (whose rows are dropped), `queries`, then COMMIT when `thenCommit`, in one
+    /// flight: pipeline mode, one sync, results read in order. A prepared query not yet prepared
+    /// on this connection is prepared in the same flight, just before it runs (so a query of
+    /// `queries` under the role `leading` sets). The first error is thrown once every result is read; the
     /// statements after a failed one do not run. A pipeline left unreadable (the connection lost
     /// midway) closes the connection, which the pool then replaces; when the flight held a
     /// COMMIT, the error says the commit's outcome is unknown.
     private func runPipelined(
-        _ queries: [PQQuery], after leading: [String], thenCommit committing: Bool, on handle: OpaquePointer
+        _ queries: [PQQuery], after leading: [PQQuery], thenCommit committing: Bool, on handle: OpaquePointer
     ) throws(PQError) -> [PQRows] {
         enum Step {
-            case plain(String)
-            case prepare(name: String, key: String, query: Int)
-            case execute(query: Int, statementName: String?)
+            case prepare(name: String, key: String, query: PQQuery)
+            /// `result`: the index in `queries` whose rows this step answers (nil: leading, COMMIT).
+            case execute(query: PQQuery, statementName: String?, result: Int?)
         }
-        var steps = leading.map(Step.plain)
+        var steps: [Step] = []
         var namesInFlight: [String: String] = [:]
-        for (index, query) in queries.enumerated() {
+        func add(_ query: PQQuery, result: Int?) {
             var statementName: String?
             if query.isPrepared {
                 let key = Self.statementKey(query.sql, types: query.binds.map { Oid($0.type) })
@@ -271,12 +271,14 @@ public actor PQConnection {
                     let name = "pq_\(preparedNames.count + namesInFlight.count + 1)"
                     statementName = name
                     namesInFlight[key] = name
-                    steps.append(.prepare(name: name, key: key, query: index))
+                    steps.append(.prepare(name: name, key: key, query: query))
                 }
             }
-            steps.append(.execute(query: index, statementName: statementName))
+            steps.append(.execute(query: query, statementName: statementName, result: result))
         }
-        if committing { steps.append(.plain("COMMIT")) }
+        for query in leading { add(query, result: nil) }
+        for (index, query) in queries.enumerated() { add(query, result: index) }
+        if committing { add("COMMIT", result: nil) }
 
         guard PQenterPipelineMode(handle) == 1 else {
             throw lostOrMisuse(Self.trimmedError(PQerrorMessage(handle)), committing: false)
@@ -284,13 +286,10 @@ public actor PQConnection {
         var sent = true
         for step in steps where sent {
             switch step {
-            case .plain(let sql):
-                sent = PQsendQueryParams(handle, sql, 0, nil, nil, nil, nil, 1) == 1
-            case .prepare(let name, _, let index):
-                let types = queries[index].binds.map { Oid($0.type) }
-                sent = PQsendPrepare(handle, name, queries[index].sql, Int32(types.count), types) == 1
-            case .execute(let index, let statementName):
-                let query = queries[index]
+            case .prepare(let name, _, let query):
+                let types = query.binds.map { Oid($0.type) }
+                sent = PQsendPrepare(handle, name, query.sql, Int32(types.count), types) == 1
+            case .execute(let query, let statementName, _):
                 let binds = query.binds
                 let lengths = binds.map { Int32($0.bytes?.count ?? 0) }
                 let formats = [Int32](repeating: 1, count: binds.count)
@@ -322,14 +321,14 @@ public actor PQConnection {
                     try check(result, committing: pastLastExecute && commitMayHaveRun)
                     switch step {
                     case .prepare(let name, let key, _): preparedNames[key] = name
-                    case .execute(let index, _): rows[index] = Self.copyRows(result)
-                    case .plain: break
+                    case .execute(_, _, let index?): rows[index] = Self.copyRows(result)
+                    case .execute: break
                     }
                 } catch {
                     failure = error
                 }
             }
-            if case .execute(let index, _) = step, index == queries.count - 1 { pastLastExecute = true }
+            if case .execute(_, _, let index?) = step, index == queries.count - 1 { pastLastExecute = true }
             PQclear(result)
             if let extra = PQgetResult(handle) {
                 PQclear(extra)

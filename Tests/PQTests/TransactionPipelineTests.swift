@@ -25,6 +25,35 @@ import TestSupport
         }
     }
 
+    /// A prepared preamble with parameters: prepared in the first transaction's flight, reused by
+    /// the next, and sent before a script too (which cannot join a pipeline).
+    @Test func aPreparedPreambleWithParametersHoldsBeforeStatementsAndScripts() async throws {
+        try await withTestDatabase(migrated: false) { database in
+            let connection = try await database.connect()
+            let settings = { @Sendable (memory: String) in
+                PQQuery("SELECT set_config('work_mem', $1, true), set_config('statement_timeout', $2, true)", [memory, "4321"])
+                    .prepared()
+            }
+            let seen = try await connection.withConnection { connection in
+                var seen: [String] = []
+                for memory in ["7MB", "9MB"] {
+                    seen.append(try connection.transaction(preamble: [settings(memory)]) { connection in
+                        try connection.query("SELECT current_setting('work_mem') || ' ' || current_setting('statement_timeout')")[0]
+                            .decode(0, as: String.self)
+                    })
+                }
+                seen.append(try connection.transaction(preamble: [settings("5MB")]) { connection in
+                    try connection.executeScript("CREATE TEMP TABLE seen AS SELECT current_setting('work_mem') AS memory")
+                    return try connection.query("SELECT memory FROM seen")[0].decode(0, as: String.self)
+                })
+                return seen
+            }
+            #expect(seen == ["7MB 4321ms", "9MB 4321ms", "5MB"])
+            let after = try await connection.query("SELECT current_setting('work_mem')")[0].decode(0, as: String.self)
+            #expect(after == "4MB")
+        }
+    }
+
     @Test func theFirstStatementFailingRollsBackAndLeavesTheConnectionUsable() async throws {
         try await withTestDatabase(migrated: false) { database in
             let connection = try await database.connect()
