@@ -41,7 +41,7 @@ enum BatchWriter {
                 events, orgID: group.orgID, cache: cache, learned: &result.learned, on: connection)
             let statement = accessesStatement(
                 events, orgID: group.orgID, resourceIDs: resourceIDs,
-                halfLives: sessions.mapValues(\.halfLifeMilliseconds), model: model)
+                halfLives: sessions.mapValues(\.halfLifeSeconds), model: model)
             // Nothing after it needs its result, unless runs follow (their flags apply to its
             // rows): it then goes in one flight with the version raise and COMMIT.
             if commits && group.runs.isEmpty {
@@ -80,7 +80,7 @@ enum BatchWriter {
 
     /// A session of the group as the transaction found it.
     private struct SessionFacts {
-        let halfLifeMilliseconds: Double
+        let halfLifeSeconds: Double
         let isClosed: Bool
     }
 
@@ -95,7 +95,7 @@ enum BatchWriter {
         var ids: [UUID] = []
         for id in Set(group.events.map(\.sessionID) + group.runs.map(\.sessionID)) {
             if let halfLife = known[id] {
-                result[id] = SessionFacts(halfLifeMilliseconds: halfLife * 1000, isClosed: false)
+                result[id] = SessionFacts(halfLifeSeconds: halfLife, isClosed: false)
             } else {
                 ids.append(id)
             }
@@ -105,8 +105,7 @@ enum BatchWriter {
             SELECT session_id, half_life_s, closed_at IS NOT NULL FROM prioritizer.sessions
             WHERE org_id = \(orgID) AND session_id = ANY(\(ids))
             """) {
-            result[try row.decode(0)] = SessionFacts(
-                halfLifeMilliseconds: try row.decode(1, as: Double.self) * 1000, isClosed: try row.decode(2))
+            result[try row.decode(0)] = SessionFacts(halfLifeSeconds: try row.decode(1), isClosed: try row.decode(2))
         }
         if let missing = ids.first(where: { result[$0] == nil }) {
             throw StoreError.notFound("no such session \(missing.uuidString.lowercased())")
@@ -279,7 +278,13 @@ enum BatchWriter {
     /// One statement for the events' two writes: a log row per event, and the session-resource
     /// rows, folded per (session, resource) first since one statement may not update a row
     /// twice. Its rows (`accessCounts(in:)`) are each session-resource row's access count after
-    /// the batch.
+    /// the batch. `halfLives`: each session's half-life in seconds.
+    ///
+    /// An updated row's score merges with the session's half-life as the batch's scores used it,
+    /// looked up in two bound arrays (the batch's few sessions and their half-lives). A subquery
+    /// reading it from the session row for each updated row cost a fifth to a quarter of the
+    /// upsert: pgbench on this machine, 2 clients, 24-row upserts of existing rows, three
+    /// alternations: 324–389 µs a transaction with the subquery, 251–269 µs with the arrays.
     private static func accessesStatement(
         _ events: [TrackedAccess], orgID: UUID, resourceIDs: [String: UUID], halfLives: [UUID: Double],
         model: ImportanceModel
@@ -290,9 +295,10 @@ enum BatchWriter {
         for event in events {
             let key = Key(session: event.sessionID, path: event.path)
             deltas[key, default: SessionResourceDelta(sessionID: event.sessionID, path: event.path)]
-                .absorb(event, weight: model.weight(for: event.access), halfLifeMilliseconds: halfLives[event.sessionID]!)
+                .absorb(event, weight: model.weight(for: event.access), halfLifeMilliseconds: halfLives[event.sessionID]! * 1000)
         }
         let rows = deltas.values.sorted { $0.sessionID == $1.sessionID ? $0.path < $1.path : $0.sessionID < $1.sessionID }
+        let sessionIDs = Set(rows.map(\.sessionID)).sorted()
         return """
             WITH logged AS (
                 INSERT INTO prioritizer.access_logs
@@ -321,9 +327,8 @@ enum BatchWriter {
                  AS d(session_id, resource_id, score, score_at, view_count, edit_count, execute_count, reference_count,
                       token_count, modified, first_access_at, last_access_at)
             ON CONFLICT (org_id, session_id, resource_id) DO UPDATE SET
-                score = (SELECT prioritizer.merge_score(sr.score, sr.score_at, excluded.score, excluded.score_at,
-                                                        s.half_life_s)
-                         FROM prioritizer.sessions s WHERE s.org_id = sr.org_id AND s.session_id = sr.session_id),
+                score = prioritizer.merge_score(sr.score, sr.score_at, excluded.score, excluded.score_at,
+                                                (\(sessionIDs.map { halfLives[$0]! }))[array_position(\(sessionIDs), sr.session_id)]),
                 score_at = greatest(sr.score_at, excluded.score_at),
                 access_count = sr.access_count + excluded.access_count,
                 view_count = sr.view_count + excluded.view_count,

@@ -100,6 +100,41 @@ import TestSupport
         }
     }
 
+    /// One batch holding sessions of different half-lives merges each stored score with its own
+    /// session's half-life, whether the batch carries the half-lives or reads them.
+    @Test func sessionsOfDifferentHalfLivesMergeEachWithItsOwn() async throws {
+        try await ServiceFixture.with { fixture in
+            let fast = try await fixture.newSession(halfLifeSeconds: 60)
+            let slow = try await fixture.newSession(halfLifeSeconds: 3_600)
+            let t0: Int64 = 1_700_000_000_000
+            let accesses: [(AccessType, Int64)] = (0..<12).map { index in
+                ([AccessType.view, .edit, .execute, .reference][index % 4], t0 + Int64((index * 37_117) % 900_000))
+            }
+            for (number, chunk) in stride(from: 0, to: accesses.count, by: 4).enumerated() {
+                var batch = WriteBatch()
+                for (access, at) in accesses[chunk..<chunk + 4] {
+                    batch.events.append(fixture.event(fast, "f.swift", access, at: at))
+                    batch.events.append(fixture.event(slow, "f.swift", access, at: at))
+                }
+                if number % 2 == 1 {
+                    batch.sessionHalfLives = [fast.sessionID: fast.halfLifeSeconds, slow.sessionID: slow.halfLifeSeconds]
+                }
+                try await fixture.service.commit(batch)
+            }
+            let model = ImportanceModel.standard
+            for session in [fast, slow] {
+                var expected = DecayedScore.zero
+                for (access, at) in accesses {
+                    expected.add(model.weight(for: access), at: at, halfLifeMilliseconds: session.halfLifeSeconds * 1000)
+                }
+                let row = try await fixture.service.sessionResources(orgID: fixture.org.orgID, sessionID: session.sessionID)[0]
+                #expect(row.accessCount == 12)
+                #expect(row.score.at == expected.at)
+                #expect(abs(row.score.score - expected.score) <= 1e-9 * expected.score, "half-life \(session.halfLifeSeconds) s")
+            }
+        }
+    }
+
     @Test func runsMarkExactlyTheChosenResourcesInTheirSessionOnly() async throws {
         try await ServiceFixture.with { fixture in
             let one = try await fixture.newSession()
