@@ -283,8 +283,8 @@ enum BatchWriter {
     /// An updated row's score merges with the session's half-life as the batch's scores used it,
     /// looked up in two bound arrays (the batch's few sessions and their half-lives). A subquery
     /// reading it from the session row for each updated row cost a fifth to a quarter of the
-    /// upsert: pgbench on this machine, 2 clients, 24-row upserts of existing rows, three
-    /// alternations: 324–389 µs a transaction with the subquery, 251–269 µs with the arrays.
+    /// upsert: pgbench on this machine, 2 clients, 24-row upserts of existing rows, alternated:
+    /// 324–389 µs a transaction with the subquery (six runs), 251–269 µs with the arrays (three).
     ///
     /// The arrays are expanded by `unnest` calls in a select list, which PostgreSQL runs in
     /// lockstep row by row, rather than by one `unnest(a, b, …)` in FROM, which first copies
