@@ -138,8 +138,9 @@ public actor PQConnection {
     ///
     /// BEGIN and `preamble` (single statements, each prepared or not as it says) are not sent on
     /// their own: they go in one flight with the body's first statement (libpq's pipeline mode),
-    /// so a transaction costs no round trip of its own before its work. A group commit is a handful of statements, and every round trip saved is
-    /// latency each request of the batch waits for. A body that runs no statement sends nothing.
+    /// so a transaction costs no round trip of its own before its work. A group commit is a
+    /// handful of statements, and every round trip saved is latency each request of the batch
+    /// waits for. A body that runs no statement sends nothing.
     public func transaction<T>(
         preamble: [PQQuery] = [], _ body: (isolated PQConnection) throws -> T
     ) throws -> T {
@@ -247,8 +248,8 @@ public actor PQConnection {
     /// Runs `leading` (whose rows are dropped), `queries`, then COMMIT when `thenCommit`, in one
     /// flight: pipeline mode, one sync, results read in order. A prepared query not yet prepared
     /// on this connection is prepared in the same flight, just before it runs (so a query of
-    /// `queries` under the role `leading` sets). The first error is thrown once every result is read; the
-    /// statements after a failed one do not run. A pipeline left unreadable (the connection lost
+    /// `queries` under the role `leading` sets). The first error is thrown once every result is
+    /// read; the statements after a failed one do not run. A pipeline left unreadable (the connection lost
     /// midway) closes the connection, which the pool then replaces; when the flight held a
     /// COMMIT, the error says the commit's outcome is unknown.
     private func runPipelined(
