@@ -249,9 +249,9 @@ public actor PQConnection {
     /// flight: pipeline mode, one sync, results read in order. A prepared query not yet prepared
     /// on this connection is prepared in the same flight, just before it runs (so a query of
     /// `queries` under the role `leading` sets). The first error is thrown once every result is
-    /// read; the statements after a failed one do not run. A pipeline left unreadable (the connection lost
-    /// midway) closes the connection, which the pool then replaces; when the flight held a
-    /// COMMIT, the error says the commit's outcome is unknown.
+    /// read; the statements after a failed one do not run. A pipeline left unreadable (the
+    /// connection lost midway) closes the connection, which the pool then replaces; when the
+    /// flight held a COMMIT, the error says the commit's outcome is unknown.
     private func runPipelined(
         _ queries: [PQQuery], after leading: [PQQuery], thenCommit committing: Bool, on handle: OpaquePointer
     ) throws(PQError) -> [PQRows] {
