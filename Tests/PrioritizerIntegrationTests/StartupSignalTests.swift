@@ -58,7 +58,11 @@ enum Termination: Equatable, CustomStringConvertible {
             case pid:
                 return status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signalled(status & 0x7f)
             case -1:
-                // Foundation reaped it first: its figures are final.
+                // Foundation reaped it first. Its figures are final once it has recorded the end:
+                // reading them before that traps ("task still running"), which once crashed a CI
+                // run between Foundation's waitpid and its bookkeeping.
+                while process.isRunning && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.005) }
+                guard !process.isRunning else { return .stillRunning }
                 return process.terminationReason == .exit
                     ? .exited(process.terminationStatus) : .signalled(process.terminationStatus)
             default:
