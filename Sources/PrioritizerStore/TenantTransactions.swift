@@ -43,8 +43,7 @@ extension PQConnection {
 /// `set_config('role', …, true)` is what `SET LOCAL ROLE` does (the same membership check);
 /// the settings apply from left to right, so the role is in force before anything after it.
 struct TransactionSettings {
-    private var names: [String] = []
-    private var values: [String] = []
+    private var settings: [(name: String, value: String)] = []
 
     init(role: String, limits: StatementLimits) {
         if let timeout = limits.setting { add(timeout) }
@@ -52,15 +51,14 @@ struct TransactionSettings {
     }
 
     mutating func add(_ setting: (name: String, value: String)) {
-        names.append(setting.name)
-        values.append(setting.value)
+        settings.append(setting)
     }
 
     /// The names are the statement's text (a fixed handful of statements per connection, each
     /// prepared once); the values are its parameters.
     var statement: PQQuery {
-        let calls = names.indices.map { "set_config('\(names[$0])', $\($0 + 1), true)" }
-        return PQQuery("SELECT " + calls.joined(separator: ", "), values).prepared()
+        let calls = settings.indices.map { "set_config('\(settings[$0].name)', $\($0 + 1), true)" }
+        return PQQuery("SELECT " + calls.joined(separator: ", "), settings.map(\.value)).prepared()
     }
 }
 
