@@ -99,6 +99,8 @@ struct StoredResourceFacts {
 /// The batch's accesses to one resource in one session, folded into one row update.
 struct SessionResourceDelta {
     let sessionID: UUID
+    let resourceID: UUID
+    /// What rows are ordered by, so that concurrent batches lock them in one order.
     let path: String
     var score: DecayedScore = .zero
     var counts = AccessCounts()
@@ -107,8 +109,9 @@ struct SessionResourceDelta {
     var lastAccessAt = Int64.min
     var tokenCount: Int?
 
-    init(sessionID: UUID, path: String) {
+    init(sessionID: UUID, resourceID: UUID, path: String) {
         self.sessionID = sessionID
+        self.resourceID = resourceID
         self.path = path
     }
 

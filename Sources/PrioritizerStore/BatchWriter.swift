@@ -32,15 +32,16 @@ enum BatchWriter {
         let sessions = try readSessions(group, orgID: group.orgID, known: knownHalfLives, on: connection)
         result.accessCounts = Array(repeating: nil, count: group.events.count)
         let open = group.events.indices.filter { !sessions[group.events[$0].sessionID]!.isClosed }
-        var resourceIDs: [String: UUID] = [:]
+        // The resource of each open event, in `open`'s order: looked up by path once per event.
+        var resources: [UUID] = []
         var accesses: PQQuery?
         var counts: [SessionResourceKey: Int64] = [:]
         if !open.isEmpty {
             let events = open.map { group.events[$0] }
-            resourceIDs = try upsertResources(
+            resources = try upsertResources(
                 events, orgID: group.orgID, cache: cache, learned: &result.learned, on: connection)
             let statement = accessesStatement(
-                events, orgID: group.orgID, resourceIDs: resourceIDs,
+                events, orgID: group.orgID, resources: resources,
                 halfLives: sessions.mapValues(\.halfLifeSeconds), model: model)
             // Nothing after it needs its result, unless runs follow (their flags apply to its
             // rows): it then goes in one flight with the version raise and COMMIT.
@@ -64,9 +65,8 @@ enum BatchWriter {
         // brought it to: the order this transaction applied them in.
         var later: [SessionResourceKey: Int64] = [:]
         later.reserveCapacity(counts.count)
-        for index in open.reversed() {
-            let event = group.events[index]
-            let key = SessionResourceKey(session: event.sessionID, resource: resourceIDs[event.path]!)
+        for (position, index) in open.enumerated().reversed() {
+            let key = SessionResourceKey(session: group.events[index].sessionID, resource: resources[position])
             result.accessCounts[index] = counts[key]! - later[key, default: 0]
             later[key, default: 0] += 1
         }
@@ -180,78 +180,97 @@ enum BatchWriter {
         }
     }
 
-    /// Resource ids for every path of the batch, inserting new paths and updating changed facts.
+    /// The resource id of each event, inserting new paths and updating changed facts.
     ///
     /// Rows whose facts did not change are only read — from `cache` when this process already
     /// knows them: an upsert would lock them until commit and make concurrent batches of one
     /// organization (several runners) queue behind each other. What the batch learns goes into
     /// `learned`, for the cache once the transaction has committed.
+    ///
+    /// Each distinct path gets a slot, and everything after works on slots: a path is hashed once
+    /// per event here and once per distinct path in the cache, where keying every step by path
+    /// hashed it half a dozen times (a tenth of the commit code's CPU samples, pipelined over 1k
+    /// paths).
     private static func upsertResources(
         _ events: [TrackedAccess], orgID: UUID, cache: ResourceFactsCache?,
         learned: inout [String: ResourceFactsCache.Entry], on connection: isolated PQConnection
-    ) throws -> [String: UUID] {
+    ) throws -> [UUID] {
         // Sized up front, as the other per-batch tables below: growing them rehashed every
         // path each time: 13–14% of the commit code's CPU samples with 100,000 random paths.
-        var byPath: [String: ResourceUpsert] = [:]
-        byPath.reserveCapacity(events.count)
+        var slotOf: [String: Int] = [:]
+        slotOf.reserveCapacity(events.count)
+        var wanted: [ResourceUpsert] = []
+        var eventSlots: [Int] = []
+        eventSlots.reserveCapacity(events.count)
         for event in events {
-            if byPath[event.path] == nil { byPath[event.path] = ResourceUpsert(event) } else { byPath[event.path]!.absorb(event) }
+            if let slot = slotOf[event.path] {
+                wanted[slot].absorb(event)
+                eventSlots.append(slot)
+            } else {
+                slotOf[event.path] = wanted.count
+                eventSlots.append(wanted.count)
+                wanted.append(ResourceUpsert(event))
+            }
         }
-        var ids: [String: UUID] = [:]
-        ids.reserveCapacity(byPath.count)
-        learned.reserveCapacity(learned.count + byPath.count)
-        var changed: [ResourceUpsert] = []
-        for (path, entry) in cache?.entries(org: orgID, paths: byPath.keys) ?? [:] {
-            ids[path] = entry.resourceID
-            if entry.facts.differs(from: byPath[path]!) { changed.append(byPath[path]!) }
+        var ids = [UUID?](repeating: nil, count: wanted.count)
+        learned.reserveCapacity(learned.count + wanted.count)
+        var changed: [Int] = []
+        if let cache {
+            for (slot, entry) in cache.entries(org: orgID, paths: wanted.lazy.map(\.path)).enumerated() {
+                guard let entry else { continue }
+                ids[slot] = entry.resourceID
+                if entry.facts.differs(from: wanted[slot]) { changed.append(slot) }
+            }
         }
-        let unknown = byPath.keys.filter { ids[$0] == nil }.sorted()
+        let unknown = ids.indices.filter { ids[$0] == nil }.sorted { wanted[$0].path < wanted[$1].path }
         if !unknown.isEmpty {
             // One unique-index probe per path, whatever the planner believes: on a fresh database
             // (no statistics until autovacuum's first ANALYZE) `path = ANY($2)` was planned as a
             // scan of the organization's whole index range, 20–110 ms per commit (migrations/0006).
             for row in try connection.query(prepared: """
                 SELECT u.path, r.resource_id, r.type, r.size_bytes, r.token_count, r.content_sha256
-                FROM unnest(\(unknown)) AS u(path)
+                FROM unnest(\(unknown.map { wanted[$0].path })) AS u(path)
                 CROSS JOIN LATERAL (SELECT resource_id, type, size_bytes, token_count, content_sha256
                                     FROM prioritizer.resources
                                     WHERE org_id = \(orgID) AND path = u.path OFFSET 0) AS r
                 """) {
                 let path: String = try row.decode(0)
                 let id: UUID = try row.decode(1)
-                ids[path] = id
-                guard let wanted = byPath[path] else { continue }
+                guard let slot = slotOf[path] else { continue }
+                ids[slot] = id
                 let stored = try StoredResourceFacts(row, from: 2)
-                if stored.differs(from: wanted) {
-                    changed.append(wanted)
+                if stored.differs(from: wanted[slot]) {
+                    changed.append(slot)
                 } else {
                     learned[path] = .init(resourceID: id, facts: stored)
                 }
             }
         }
 
-        let fresh = unknown.filter { ids[$0] == nil }.map { byPath[$0]! }
+        let fresh = unknown.filter { ids[$0] == nil }
         if !fresh.isEmpty {
+            let rows = fresh.map { wanted[$0] }
             for row in try connection.query(prepared: """
                 INSERT INTO prioritizer.resources (org_id, path, type, size_bytes, token_count, content_sha256)
                 SELECT \(orgID), u.path, u.type, u.size_bytes, u.token_count, u.content_sha256
-                FROM unnest(\(fresh.map { $0.path }), \(fresh.map { $0.type.rawValue }), \(fresh.map { $0.sizeBytes }),
-                            \(fresh.map { $0.tokenCount }), \(fresh.map { $0.contentSHA256.map(PQBytes.init) }))
+                FROM unnest(\(rows.map { $0.path }), \(rows.map { $0.type.rawValue }), \(rows.map { $0.sizeBytes }),
+                            \(rows.map { $0.tokenCount }), \(rows.map { $0.contentSHA256.map(PQBytes.init) }))
                      AS u(path, type, size_bytes, token_count, content_sha256)
                 ON CONFLICT (org_id, path) DO NOTHING
                 RETURNING path, resource_id, type, size_bytes, token_count, content_sha256
                 """) {
                 let path: String = try row.decode(0)
                 let id: UUID = try row.decode(1)
-                ids[path] = id
+                guard let slot = slotOf[path] else { continue }
+                ids[slot] = id
                 learned[path] = .init(resourceID: id, facts: try StoredResourceFacts(row, from: 2))
             }
             // Paths another batch inserted after our snapshot: their rows exist now; update them.
-            changed += fresh.filter { ids[$0.path] == nil }
+            changed += fresh.filter { ids[$0] == nil }
         }
 
         if !changed.isEmpty {
-            changed.sort { $0.path < $1.path }
+            let rows = changed.map { wanted[$0] }.sorted { $0.path < $1.path }
             for row in try connection.query("""
                 UPDATE prioritizer.resources r SET
                     type = u.type,
@@ -259,26 +278,31 @@ enum BatchWriter {
                     token_count = coalesce(u.token_count, r.token_count),
                     content_sha256 = coalesce(u.content_sha256, r.content_sha256),
                     updated_at = now()
-                FROM unnest(\(changed.map { $0.path }), \(changed.map { $0.type.rawValue }),
-                            \(changed.map { $0.sizeBytes }), \(changed.map { $0.tokenCount }),
-                            \(changed.map { $0.contentSHA256.map(PQBytes.init) }))
+                FROM unnest(\(rows.map { $0.path }), \(rows.map { $0.type.rawValue }),
+                            \(rows.map { $0.sizeBytes }), \(rows.map { $0.tokenCount }),
+                            \(rows.map { $0.contentSHA256.map(PQBytes.init) }))
                      AS u(path, type, size_bytes, token_count, content_sha256)
                 WHERE r.org_id = \(orgID) AND r.path = u.path
                 RETURNING r.path, r.resource_id, r.type, r.size_bytes, r.token_count, r.content_sha256
                 """) {
                 let path: String = try row.decode(0)
                 let id: UUID = try row.decode(1)
-                ids[path] = id
+                guard let slot = slotOf[path] else { continue }
+                ids[slot] = id
                 learned[path] = .init(resourceID: id, facts: try StoredResourceFacts(row, from: 2))
             }
         }
-        return ids
+        return try eventSlots.map { slot in
+            guard let id = ids[slot] else { throw ResourceRowMissing() }
+            return id
+        }
     }
 
     /// One statement for the events' two writes: a log row per event, and the session-resource
     /// rows, folded per (session, resource) first since one statement may not update a row
     /// twice. Its rows (`accessCounts(in:)`) are each session-resource row's access count after
-    /// the batch. `halfLives`: each session's half-life in seconds.
+    /// the batch. `resources`: each event's resource id. `halfLives`: each session's half-life in
+    /// seconds.
     ///
     /// An updated row's score merges with the session's half-life as the batch's scores used it,
     /// looked up in two bound arrays (the batch's few sessions and their half-lives). A subquery
@@ -292,15 +316,15 @@ enum BatchWriter {
     /// clients, one session, 1k paths, two alternations each): pipelined 17.8 / 17.8 µs in FROM,
     /// 15.5 / 16.1 in the select list; unpipelined 15.4 / 15.2 against 13.9 / 14.4.
     private static func accessesStatement(
-        _ events: [TrackedAccess], orgID: UUID, resourceIDs: [String: UUID], halfLives: [UUID: Double],
+        _ events: [TrackedAccess], orgID: UUID, resources: [UUID], halfLives: [UUID: Double],
         model: ImportanceModel
     ) -> PQQuery {
-        struct Key: Hashable { let session: UUID; let path: String }
-        var deltas: [Key: SessionResourceDelta] = [:]
+        // Keyed by ids, not paths: hashing two UUIDs costs less than hashing a path.
+        var deltas: [SessionResourceKey: SessionResourceDelta] = [:]
         deltas.reserveCapacity(events.count)
-        for event in events {
-            let key = Key(session: event.sessionID, path: event.path)
-            deltas[key, default: SessionResourceDelta(sessionID: event.sessionID, path: event.path)]
+        for (event, resource) in zip(events, resources) {
+            let key = SessionResourceKey(session: event.sessionID, resource: resource)
+            deltas[key, default: SessionResourceDelta(sessionID: event.sessionID, resourceID: resource, path: event.path)]
                 .absorb(event, weight: model.weight(for: event.access), halfLifeMilliseconds: halfLives[event.sessionID]! * 1000)
         }
         let rows = deltas.values.sorted { $0.sessionID == $1.sessionID ? $0.path < $1.path : $0.sessionID < $1.sessionID }
@@ -312,7 +336,7 @@ enum BatchWriter {
                 SELECT \(orgID), e.session_id, e.resource_id, e.agent_id, e.access_type, e.accessed_at, e.modified,
                        e.size_bytes, e.token_count
                 FROM (SELECT unnest(\(events.map { $0.sessionID })) AS session_id,
-                             unnest(\(events.map { resourceIDs[$0.path]! })) AS resource_id,
+                             unnest(\(resources)) AS resource_id,
                              unnest(\(events.map { $0.agentID })) AS agent_id,
                              unnest(\(events.map { $0.access.rawValue })) AS access_type,
                              unnest(\(events.map { Date(unixMilliseconds: $0.at) })) AS accessed_at,
@@ -328,7 +352,7 @@ enum BatchWriter {
                    d.view_count, d.edit_count, d.execute_count, d.reference_count, d.token_count,
                    d.modified, d.first_access_at, d.last_access_at
             FROM (SELECT unnest(\(rows.map { $0.sessionID })) AS session_id,
-                         unnest(\(rows.map { resourceIDs[$0.path]! })) AS resource_id,
+                         unnest(\(rows.map(\.resourceID))) AS resource_id,
                          unnest(\(rows.map { $0.score.score })) AS score,
                          unnest(\(rows.map { Date(unixMilliseconds: $0.score.at) })) AS score_at,
                          unnest(\(rows.map { $0.counts.view })) AS view_count,

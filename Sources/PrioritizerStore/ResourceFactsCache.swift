@@ -28,15 +28,12 @@ final class ResourceFactsCache: @unchecked Sendable {
         self.capacity = capacity
     }
 
-    func entries(org: UUID, paths: some Collection<String>) -> [String: Entry] {
+    /// The entry of each path, in the order asked (nil: not cached). Aligned with `paths` rather
+    /// than keyed by path, so the caller hashes no path a second time.
+    func entries(org: UUID, paths: some Collection<String>) -> [Entry?] {
         lock.lock()
         defer { lock.unlock() }
-        var found: [String: Entry] = [:]
-        found.reserveCapacity(paths.count)
-        for path in paths {
-            if let entry = entries[Key(org: org, path: path)] { found[path] = entry }
-        }
-        return found
+        return paths.map { entries[Key(org: org, path: $0)] }
     }
 
     func remember(org: UUID, _ learned: [String: Entry]) {
