@@ -50,9 +50,16 @@ import Testing
                 .map(\.path) == ["a.rs"])
             #expect(try await client.top(session: session, at: at, related: false).map(\.path) == ["a.rs"])
 
-            // A committed PRIORITIZE may choose it too; only tracked rows get inclusion flags.
+            // A committed PRIORITIZE may choose it too; only tracked rows get inclusion flags, and
+            // the run's row names every path it chose (docs/sql.md: "The latest run's whole context").
             #expect(try await client.prioritize(session: session, budget: 4_000, at: at).map(\.path) == ["a.rs", "b.rs"])
             #expect(try await includedPaths(live, session: session) == ["a.rs"])
+            let runs = try await live.sql()
+            let recorded = try await runs.query("""
+                SELECT chosen_paths FROM prioritizer.prioritization_runs WHERE session_id = \(session)::uuid
+                """).map { try $0.decode(0, as: [String].self) }
+            await runs.close()
+            #expect(recorded == [["a.rs", "b.rs"]])
 
             // Persisted: after a restart (empty memory) a new session still finds b.rs.
             await live.runners.flushAll()
