@@ -247,6 +247,16 @@ enum BatchWriter {
             }
         }
 
+        // A row the INSERT or UPDATE below wrote (`path, resource_id` and the stored facts): its id
+        // fills its path's slot, and its facts are the cache's once the transaction commits.
+        func written(_ row: PQRow) throws {
+            let path: String = try row.decode(0)
+            guard let slot = slotOf[path] else { return }
+            let id: UUID = try row.decode(1)
+            ids[slot] = id
+            learned[path] = .init(resourceID: id, facts: try StoredResourceFacts(row, from: 2))
+        }
+
         let fresh = unknown.filter { ids[$0] == nil }
         if !fresh.isEmpty {
             let rows = fresh.map { wanted[$0] }
@@ -259,11 +269,7 @@ enum BatchWriter {
                 ON CONFLICT (org_id, path) DO NOTHING
                 RETURNING path, resource_id, type, size_bytes, token_count, content_sha256
                 """) {
-                let path: String = try row.decode(0)
-                let id: UUID = try row.decode(1)
-                guard let slot = slotOf[path] else { continue }
-                ids[slot] = id
-                learned[path] = .init(resourceID: id, facts: try StoredResourceFacts(row, from: 2))
+                try written(row)
             }
             // Paths another batch inserted after our snapshot: their rows exist now; update them.
             changed += fresh.filter { ids[$0] == nil }
@@ -285,11 +291,7 @@ enum BatchWriter {
                 WHERE r.org_id = \(orgID) AND r.path = u.path
                 RETURNING r.path, r.resource_id, r.type, r.size_bytes, r.token_count, r.content_sha256
                 """) {
-                let path: String = try row.decode(0)
-                let id: UUID = try row.decode(1)
-                guard let slot = slotOf[path] else { continue }
-                ids[slot] = id
-                learned[path] = .init(resourceID: id, facts: try StoredResourceFacts(row, from: 2))
+                try written(row)
             }
         }
         return try eventSlots.map { slot in
