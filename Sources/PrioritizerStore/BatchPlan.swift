@@ -17,24 +17,26 @@ struct BatchPlan: Sendable {
     let model: ImportanceModel
 
     init(batch: WriteBatch, model: ImportanceModel) {
-        var order: [UUID] = []
-        var byOrg: [UUID: OrgGroup] = [:]
-        func touch(_ orgID: UUID) {
-            if byOrg[orgID] == nil {
-                order.append(orgID)
-                byOrg[orgID] = OrgGroup(orgID: orgID)
+        var groups: [OrgGroup] = []
+        var slots: [UUID: Int] = [:]
+        func slot(_ orgID: UUID) -> Int {
+            if let slot = slots[orgID] { return slot }
+            groups.append(OrgGroup(orgID: orgID))
+            slots[orgID] = groups.count - 1
+            return groups.count - 1
+        }
+        // An organization's id is looked up once per run of its events, not once per event.
+        batch.events.forEachRun(by: { $0.orgID }) { orgID, run in
+            let group = slot(orgID)
+            for index in run {
+                groups[group].events.append(batch.events[index].value)
+                groups[group].eventIndices.append(index)
             }
         }
-        for (index, item) in batch.events.enumerated() {
-            touch(item.orgID)
-            byOrg[item.orgID]!.events.append(item.value)
-            byOrg[item.orgID]!.eventIndices.append(index)
-        }
         for item in batch.runs {
-            touch(item.orgID)
-            byOrg[item.orgID]!.runs.append(item.value)
+            groups[slot(item.orgID)].runs.append(item.value)
         }
-        self.groups = order.map { byOrg[$0]! }
+        self.groups = groups
         self.model = model
     }
 }

@@ -31,24 +31,27 @@ enum BatchWriter {
         if !group.runs.isEmpty { try serializeRuns(of: group.runs.map(\.sessionID), on: connection) }
         let sessions = try readSessions(group, orgID: group.orgID, known: knownHalfLives, on: connection)
         result.accessCounts = Array(repeating: nil, count: group.events.count)
-        let open = group.events.indices.filter { !sessions[group.events[$0].sessionID]!.isClosed }
+        let closedIDs = Set(sessions.filter(\.value.isClosed).keys)
+        let open = closedIDs.isEmpty
+            ? Array(group.events.indices) : group.events.indices.filter { !closedIDs.contains(group.events[$0].sessionID) }
         // The resource of each open event, in `open`'s order: looked up by path once per event.
         var resources: [UUID] = []
         var accesses: PQQuery?
-        var counts: [SessionResourceKey: Int64] = [:]
+        var folded = FoldedAccesses()
+        var counts: [Int64?] = []
         if !open.isEmpty {
             let events = open.map { group.events[$0] }
             resources = try upsertResources(
                 events, orgID: group.orgID, cache: cache, learned: &result.learned, on: connection)
-            let statement = accessesStatement(
-                events, orgID: group.orgID, resources: resources,
-                halfLives: sessions.mapValues(\.halfLifeSeconds), model: model)
+            folded = FoldedAccesses(
+                events, resources: resources, halfLives: sessions.mapValues(\.halfLifeSeconds), model: model)
+            let statement = accessesStatement(events, orgID: group.orgID, resources: resources, folded: folded)
             // Nothing after it needs its result, unless runs follow (their flags apply to its
             // rows): it then goes in one flight with the version raise and COMMIT.
             if commits && group.runs.isEmpty {
                 accesses = statement
             } else {
-                counts = try accessCounts(in: try runChecked([statement], commits: false, on: connection)[0])
+                counts = try folded.accessCounts(in: try runChecked([statement], commits: false, on: connection)[0])
             }
         }
         for run in group.runs {
@@ -58,17 +61,16 @@ enum BatchWriter {
         let last = [accesses, versions].compactMap { $0 }
         if !last.isEmpty {
             let rows = try runChecked(last, commits: commits, on: connection)
-            if accesses != nil { counts = try accessCounts(in: rows[0]) }
+            if accesses != nil { counts = try folded.accessCounts(in: rows[0]) }
             if versions != nil { result.versions = try versionSteps(in: rows[rows.count - 1]) }
         }
         // A row's count after the batch, less the batch's later events on it, is what each event
         // brought it to: the order this transaction applied them in.
-        var later: [SessionResourceKey: Int64] = [:]
-        later.reserveCapacity(counts.count)
+        var later = [Int64](repeating: 0, count: folded.rows.count)
         for (position, index) in open.enumerated().reversed() {
-            let key = SessionResourceKey(session: group.events[index].sessionID, resource: resources[position])
-            result.accessCounts[index] = counts[key]! - later[key, default: 0]
-            later[key, default: 0] += 1
+            let row = folded.eventRows[position]
+            result.accessCounts[index] = counts[row]! - later[row]
+            later[row] += 1
         }
         return result
     }
@@ -93,7 +95,9 @@ enum BatchWriter {
     ) throws -> [UUID: SessionFacts] {
         var result: [UUID: SessionFacts] = [:]
         var ids: [UUID] = []
-        for id in Set(group.events.map(\.sessionID) + group.runs.map(\.sessionID)) {
+        var distinct = Set(group.runs.map(\.sessionID))
+        group.events.forEachRun(by: { $0.sessionID }) { id, _ in distinct.insert(id) }
+        for id in distinct {
             if let halfLife = known[id] {
                 result[id] = SessionFacts(halfLifeSeconds: halfLife, isClosed: false)
             } else {
@@ -126,7 +130,7 @@ enum BatchWriter {
         _ group: BatchPlan.OrgGroup, open: [Int], closed: some Sequence<UUID>
     ) -> PQQuery? {
         var writes: [UUID: Int64] = [:]
-        for index in open { writes[group.events[index].sessionID, default: 0] += 1 }
+        open.forEachRun(by: { group.events[$0].sessionID }) { id, run in writes[id, default: 0] += Int64(run.count) }
         for run in group.runs { writes[run.sessionID, default: 0] += 1 }
         let closed = Set(closed)
         let ids = writes.keys.filter { !closed.contains($0) }.sorted()
@@ -301,10 +305,8 @@ enum BatchWriter {
     }
 
     /// One statement for the events' two writes: a log row per event, and the session-resource
-    /// rows, folded per (session, resource) first since one statement may not update a row
-    /// twice. Its rows (`accessCounts(in:)`) are each session-resource row's access count after
-    /// the batch. `resources`: each event's resource id. `halfLives`: each session's half-life in
-    /// seconds.
+    /// rows as `folded`. Its rows (`FoldedAccesses.accessCounts(in:)`) are each session-resource
+    /// row's access count after the batch. `resources`: each event's resource id.
     ///
     /// An updated row's score merges with the session's half-life as the batch's scores used it,
     /// looked up in two bound arrays (the batch's few sessions and their half-lives). A subquery
@@ -318,19 +320,10 @@ enum BatchWriter {
     /// clients, one session, 1k paths, two alternations each): pipelined 17.8 / 17.8 µs in FROM,
     /// 15.5 / 16.1 in the select list; unpipelined 15.4 / 15.2 against 13.9 / 14.4.
     private static func accessesStatement(
-        _ events: [TrackedAccess], orgID: UUID, resources: [UUID], halfLives: [UUID: Double],
-        model: ImportanceModel
+        _ events: [TrackedAccess], orgID: UUID, resources: [UUID], folded: FoldedAccesses
     ) -> PQQuery {
-        // Keyed by ids, not paths: hashing two UUIDs costs less than hashing a path.
-        var deltas: [SessionResourceKey: SessionResourceDelta] = [:]
-        deltas.reserveCapacity(events.count)
-        for (event, resource) in zip(events, resources) {
-            let key = SessionResourceKey(session: event.sessionID, resource: resource)
-            deltas[key, default: SessionResourceDelta(sessionID: event.sessionID, resourceID: resource, path: event.path)]
-                .absorb(event, weight: model.weight(for: event.access), halfLifeMilliseconds: halfLives[event.sessionID]! * 1000)
-        }
-        let rows = deltas.values.sorted { $0.sessionID == $1.sessionID ? $0.path < $1.path : $0.sessionID < $1.sessionID }
-        let sessionIDs = Set(rows.map(\.sessionID)).sorted()
+        let rows = folded.rows
+        let sessionIDs = folded.halfLives.keys.sorted()
         return """
             WITH logged AS (
                 INSERT INTO prioritizer.access_logs
@@ -367,7 +360,7 @@ enum BatchWriter {
                          unnest(\(rows.map { Date(unixMilliseconds: $0.lastAccessAt) })) AS last_access_at) AS d
             ON CONFLICT (org_id, session_id, resource_id) DO UPDATE SET
                 score = prioritizer.merge_score(sr.score, sr.score_at, excluded.score, excluded.score_at,
-                                                (\(sessionIDs.map { halfLives[$0]! }))[array_position(\(sessionIDs), sr.session_id)]),
+                                                (\(sessionIDs.map { folded.halfLives[$0]! }))[array_position(\(sessionIDs), sr.session_id)]),
                 score_at = greatest(sr.score_at, excluded.score_at),
                 access_count = sr.access_count + excluded.access_count,
                 view_count = sr.view_count + excluded.view_count,
@@ -395,16 +388,6 @@ enum BatchWriter {
                                       WHERE r.org_id = \(orgID) AND r.resource_id = w.resource_id OFFSET 0))
             SELECT w.session_id, w.resource_id, w.access_count FROM checked LEFT JOIN written w ON checked.ok
             """
-    }
-
-    /// Each session-resource row's access count after the batch, from `accessesStatement`'s rows.
-    private static func accessCounts(in rows: PQRows) throws -> [SessionResourceKey: Int64] {
-        var counts: [SessionResourceKey: Int64] = [:]
-        counts.reserveCapacity(rows.count)
-        for row in rows {
-            counts[SessionResourceKey(session: try row.decode(0), resource: try row.decode(1))] = try row.decode(2)
-        }
-        return counts
     }
 
     /// Makes the transaction wait for any other transaction holding a run of these sessions (one

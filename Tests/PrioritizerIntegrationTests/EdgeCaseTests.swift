@@ -130,6 +130,41 @@ import Testing
         }
     }
 
+    /// A group commit settles each run of one session's writes at once. A session whose
+    /// pipelined TRACKs committed together must then count no write as pending, or it would never
+    /// be evicted again and the resident bound would not hold.
+    @Test func sessionWhosePipelinedWritesCommittedTogetherIsEvictedWhenIdle() async throws {
+        let tight = RunnerConfiguration(workers: 1, maxResidentResources: 4)
+        try await LiveServer.with(configuration: tight) { live in
+            let admin = try await live.client(live.acme.token)
+            let busy = try await admin.createSession(label: "busy")
+            let other = try await admin.createSession(label: "other")
+            let socket = try RawSocket(port: live.port, receiveTimeoutSeconds: 15)
+            let count = 60
+            var payload = RawSocket.encode(["AUTH", live.acme.token])
+            for index in 0..<count {
+                payload += RawSocket.encode(["TRACK", busy, "p\(index % 20).swift", "CODE", "VIEW", "TOKENS", "2"])
+            }
+            let bytes = payload
+            let replies = try await offloaded { () throws -> [RESPReply] in
+                try socket.write(bytes)
+                return try socket.readReplies(count + 1)
+            }
+            #expect(replies.dropFirst().allSatisfy { $0.integer != nil }, "\(replies.prefix(3))")
+            func resident() async throws -> Int? {
+                let info = try #require(try await admin.call(["INFO", "runners"]).string)
+                return info.split(whereSeparator: \.isNewline)
+                    .first { $0.hasPrefix("resources_in_memory:") }
+                    .flatMap { Int($0.dropFirst("resources_in_memory:".count)) }
+            }
+            #expect(try await resident() == 20)
+            // Loading another session evicts the busy one, idle now, to keep under the bound.
+            _ = try await admin.track(session: other, path: "x.swift", type: .code, access: .view, tokens: 2)
+            #expect(try await resident() == 1)
+            try await admin.close()
+        }
+    }
+
     @Test func manyAgentsOfOneOrganizationInOneSession() async throws {
         try await LiveServer.with { live in
             let admin = try await live.client(live.acme.token)

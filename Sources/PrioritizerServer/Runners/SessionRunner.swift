@@ -579,11 +579,11 @@ actor SessionRunner {
             }
             queuedWrites.release(writes.count)
             let batch = writes[0].sequence
-            for write in writes {
-                loaded(write.sessionID) { session in
+            writes.forEachRun(by: { $0.sessionID }) { id, run in
+                loaded(id) { session in
                     if session.writesInFlight > 0 && session.latestBatchInFlight != batch { session.commitsOverlapped = true }
                     session.latestBatchInFlight = batch
-                    session.writesInFlight += 1
+                    session.writesInFlight += run.count
                 }
             }
             inFlight += 1
@@ -631,10 +631,8 @@ actor SessionRunner {
             }
         }
         batch.trustCachedResourceFacts = membership.isAlone
-        for write in writes {
-            if let halfLife = loaded(write.sessionID, { $0.record.halfLifeSeconds }) {
-                batch.sessionHalfLives[write.sessionID] = halfLife
-            }
+        writes.forEachRun(by: { $0.sessionID }) { id, _ in
+            if let halfLife = loaded(id, { $0.record.halfLifeSeconds }) { batch.sessionHalfLives[id] = halfLife }
         }
         let started = ContinuousClock.now
         do {
@@ -679,30 +677,40 @@ actor SessionRunner {
         _ writes: [PendingWrite], with failure: CommandError?, accessCounts: [Int64?] = [], ownCountsExact: Bool = false
     ) {
         var tracks = accessCounts.makeIterator()
-        for write in writes {
-            var accessCount = write.isTrack ? tracks.next() ?? nil : nil
-            // The own count stands in only for a count the commit gave: nil stays nil either way.
-            let closedElsewhere = failure == nil && write.isTrack && accessCount == nil
+        // The session bookkeeping is done once per run of one session's writes (see `forEachRun`).
+        // A session's overlap flag cannot clear before its last write in the batch, so every
+        // write of a run reads the same flag.
+        writes.forEachRun(by: { $0.sessionID }) { id, run in
             var ownExact = ownCountsExact
-            loaded(write.sessionID) { session in
+            loaded(id) { session in
                 if session.commitsOverlapped { ownExact = true }
-                session.pendingWrites -= 1
-                session.writesInFlight -= 1
+                session.pendingWrites -= run.count
+                session.writesInFlight -= run.count
                 if session.writesInFlight == 0 { session.commitsOverlapped = false }
-                if closedElsewhere {
-                    // Another node closed the session: the event was applied here, not written.
+            }
+            var closedElsewhere = false
+            for index in run {
+                let write = writes[index]
+                var accessCount = write.isTrack ? tracks.next() ?? nil : nil
+                // A TRACK the commit gave no count was not written: another node closed the session.
+                if failure == nil && write.isTrack && accessCount == nil { closedElsewhere = true }
+                // The own count stands in only for a count the commit gave: nil stays nil either way.
+                if ownExact, accessCount != nil, case .access(_, _, let own) = write.item { accessCount = own }
+                write.settle(failure: failure, accessCount: accessCount)
+            }
+            if closedElsewhere {
+                loaded(id) { session in
+                    // The events were applied here, not written.
                     if session.record.closedAt == nil { session.record.closedAt = Date() }
                     session.isStale = true
                 }
             }
-            if ownExact, accessCount != nil, case .access(_, _, let own) = write.item { accessCount = own }
-            write.settle(failure: failure, accessCount: accessCount)
             if let failure {
-                failedSessions[write.sessionID] = failure
+                failedSessions[id] = failure
                 draining = true
             }
         }
-        for write in writes { loaded(write.sessionID) { $0.settleSteps() } }
+        writes.forEachRun(by: { $0.sessionID }) { id, _ in loaded(id) { $0.settleSteps() } }
     }
 
     /// Memory ran ahead of the database for sessions whose writes failed: once no commit is in
