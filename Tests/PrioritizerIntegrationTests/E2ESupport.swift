@@ -28,6 +28,17 @@ func errorLine(of reply: RESPReply) -> String? {
 
 let noSession = "NOSESSION no such session"
 
+extension PrioritizerClient {
+    /// The `name:value` fields of one INFO section.
+    func infoFields(_ section: String) async throws -> [String: String] {
+        let info = try #require(try await call(["INFO", section]).string)
+        return Dictionary(info.split(whereSeparator: \.isNewline).compactMap { line -> (String, String)? in
+            let parts = line.split(separator: ":", maxSplits: 1)
+            return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
+        }, uniquingKeysWith: { first, _ in first })
+    }
+}
+
 /// A fixed point in time (unix ms) used with AT so that importance does not drift during a test.
 let epochMs: Int64 = 1_750_000_000_000
 

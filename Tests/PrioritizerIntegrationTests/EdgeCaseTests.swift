@@ -152,10 +152,7 @@ import Testing
             }
             #expect(replies.dropFirst().allSatisfy { $0.integer != nil }, "\(replies.prefix(3))")
             func resident() async throws -> Int? {
-                let info = try #require(try await admin.call(["INFO", "runners"]).string)
-                return info.split(whereSeparator: \.isNewline)
-                    .first { $0.hasPrefix("resources_in_memory:") }
-                    .flatMap { Int($0.dropFirst("resources_in_memory:".count)) }
+                try await admin.infoFields("runners")["resources_in_memory"].flatMap { Int($0) }
             }
             #expect(try await resident() == 20)
             // Loading another session evicts the busy one, idle now, to keep under the bound.

@@ -71,10 +71,7 @@ import TestSupport
                 _ = try await client.track(session: session, path: path, type: .code, access: .edit, tokens: 100 * (index + 1))
             }
             func cutShort() async throws -> Int? {
-                let info = try #require(try await client.call(["INFO", "stats"]).string)
-                return info.split(whereSeparator: \.isNewline)
-                    .first { $0.hasPrefix("optimal_cut_short:") }
-                    .flatMap { Int($0.dropFirst("optimal_cut_short:".count)) }
+                try await client.infoFields("stats")["optimal_cut_short"].flatMap { Int($0) }
             }
             #expect(try await cutShort() == 0)
             // Everything fits: nothing to search, so not cut short. Heuristics are never counted.

@@ -65,11 +65,7 @@ import Testing
             await live.runners.flushAll()
             #expect(try await Self.relationRows(live) == ["acme:a.rs->b.rs", "acme:b.rs->a.rs"])
             // INFO tells how many are held and how many still wait for a write.
-            let info = try #require(try await client.call(["INFO", "runners"]).string)
-            let fields = Dictionary(info.split(whereSeparator: \.isNewline).compactMap { line -> (String, String)? in
-                let parts = line.split(separator: ":", maxSplits: 1)
-                return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
-            }, uniquingKeysWith: { first, _ in first })
+            let fields = try await client.infoFields("runners")
             #expect(fields["relations_in_memory"] == "2")
             #expect(fields["relations_unwritten"] == "0")
             try await client.close()
