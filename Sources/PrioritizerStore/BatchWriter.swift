@@ -57,7 +57,7 @@ enum BatchWriter {
         for run in group.runs {
             try writeRun(run, orgID: group.orgID, on: connection)
         }
-        let versions = versionsStatement(group, open: open, closed: sessions.filter(\.value.isClosed).keys)
+        let versions = versionsStatement(group, open: open, closed: closedIDs)
         let last = [accesses, versions].compactMap { $0 }
         if !last.isEmpty {
             let rows = try runChecked(last, commits: commits, on: connection)
@@ -127,12 +127,11 @@ enum BatchWriter {
     /// events for that session then refused). Because the statement checks this itself, COMMIT
     /// may go in the same flight (`runChecked`).
     private static func versionsStatement(
-        _ group: BatchPlan.OrgGroup, open: [Int], closed: some Sequence<UUID>
+        _ group: BatchPlan.OrgGroup, open: [Int], closed: Set<UUID>
     ) -> PQQuery? {
         var writes: [UUID: Int64] = [:]
         open.forEachRun(by: { group.events[$0].sessionID }) { id, run in writes[id, default: 0] += Int64(run.count) }
         for run in group.runs { writes[run.sessionID, default: 0] += 1 }
-        let closed = Set(closed)
         let ids = writes.keys.filter { !closed.contains($0) }.sorted()
         guard !ids.isEmpty else { return nil }
         // NO KEY UPDATE: the version is not a key, so other transactions' foreign-key checks on

@@ -15,8 +15,10 @@ struct FoldedAccesses {
     private(set) var eventRows: [Int] = []
     /// The half-life in seconds of each session the rows belong to.
     private(set) var halfLives: [UUID: Double] = [:]
-    /// Each row's index in `rows`, by its key.
+    /// Each row's index in the order rows were first met, by its key; `position` maps it to
+    /// its index in `rows`.
     private var rowOf: [BatchWriter.SessionResourceKey: Int] = [:]
+    private var position: [Int] = []
 
     init() {}
 
@@ -45,11 +47,10 @@ struct FoldedAccesses {
             folded[$0].sessionID == folded[$1].sessionID
                 ? folded[$0].path < folded[$1].path : folded[$0].sessionID < folded[$1].sessionID
         }
-        var position = [Int](repeating: 0, count: folded.count)
+        position = [Int](repeating: 0, count: folded.count)
         for (sorted, slot) in order.enumerated() { position[slot] = sorted }
         rows = order.map { folded[$0] }
         eventRows = slots.map { position[$0] }
-        rowOf = rowOf.mapValues { position[$0] }
     }
 
     /// Each row's access count after the batch, by row index, from the statement's returned
@@ -58,7 +59,7 @@ struct FoldedAccesses {
         var counts = [Int64?](repeating: nil, count: rows.count)
         for row in returned {
             let key = BatchWriter.SessionResourceKey(session: try row.decode(0), resource: try row.decode(1))
-            if let index = rowOf[key] { counts[index] = try row.decode(2) }
+            if let slot = rowOf[key] { counts[position[slot]] = try row.decode(2) }
         }
         return counts
     }
