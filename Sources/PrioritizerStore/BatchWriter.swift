@@ -75,11 +75,6 @@ enum BatchWriter {
         return result
     }
 
-    struct SessionResourceKey: Hashable {
-        let session: UUID
-        let resource: UUID
-    }
-
     /// A session of the group as the transaction found it.
     private struct SessionFacts {
         let halfLifeSeconds: Double

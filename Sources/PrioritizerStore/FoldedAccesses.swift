@@ -17,8 +17,14 @@ struct FoldedAccesses {
     private(set) var halfLives: [UUID: Double] = [:]
     /// Each row's index in the order rows were first met, by its key; `position` maps it to
     /// its index in `rows`.
-    private var rowOf: [BatchWriter.SessionResourceKey: Int] = [:]
+    private var rowOf: [Key: Int] = [:]
     private var position: [Int] = []
+
+    /// A session-resource row's identity.
+    private struct Key: Hashable {
+        let session: UUID
+        let resource: UUID
+    }
 
     init() {}
 
@@ -33,7 +39,7 @@ struct FoldedAccesses {
             halfLives[sessionID] = halfLife
             for index in run {
                 let event = events[index]
-                let key = BatchWriter.SessionResourceKey(session: sessionID, resource: resources[index])
+                let key = Key(session: sessionID, resource: resources[index])
                 let slot = rowOf[key] ?? {
                     folded.append(SessionResourceDelta(sessionID: sessionID, resourceID: resources[index], path: event.path))
                     rowOf[key] = folded.count - 1
@@ -58,7 +64,7 @@ struct FoldedAccesses {
     func accessCounts(in returned: PQRows) throws -> [Int64?] {
         var counts = [Int64?](repeating: nil, count: rows.count)
         for row in returned {
-            let key = BatchWriter.SessionResourceKey(session: try row.decode(0), resource: try row.decode(1))
+            let key = Key(session: try row.decode(0), resource: try row.decode(1))
             if let slot = rowOf[key] { counts[position[slot]] = try row.decode(2) }
         }
         return counts
