@@ -85,6 +85,7 @@ public struct CommandDispatcher: Sendable {
         case .whoami: return whoamiCall(state.identity!)
         case .command(let subcommand): return .immediate(CommandOutcome(CommandIntrospection(table: table).reply(to: subcommand)))
         case .help(let name): return .immediate(CommandOutcome(CommandIntrospection(table: table).help(for: name)))
+        case .track(let request): return .track(request, state.identity!)
         default:
             // Everything else acts on sessions, tokens or agents, on behalf of an identity the
             // dispatch checks above guarantee.
@@ -105,6 +106,35 @@ public struct CommandDispatcher: Sendable {
                 } catch {
                     return Self.failureOutcome(error, logger: logger)
                 }
+            }
+        }
+    }
+
+    /// Consecutive TRACKs of one connection (one identity), submitted in one call per runner, each
+    /// answered as `serviceCall` answers one alone. The login is checked once for all of them:
+    /// they arrived together, before any later check could have answered otherwise.
+    func submitTracks(_ requests: [TrackRequest], by identity: AuthenticatedIdentity) async -> [PendingOutcome] {
+        let logger = self.logger
+        do {
+            guard try await services.authenticator.isStillValid(identity) else {
+                let refused = CommandOutcome(CommandError.wrongPass.reply, update: ConnectionUpdate(deauthenticate: identity))
+                return Array(repeating: .ready(refused), count: requests.count)
+            }
+        } catch {
+            return Array(repeating: .ready(Self.failureOutcome(error, logger: logger)), count: requests.count)
+        }
+        return await services.sessions.submitTracks(requests, by: identity).map { submitted in
+            switch submitted {
+            case .success(let ticket):
+                return PendingOutcome {
+                    do {
+                        return CommandOutcome(.integer(try await ticket.value()))
+                    } catch {
+                        return Self.failureOutcome(error, logger: logger)
+                    }
+                }
+            case .failure(let error):
+                return .ready(Self.failureOutcome(error, logger: logger))
             }
         }
     }

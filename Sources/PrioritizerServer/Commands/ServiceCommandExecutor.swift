@@ -6,12 +6,10 @@ struct ServiceCommandExecutor: Sendable {
     let services: ServerServices
 
     /// Submits the command in request order; the returned closure gives its reply, waiting for
-    /// the group commit where the command writes (TRACK, PRIORITIZE).
+    /// the group commit where the command writes (PRIORITIZE; a connection submits its TRACKs
+    /// through `CommandDispatcher.submitTracks`).
     func submit(_ command: Command, by caller: AuthenticatedIdentity) async throws -> @Sendable () async throws -> RESPValue {
         switch command {
-        case .track(let request):
-            let ticket = try await services.sessions.submitTrack(request, by: caller)
-            return { .integer(try await ticket.value()) }
         case .prioritize(let request):
             let ticket = try await services.sessions.submitPrioritize(request, by: caller)
             return { ReplyShapes.entries(try await ticket.value()) }

@@ -143,9 +143,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     /// A request waiting for a service, with where its reply goes.
     private struct DeferredJob: Sendable {
+        enum Work: Sendable {
+            case operation(ServiceOperation)
+            /// Submitted with the TRACKs next to it (see `submitInOrder`).
+            case track(TrackRequest, AuthenticatedIdentity)
+        }
         var sequence: UInt64
         var version: RESPProtocolVersion
-        var operation: ServiceOperation
+        var work: Work
         var tally: RequestTally?
     }
 
@@ -180,9 +185,15 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 self.resumeReadingIfPossible(context: context)
             }
         case .deferred(false, let operation):
-            collectedJobs.append(DeferredJob(sequence: sequence, version: version, operation: operation, tally: tally))
-            if !inReadBurst && !releasingHeldRequests { startCollectedJobs(context: context) }
+            collect(DeferredJob(sequence: sequence, version: version, work: .operation(operation), tally: tally), context: context)
+        case .track(let track, let identity):
+            collect(DeferredJob(sequence: sequence, version: version, work: .track(track, identity), tally: tally), context: context)
         }
+    }
+
+    private func collect(_ job: DeferredJob, context: ChannelHandlerContext) {
+        collectedJobs.append(job)
+        if !inReadBurst && !releasingHeldRequests { startCollectedJobs(context: context) }
     }
 
     /// Runs the collected service calls in one task — submitted in order, awaited together (their
@@ -194,13 +205,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
         let previous = previousSubmission
         let submitted = CommitTicket<Void>()
         previousSubmission = submitted
+        let dispatcher = self.dispatcher
         context.eventLoop.makeFutureWithTask { () async -> [CommandOutcome] in
             if let previous { _ = try? await previous.value() }
             // Submit in request order (cheap: a write is applied in memory and queued), then wait
             // for all of them together (their commits overlap).
-            var pending: [PendingOutcome] = []
-            pending.reserveCapacity(jobs.count)
-            for job in jobs { pending.append(await job.operation()) }
+            let pending = await Self.submitInOrder(jobs, dispatcher: dispatcher)
             submitted.resolve(.success(()))
             var outcomes: [CommandOutcome] = []
             outcomes.reserveCapacity(jobs.count)
@@ -218,6 +228,35 @@ final class ConnectionHandler: ChannelDuplexHandler {
             self.closeIfDrained(context: context)
             self.resumeReadingIfPossible(context: context)
         }
+    }
+
+    /// Submits the jobs one after another in request order, except that each run of consecutive
+    /// TRACKs goes in one call (one per runner, which takes them in order): a pipelined burst of
+    /// TRACKs costs one trip to its session's runner instead of one per request.
+    private static func submitInOrder(_ jobs: [DeferredJob], dispatcher: CommandDispatcher) async -> [PendingOutcome] {
+        var pending: [PendingOutcome] = []
+        pending.reserveCapacity(jobs.count)
+        var tracks: [TrackRequest] = []
+        var trackIdentity: AuthenticatedIdentity?
+        func submitTracks() async {
+            guard let identity = trackIdentity else { return }
+            pending.append(contentsOf: await dispatcher.submitTracks(tracks, by: identity))
+            tracks.removeAll(keepingCapacity: true)
+            trackIdentity = nil
+        }
+        for job in jobs {
+            switch job.work {
+            case .track(let track, let identity):
+                if let current = trackIdentity, current != identity { await submitTracks() }
+                trackIdentity = identity
+                tracks.append(track)
+            case .operation(let operation):
+                await submitTracks()
+                pending.append(await operation())
+            }
+        }
+        await submitTracks()
+        return pending
     }
 
     private func complete(_ sequence: UInt64, with outcome: CommandOutcome, version: RESPProtocolVersion, context: ChannelHandlerContext) {

@@ -62,6 +62,9 @@ enum DispatchResult: Sendable {
     /// `barrier`: later requests of the connection wait until this one completes, because it
     /// changes who the connection is (AUTH, HELLO … AUTH) and later requests depend on that.
     case deferred(barrier: Bool, ServiceOperation)
+    /// A TRACK, by the identity the connection had: submitted with the TRACKs next to it in the
+    /// connection's read burst, in one call per runner (`CommandDispatcher.submitTracks`).
+    case track(TrackRequest, AuthenticatedIdentity)
 }
 
 /// A service call in two steps. Calling it *submits* the request: connections submit their

@@ -73,10 +73,14 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
 
     /// The runner that owns a session: a stable function of its id (the same after a restart).
     private func runner(for id: SessionID) -> SessionRunner {
+        runners[runnerIndex(for: id)]
+    }
+
+    private func runnerIndex(for id: SessionID) -> Int {
         let bytes = id.uuid.uuid
         let mixed = UInt64(bytes.8) << 56 | UInt64(bytes.9) << 48 | UInt64(bytes.10) << 40 | UInt64(bytes.11) << 32
             | UInt64(bytes.12) << 24 | UInt64(bytes.13) << 16 | UInt64(bytes.14) << 8 | UInt64(bytes.15)
-        return runners[Int(mixed % UInt64(runners.count))]
+        return Int(mixed % UInt64(runners.count))
     }
 
     // MARK: - SessionCommandHandler
@@ -121,6 +125,22 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
     public func submitTrack(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<Int64> {
         await membership.admitted()
         return try await runner(for: request.session).submitTrack(request, by: caller)
+    }
+
+    /// One call per runner: each runner takes its share in request order (a session's requests
+    /// all go to its one runner, so each session sees them in the order they were sent).
+    public func submitTracks(_ requests: [TrackRequest], by caller: AuthenticatedIdentity) async -> [Result<CommitTicket<Int64>, any Error>] {
+        await membership.admitted()
+        let owners = requests.map { runnerIndex(for: $0.session) }
+        guard let first = owners.first else { return [] }
+        if !owners.contains(where: { $0 != first }) { return await runners[first].submitTracks(requests, by: caller) }
+        var results = [Result<CommitTicket<Int64>, any Error>?](repeating: nil, count: requests.count)
+        for owner in Set(owners).sorted() {
+            let share = owners.indices.filter { owners[$0] == owner }
+            let taken = await runners[owner].submitTracks(share.map { requests[$0] }, by: caller)
+            for (index, result) in zip(share, taken) { results[index] = result }
+        }
+        return results.map { $0! }
     }
 
     public func track(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> Int64 {

@@ -126,6 +126,54 @@ actor SessionRunner {
             closed = loaded(id, { $0.isClosed })!
         }
         guard !closed else { throw CommandError.sessionClosed }
+        return try take(request, tokens: tokens, by: caller, pumping: true)
+    }
+
+    /// A connection's consecutive TRACKs in one call: each taken in order, as `submitTrack` would,
+    /// and their writes offered to the group commit together at the end, so that one burst is not
+    /// split over a small commit and the next. One actor call instead of one per request.
+    func submitTracks(_ requests: [TrackRequest], by caller: AuthenticatedIdentity) async -> [Result<CommitTicket<Int64>, any Error>] {
+        var results: [Result<CommitTicket<Int64>, any Error>] = []
+        results.reserveCapacity(requests.count)
+        for request in requests {
+            do {
+                if let ticket = try takeWithoutWaiting(request, by: caller) {
+                    results.append(.success(ticket))
+                } else {
+                    // About to wait (a load, a store call, a close in progress): what was taken so
+                    // far is not held back meanwhile.
+                    pump()
+                    results.append(.success(try await submitTrack(request, by: caller)))
+                }
+            } catch {
+                results.append(.failure(error))
+            }
+        }
+        pump()
+        return results
+    }
+
+    /// `submitTrack`'s work when it needs no wait: the session is in memory, no close of it is in
+    /// progress, and the token count needs no store call. Nil when it does need one (nothing done
+    /// then but `ensureLoaded`'s use mark); throws what `submitTrack` would.
+    private func takeWithoutWaiting(_ request: TrackRequest, by caller: AuthenticatedIdentity) throws -> CommitTicket<Int64>? {
+        let id = request.session.uuid
+        guard closing[id] == nil, try markUsedIfLoaded(id, for: caller) else { return nil }
+        let (closed, tokens, newWithoutCount) = loaded(id) { session in
+            let tokens = Self.resolveTokens(request, encoding: session.encoding)
+            return (session.isClosed, tokens, tokens == nil && session.state.resources[request.path] == nil)
+        }!
+        guard !closed else { throw CommandError.sessionClosed }
+        if newWithoutCount { return nil }
+        return try take(request, tokens: tokens, by: caller, pumping: false)
+    }
+
+    /// Applies a TRACK to its loaded, open session and queues its write; `pumping`: offer it to
+    /// the group commit now (else the caller pumps).
+    private func take(
+        _ request: TrackRequest, tokens: Int?, by caller: AuthenticatedIdentity, pumping: Bool
+    ) throws -> CommitTicket<Int64> {
+        let id = request.session.uuid
         guard queuedWrites.admit() else {
             statistics.rejectedBusy()
             throw CommandError.busy
@@ -152,7 +200,9 @@ actor SessionRunner {
             sessionID: id, agentID: caller.agentID, path: request.path, type: request.type,
             access: request.access, at: at, modified: request.modified, sizeBytes: request.size.map(Int.init),
             tokenCount: tokens, contentSHA256: contentHash)
-        enqueue(PendingWrite(orgID: caller.organizationID, sessionID: id, item: .access(access, ticket: ticket, count: Int64(count))))
+        enqueue(
+            PendingWrite(orgID: caller.organizationID, sessionID: id, item: .access(access, ticket: ticket, count: Int64(count))),
+            pumping: pumping)
         return ticket
     }
 
@@ -357,13 +407,7 @@ actor SessionRunner {
     /// Makes sure the caller's session is in memory, loading it from PostgreSQL on first use. A
     /// session of another organization is answered exactly as an unknown one.
     private func ensureLoaded(_ id: UUID, for caller: AuthenticatedIdentity) async throws {
-        useCounter += 1
-        if failedSessions[id] != nil { throw CommandError.tryAgain }
-        if sessions[id] != nil {
-            guard sessions[id]!.record.orgID == caller.organizationID else { throw CommandError.noSuchSession }
-            sessions[id]!.lastUsed = useCounter
-            return
-        }
+        if try markUsedIfLoaded(id, for: caller) { return }
         let key = LoadKey(session: id, org: caller.organizationID)
         let task: Task<LoadedSession?, any Error>
         if let inFlight = loading[key] {
@@ -396,6 +440,17 @@ actor SessionRunner {
         sessions[id] = session
         statistics.loadedSession()
         evictIfNeeded(keeping: id)
+    }
+
+    /// `ensureLoaded` without waiting: true when the session is in memory (marked used), false
+    /// when it must be loaded; throws for another organization's session or one whose writes failed.
+    private func markUsedIfLoaded(_ id: UUID, for caller: AuthenticatedIdentity) throws -> Bool {
+        useCounter += 1
+        if failedSessions[id] != nil { throw CommandError.tryAgain }
+        guard let index = sessions.index(forKey: id) else { return false }
+        guard sessions.values[index].record.orgID == caller.organizationID else { throw CommandError.noSuchSession }
+        sessions.values[index].lastUsed = useCounter
+        return true
     }
 
     // MARK: - Sessions other nodes write
@@ -515,13 +570,13 @@ actor SessionRunner {
 
     // MARK: - Group commit
 
-    private func enqueue(_ write: PendingWrite) {
+    private func enqueue(_ write: PendingWrite, pumping: Bool = true) {
         var write = write
         write.sequence = nextSequence
         nextSequence += 1
         pending.append(write)
         statistics.enqueued()
-        pump()
+        if pumping { pump() }
     }
 
     /// Starts commits while there is work and room: up to `commitConcurrency` batches in flight,

@@ -28,6 +28,9 @@ public protocol SessionCommandHandler: Sendable {
     /// Two-step forms of the writing commands (see the extension below for the defaults).
     func submitTrack(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<Int64>
     func submitPrioritize(_ request: PrioritizeRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<[ContextEntry]>
+    /// A connection's consecutive TRACKs submitted at once: one result per request, in order, each
+    /// what `submitTrack` gives or throws for it.
+    func submitTracks(_ requests: [TrackRequest], by caller: AuthenticatedIdentity) async -> [Result<CommitTicket<Int64>, any Error>]
 }
 
 extension SessionCommandHandler {
@@ -37,6 +40,19 @@ extension SessionCommandHandler {
     /// the next group commit and returns at once.
     public func submitTrack(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<Int64> {
         .settled(try await track(request, by: caller))
+    }
+
+    /// One `submitTrack` after another.
+    public func submitTracks(_ requests: [TrackRequest], by caller: AuthenticatedIdentity) async -> [Result<CommitTicket<Int64>, any Error>] {
+        var results: [Result<CommitTicket<Int64>, any Error>] = []
+        for request in requests {
+            do {
+                results.append(.success(try await submitTrack(request, by: caller)))
+            } catch {
+                results.append(.failure(error))
+            }
+        }
+        return results
     }
 
     /// Handlers without co-access relations refuse LINK.

@@ -34,6 +34,7 @@ struct DispatchHarness {
         switch dispatcher.dispatch(request, state: state) {
         case .immediate(let immediate): outcome = immediate
         case .deferred(_, let operation): outcome = await operation().wait()
+        case .track(let track, let identity): outcome = await dispatcher.submitTracks([track], by: identity)[0].wait()
         }
         outcome.update.apply(to: &state)
         return outcome

@@ -1,0 +1,120 @@
+import Foundation
+import PrioritizerClient
+import Testing
+
+/// A connection's read burst submits its consecutive TRACKs together, one call per runner: the
+/// replies must be exactly those of the requests submitted one by one, and the burst's writes
+/// must reach the group commit together.
+@Suite("TRACK bursts") struct TrackBurstTests {
+    /// TRACKs to sessions on both runners, to a session not yet in memory, to new paths without a
+    /// token count (each a store call mid-burst), to an unknown session and with a bad argument,
+    /// with other commands between them: every reply in its place, each path's counts 1, 2, 3, …
+    @Test func mixedBurstIsAnsweredAsRequestsOneByOne() async throws {
+        try await LiveServer.with { live in
+            let admin = try await live.client(live.acme.token)
+            // LiveServer runs two runners, and a session's runner is its id's last 8 bytes modulo
+            // the runner count: ids of both parities of the last byte reach both runners.
+            var byParity: [Int: String] = [:]
+            while byParity.count < 2 {
+                let session = try await admin.createSession(label: "burst")
+                byParity[Int(UInt8(session.suffix(2), radix: 16)! % 2)] = session
+            }
+            let warm = byParity[0]!, other = byParity[1]!
+            #expect(try await admin.track(session: warm, path: "a.swift", type: .code, access: .view, tokens: 5) == 1)
+            let cold = try await admin.createSession(label: "not loaded yet")
+            let unknown = UUID().uuidString.lowercased()
+
+            var words: [[String]] = []
+            var expected: [RESPReply?] = []  // nil: a positive double (IMPORTANCE)
+            var counts: [String: Int64] = ["\(warm) a.swift": 1]
+            func track(_ session: String, _ path: String, tokens: Bool = true) {
+                words.append(["TRACK", session, path, "CODE", "VIEW"] + (tokens ? ["TOKENS", "5"] : []))
+                counts["\(session) \(path)", default: 0] += 1
+                expected.append(.integer(counts["\(session) \(path)"]!))
+            }
+            for index in 0..<120 {
+                switch index % 6 {
+                case 0: track(warm, "a.swift")
+                case 1: track(other, "b\(index % 4).swift")
+                case 2: track(cold, "c.swift")
+                case 3: track(warm, "new\(index % 5).swift", tokens: false)
+                case 4:
+                    words.append(["TRACK", unknown, "a.swift", "CODE", "VIEW"])
+                    expected.append(.error("NOSESSION no such session"))
+                default:
+                    switch index / 6 % 3 {
+                    case 0:
+                        words.append(["PING"])
+                        expected.append(.simpleString("PONG"))
+                    case 1:
+                        words.append(["TRACK", other, "b.swift", "NOTATYPE", "VIEW"])
+                        expected.append(nil)
+                    default:
+                        words.append(["IMPORTANCE", warm, "a.swift"])
+                        expected.append(nil)
+                    }
+                }
+            }
+            let token = live.acme.token, port = live.port, requests = words
+            let replies = try await offloaded { () throws -> [RESPReply] in
+                let socket = try RawSocket(port: port)
+                try socket.write(RawSocket.encode(["AUTH", token]))
+                _ = try socket.readReplies(1)
+                try socket.write(requests.flatMap(RawSocket.encode))
+                return try socket.readReplies(requests.count)
+            }
+            #expect(replies.count == expected.count)
+            for (index, (reply, want)) in zip(replies, expected).enumerated() {
+                if let want {
+                    #expect(reply == want, "request \(index) \(requests[index])")
+                } else if requests[index][0] == "IMPORTANCE" {
+                    #expect(reply.double.map { $0 > 0 } == true, "request \(index): \(reply)")
+                } else if case .error(let message) = reply {
+                    #expect(message.hasPrefix("ERR"), "request \(index): \(message)")
+                } else {
+                    Issue.record("request \(index) \(requests[index]): \(reply), not an error")
+                }
+            }
+            let acknowledged = expected.filter { if case .integer = $0 { true } else { false } }.count
+            for session in [warm, other, cold] {
+                let rows = try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(session)::uuid")
+                let tracked = counts.filter { $0.key.hasPrefix(session) }.values.reduce(0, +)
+                #expect(rows == Int(tracked), "session \(session)")
+            }
+            #expect(try await live.count("SELECT count(*) FROM prioritizer.access_logs") == acknowledged + 1)
+            try await admin.close()
+        }
+    }
+
+    /// A pipelined burst into an idle runner is one group commit. Taken one request at a time, its
+    /// first TRACK started a commit of its own, and the rest (fewer than may start beside a
+    /// commit in flight) waited for it: two commits, the first of one write.
+    @Test func pipelinedBurstIntoAnIdleRunnerIsOneCommit() async throws {
+        try await LiveServer.with { live in
+            let admin = try await live.client(live.acme.token)
+            let session = try await admin.createSession(label: "one commit")
+            // Loads the session: the burst's TRACKs then need no wait.
+            #expect(try await admin.track(session: session, path: "warm.swift", type: .code, access: .view, tokens: 5) == 1)
+            let before = try await admin.infoFields("stats")
+            let burst = 40
+            let token = live.acme.token, port = live.port
+            let replies = try await offloaded { () throws -> [RESPReply] in
+                let socket = try RawSocket(port: port)
+                try socket.write(RawSocket.encode(["AUTH", token]))
+                _ = try socket.readReplies(1)
+                let payload = (0..<burst).flatMap { index in
+                    RawSocket.encode(["TRACK", session, "f\(index % 8).swift", "CODE", "VIEW", "TOKENS", "5"])
+                }
+                try socket.write(payload)
+                return try socket.readReplies(burst)
+            }
+            let counts: [RESPReply] = (0..<burst).map { index in RESPReply.integer(Int64(index / 8 + 1)) }
+            #expect(replies == counts)
+            let after = try await admin.infoFields("stats")
+            let commits = Int(after["commits"] ?? "")! - Int(before["commits"] ?? "")!
+            #expect(commits == 1, "the burst took \(commits) commits")
+            #expect(Int(after["batch_size_max"] ?? "") == burst)
+            try await admin.close()
+        }
+    }
+}
