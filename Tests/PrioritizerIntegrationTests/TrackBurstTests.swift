@@ -1,5 +1,6 @@
 import Foundation
 import PrioritizerClient
+import PrioritizerServer
 import Testing
 
 /// A connection's read burst submits its consecutive TRACKs together, one call per runner: the
@@ -111,9 +112,38 @@ import Testing
             let counts: [RESPReply] = (0..<burst).map { index in RESPReply.integer(Int64(index / 8 + 1)) }
             #expect(replies == counts)
             let after = try await admin.infoFields("stats")
-            let commits = Int(after["commits"] ?? "")! - Int(before["commits"] ?? "")!
+            let commits = try #require(Int(after["commits"] ?? "")) - (try #require(Int(before["commits"] ?? "")))
             #expect(commits == 1, "the burst took \(commits) commits")
             #expect(Int(after["batch_size_max"] ?? "") == burst)
+            try await admin.close()
+        }
+    }
+
+    /// A burst longer than a batch is taken a batch at a time, each starting its commit when
+    /// taken: `--max-pending` then bounds only the writes waiting for a commit slot, as with
+    /// requests taken one by one, and does not refuse a long burst that the slots can hold.
+    /// Here: batches of 100, two in flight, 150 waiting: 300 TRACKs fit with no commit ending.
+    @Test func burstLongerThanABatchStartsItsCommitsAsItIsTaken() async throws {
+        let configuration = RunnerConfiguration(workers: 2, maxBatch: 100, maxPending: 150)
+        try await LiveServer.with(configuration: configuration) { live in
+            let admin = try await live.client(live.acme.token)
+            let session = try await admin.createSession(label: "long burst")
+            #expect(try await admin.track(session: session, path: "warm.swift", type: .code, access: .view, tokens: 5) == 1)
+            let burst = 300
+            let token = live.acme.token, port = live.port
+            let replies = try await offloaded { () throws -> [RESPReply] in
+                let socket = try RawSocket(port: port)
+                try socket.write(RawSocket.encode(["AUTH", token]))
+                _ = try socket.readReplies(1)
+                let payload = (0..<burst).flatMap { index in
+                    RawSocket.encode(["TRACK", session, "f\(index % 10).swift", "CODE", "VIEW", "TOKENS", "5"])
+                }
+                try socket.write(payload)
+                return try socket.readReplies(burst)
+            }
+            let refused = replies.filter { $0.integer == nil }
+            #expect(refused.count == 0, "\(refused.count) refused, the first \(refused.first.map { "\($0)" } ?? "")")
+            #expect(try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(session)::uuid") == burst + 1)
             try await admin.close()
         }
     }

@@ -110,33 +110,47 @@ public struct CommandDispatcher: Sendable {
         }
     }
 
-    /// Consecutive TRACKs of one connection (one identity), submitted in one call per runner, each
-    /// answered as `serviceCall` answers one alone. The login is checked once for all of them:
-    /// they arrived together, before any later check could have answered otherwise.
+    /// Consecutive TRACKs of one connection (one identity), each answered as `serviceCall`
+    /// answers one alone. The login is checked before each call to the handler, which takes
+    /// together only TRACKs it can take at one instant: checking it once for them answers as
+    /// checking it before each would.
     func submitTracks(_ requests: [TrackRequest], by identity: AuthenticatedIdentity) async -> [PendingOutcome] {
         let logger = self.logger
-        do {
-            guard try await services.authenticator.isStillValid(identity) else {
-                let refused = CommandOutcome(CommandError.wrongPass.reply, update: ConnectionUpdate(deauthenticate: identity))
-                return Array(repeating: .ready(refused), count: requests.count)
-            }
-        } catch {
-            return Array(repeating: .ready(Self.failureOutcome(error, logger: logger)), count: requests.count)
-        }
-        return await services.sessions.submitTracks(requests, by: identity).map { submitted in
-            switch submitted {
-            case .success(let ticket):
-                return PendingOutcome {
-                    do {
-                        return CommandOutcome(.integer(try await ticket.value()))
-                    } catch {
-                        return Self.failureOutcome(error, logger: logger)
-                    }
+        var outcomes: [PendingOutcome] = []
+        outcomes.reserveCapacity(requests.count)
+        while outcomes.count < requests.count {
+            do {
+                guard try await services.authenticator.isStillValid(identity) else {
+                    outcomes.append(.ready(CommandOutcome(CommandError.wrongPass.reply, update: ConnectionUpdate(deauthenticate: identity))))
+                    continue
                 }
-            case .failure(let error):
-                return .ready(Self.failureOutcome(error, logger: logger))
+            } catch {
+                outcomes.append(.ready(Self.failureOutcome(error, logger: logger)))
+                continue
+            }
+            let taken = await services.sessions.submitTracks(requests[outcomes.count...], by: identity)
+            guard !taken.isEmpty else {
+                // A handler must take at least one: answering beats waiting for it forever.
+                logger.error("a session handler took none of the TRACKs submitted to it")
+                outcomes.append(.ready(CommandOutcome(CommandError.internalError.reply)))
+                continue
+            }
+            for submitted in taken {
+                switch submitted {
+                case .success(let ticket):
+                    outcomes.append(PendingOutcome {
+                        do {
+                            return CommandOutcome(.integer(try await ticket.value()))
+                        } catch {
+                            return Self.failureOutcome(error, logger: logger)
+                        }
+                    })
+                case .failure(let error):
+                    outcomes.append(.ready(Self.failureOutcome(error, logger: logger)))
+                }
             }
         }
+        return outcomes
     }
 
     /// WHOAMI answers only while the login is still valid: a revoked token must not keep naming

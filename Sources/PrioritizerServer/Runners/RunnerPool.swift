@@ -127,20 +127,15 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
         return try await runner(for: request.session).submitTrack(request, by: caller)
     }
 
-    /// One call per runner: each runner takes its share in request order (a session's requests
-    /// all go to its one runner, so each session sees them in the order they were sent).
-    public func submitTracks(_ requests: [TrackRequest], by caller: AuthenticatedIdentity) async -> [Result<CommitTicket<Int64>, any Error>] {
+    /// The first of `requests` and the ones after it that its runner can take at once (see
+    /// `SessionRunner.submitTracks`): the requests after a session of another runner wait for
+    /// the next call, so that every request is taken in the order sent.
+    public func submitTracks(_ requests: ArraySlice<TrackRequest>, by caller: AuthenticatedIdentity) async -> [Result<CommitTicket<Int64>, any Error>] {
+        guard let first = requests.first else { return [] }
         await membership.admitted()
-        let owners = requests.map { runnerIndex(for: $0.session) }
-        guard let first = owners.first else { return [] }
-        if !owners.contains(where: { $0 != first }) { return await runners[first].submitTracks(requests, by: caller) }
-        var results = [Result<CommitTicket<Int64>, any Error>?](repeating: nil, count: requests.count)
-        for owner in Set(owners).sorted() {
-            let share = owners.indices.filter { owners[$0] == owner }
-            let taken = await runners[owner].submitTracks(share.map { requests[$0] }, by: caller)
-            for (index, result) in zip(share, taken) { results[index] = result }
-        }
-        return results.map { $0! }
+        let owner = runnerIndex(for: first.session)
+        let end = requests.firstIndex { runnerIndex(for: $0.session) != owner } ?? requests.endIndex
+        return await runners[owner].submitTracks(requests[..<end], by: caller)
     }
 
     public func track(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> Int64 {

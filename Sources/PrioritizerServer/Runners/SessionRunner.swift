@@ -129,25 +129,30 @@ actor SessionRunner {
         return try take(request, tokens: tokens, by: caller, pumping: true)
     }
 
-    /// A connection's consecutive TRACKs in one call: each taken in order, as `submitTrack` would,
-    /// and their writes offered to the group commit together at the end, so that one burst is not
-    /// split over a small commit and the next. One actor call instead of one per request.
-    func submitTracks(_ requests: [TrackRequest], by caller: AuthenticatedIdentity) async -> [Result<CommitTicket<Int64>, any Error>] {
+    /// A connection's consecutive TRACKs in one call: the first taken as `submitTrack` takes it
+    /// (waiting if it must), then each following one that needs no wait, in order; stops before
+    /// the first that would wait, so that its caller checks the login again before it. One result
+    /// per request taken (at least one), at most a batch's worth (`--batch-size`): a long burst
+    /// then lets other work on the runner (other connections, settling commits) in between, and
+    /// each batch's writes start their commit as soon as they are taken. They are offered to the
+    /// group commit together, after the last, so that a burst is not split over a small commit
+    /// its first TRACK started and the next.
+    func submitTracks(_ requests: ArraySlice<TrackRequest>, by caller: AuthenticatedIdentity) async -> [Result<CommitTicket<Int64>, any Error>] {
         var results: [Result<CommitTicket<Int64>, any Error>] = []
         results.reserveCapacity(requests.count)
         for request in requests {
             do {
                 if let ticket = try takeWithoutWaiting(request, by: caller) {
                     results.append(.success(ticket))
-                } else {
-                    // About to wait (a load, a store call, a close in progress): what was taken so
-                    // far is not held back meanwhile.
-                    pump()
+                } else if results.isEmpty {
                     results.append(.success(try await submitTrack(request, by: caller)))
+                } else {
+                    break
                 }
             } catch {
                 results.append(.failure(error))
             }
+            if results.count == configuration.maxBatch { break }
         }
         pump()
         return results

@@ -28,9 +28,10 @@ public protocol SessionCommandHandler: Sendable {
     /// Two-step forms of the writing commands (see the extension below for the defaults).
     func submitTrack(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<Int64>
     func submitPrioritize(_ request: PrioritizeRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<[ContextEntry]>
-    /// A connection's consecutive TRACKs submitted at once: one result per request, in order, each
-    /// what `submitTrack` gives or throws for it.
-    func submitTracks(_ requests: [TrackRequest], by caller: AuthenticatedIdentity) async -> [Result<CommitTicket<Int64>, any Error>]
+    /// A connection's consecutive TRACKs: submits the first and as many of the following as can
+    /// be taken at one instant (without waiting), in order; one result per request submitted,
+    /// what `submitTrack` gives or throws for it. The caller submits the rest in later calls.
+    func submitTracks(_ requests: ArraySlice<TrackRequest>, by caller: AuthenticatedIdentity) async -> [Result<CommitTicket<Int64>, any Error>]
 }
 
 extension SessionCommandHandler {
@@ -42,17 +43,14 @@ extension SessionCommandHandler {
         .settled(try await track(request, by: caller))
     }
 
-    /// One `submitTrack` after another.
-    public func submitTracks(_ requests: [TrackRequest], by caller: AuthenticatedIdentity) async -> [Result<CommitTicket<Int64>, any Error>] {
-        var results: [Result<CommitTicket<Int64>, any Error>] = []
-        for request in requests {
-            do {
-                results.append(.success(try await submitTrack(request, by: caller)))
-            } catch {
-                results.append(.failure(error))
-            }
+    /// The first request alone.
+    public func submitTracks(_ requests: ArraySlice<TrackRequest>, by caller: AuthenticatedIdentity) async -> [Result<CommitTicket<Int64>, any Error>] {
+        guard let first = requests.first else { return [] }
+        do {
+            return [.success(try await submitTrack(first, by: caller))]
+        } catch {
+            return [.failure(error)]
         }
-        return results
     }
 
     /// Handlers without co-access relations refuse LINK.

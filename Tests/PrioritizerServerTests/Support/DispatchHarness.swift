@@ -8,10 +8,12 @@ struct DispatchHarness {
     let dispatcher: CommandDispatcher
     var state = ConnectionState(id: 7)
 
-    init(backend: InMemoryBackend = InMemoryBackend()) {
+    /// `sessions`: the session handler, when not `backend` itself.
+    init(backend: InMemoryBackend = InMemoryBackend(), sessions: (any SessionCommandHandler)? = nil) {
         self.backend = backend
-        self.dispatcher = CommandDispatcher(
-            services: backend.services, statistics: ServerStatistics(), configuration: ServerConfiguration())
+        var services = backend.services
+        if let sessions { services.sessions = sessions }
+        self.dispatcher = CommandDispatcher(services: services, statistics: ServerStatistics(), configuration: ServerConfiguration())
     }
 
     static func authenticated(_ token: String = "admin-token") async -> DispatchHarness {

@@ -1,0 +1,73 @@
+import NIOCore
+import Testing
+@testable import PrioritizerServer
+
+/// How the dispatcher submits a connection's consecutive TRACKs (`CommandDispatcher.submitTracks`).
+@Suite struct TrackSubmissionTests {
+    /// The handler takes one TRACK per call (the protocol's default), and the agent is revoked
+    /// while the first is taken: the TRACKs after it are refused, as when each request checked
+    /// the login on its own. The login is checked again before each call to the handler.
+    @Test func loginIsCheckedAgainBeforeEachCallToTheHandler() async throws {
+        let backend = InMemoryBackend()
+        let admin = try #require(await backend.identity(forToken: "admin-token"))
+        var harness = DispatchHarness(backend: backend, sessions: RevokingAfterEachTrack(backend: backend, admin: admin))
+        #expect(await harness.run("AUTH", "agent-token") == .ok)
+        let session = await harness.newSession()
+        var tracks: [TrackRequest] = []
+        var identity: AuthenticatedIdentity?
+        for _ in 0..<3 {
+            let request = RESPRequest(arguments: ["TRACK", session, "/a.swift", "code", "view"].map { ByteBuffer(string: $0) })
+            guard case .track(let track, let caller) = harness.dispatcher.dispatch(request, state: harness.state) else {
+                Issue.record("TRACK was not dispatched as a TRACK")
+                return
+            }
+            tracks.append(track)
+            identity = caller
+        }
+        var replies: [RESPValue] = []
+        for outcome in await harness.dispatcher.submitTracks(tracks, by: try #require(identity)) {
+            replies.append(await outcome.wait().reply)
+        }
+        #expect(replies == [.integer(1), CommandError.wrongPass.reply, CommandError.wrongPass.reply])
+    }
+}
+
+/// Forwards to the in-memory backend, and revokes the caller's agent after taking each TRACK.
+private struct RevokingAfterEachTrack: SessionCommandHandler {
+    let backend: InMemoryBackend
+    let admin: AuthenticatedIdentity
+
+    func submitTrack(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<Int64> {
+        let ticket = try await backend.submitTrack(request, by: caller)
+        try await backend.revokeAgent(named: caller.agentName, by: admin)
+        return ticket
+    }
+
+    func createSession(_ request: CreateSessionRequest, by caller: AuthenticatedIdentity) async throws -> SessionID {
+        try await backend.createSession(request, by: caller)
+    }
+    func session(_ id: SessionID, by caller: AuthenticatedIdentity) async throws -> SessionInfo {
+        try await backend.session(id, by: caller)
+    }
+    func listSessions(limit: Int64, by caller: AuthenticatedIdentity) async throws -> [SessionID] {
+        try await backend.listSessions(limit: limit, by: caller)
+    }
+    func closeSession(_ id: SessionID, by caller: AuthenticatedIdentity) async throws {
+        try await backend.closeSession(id, by: caller)
+    }
+    func track(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> Int64 {
+        try await submitTrack(request, by: caller).value()
+    }
+    func prioritize(_ request: PrioritizeRequest, by caller: AuthenticatedIdentity) async throws -> [ContextEntry] {
+        try await backend.prioritize(request, by: caller)
+    }
+    func importance(_ request: ImportanceRequest, by caller: AuthenticatedIdentity) async throws -> Double? {
+        try await backend.importance(request, by: caller)
+    }
+    func top(_ request: TopRequest, by caller: AuthenticatedIdentity) async throws -> [ContextEntry] {
+        try await backend.top(request, by: caller)
+    }
+    func metrics(_ request: MetricsRequest, by caller: AuthenticatedIdentity) async throws -> String {
+        try await backend.metrics(request, by: caller)
+    }
+}
