@@ -87,6 +87,42 @@ import Testing
         }
     }
 
+    /// AUTH inside a burst splits its TRACKs by identity (AUTH is a barrier: the TRACKs after it
+    /// are submitted once it completed): those before it act for the first organization, those
+    /// after it for the second, which cannot see the first's session.
+    @Test func authInsideABurstSplitsItsTracksByIdentity() async throws {
+        try await LiveServer.with { live in
+            let acme = try await live.client(live.acme.token)
+            let globex = try await live.client(live.globex.token)
+            let acmeSession = try await acme.createSession(label: "acme")
+            let globexSession = try await globex.createSession(label: "globex")
+            var words: [[String]] = []
+            for _ in 0..<3 { words.append(["TRACK", acmeSession, "a.swift", "CODE", "VIEW", "TOKENS", "5"]) }
+            words.append(["TRACK", globexSession, "g.swift", "CODE", "VIEW", "TOKENS", "5"])
+            words.append(["AUTH", live.globex.token])
+            for _ in 0..<3 {
+                words.append(["TRACK", acmeSession, "a.swift", "CODE", "VIEW", "TOKENS", "5"])
+                words.append(["TRACK", globexSession, "g.swift", "CODE", "VIEW", "TOKENS", "5"])
+            }
+            let token = live.acme.token, port = live.port, requests = words
+            let replies = try await offloaded { () throws -> [RESPReply] in
+                let socket = try RawSocket(port: port)
+                try socket.write(RawSocket.encode(["AUTH", token]))
+                _ = try socket.readReplies(1)
+                try socket.write(requests.flatMap(RawSocket.encode))
+                return try socket.readReplies(requests.count)
+            }
+            let noSession = RESPReply.error("NOSESSION no such session")
+            let expected: [RESPReply] = [.integer(1), .integer(2), .integer(3), noSession, .simpleString("OK"),
+                                         noSession, .integer(1), noSession, .integer(2), noSession, .integer(3)]
+            #expect(replies == expected)
+            #expect(try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(acmeSession)::uuid") == 3)
+            #expect(try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(globexSession)::uuid") == 3)
+            try await acme.close()
+            try await globex.close()
+        }
+    }
+
     /// A pipelined burst into an idle runner is one group commit. Taken one request at a time, its
     /// first TRACK started a commit of its own, and the rest (fewer than may start beside a
     /// commit in flight) waited for it: two commits, the first of one write.
