@@ -56,14 +56,8 @@ import Testing
                     }
                 }
             }
-            let token = live.acme.token, port = live.port, requests = words
-            let replies = try await offloaded { () throws -> [RESPReply] in
-                let socket = try RawSocket(port: port)
-                try socket.write(RawSocket.encode(["AUTH", token]))
-                _ = try socket.readReplies(1)
-                try socket.write(requests.flatMap(RawSocket.encode))
-                return try socket.readReplies(requests.count)
-            }
+            let requests = words
+            let replies = try await Self.burst(requests, to: live)
             #expect(replies.count == expected.count)
             for (index, (reply, want)) in zip(replies, expected).enumerated() {
                 if let want {
@@ -104,14 +98,7 @@ import Testing
                 words.append(["TRACK", acmeSession, "a.swift", "CODE", "VIEW", "TOKENS", "5"])
                 words.append(["TRACK", globexSession, "g.swift", "CODE", "VIEW", "TOKENS", "5"])
             }
-            let token = live.acme.token, port = live.port, requests = words
-            let replies = try await offloaded { () throws -> [RESPReply] in
-                let socket = try RawSocket(port: port)
-                try socket.write(RawSocket.encode(["AUTH", token]))
-                _ = try socket.readReplies(1)
-                try socket.write(requests.flatMap(RawSocket.encode))
-                return try socket.readReplies(requests.count)
-            }
+            let replies = try await Self.burst(words, to: live)
             let noSession = RESPReply.error("NOSESSION no such session")
             let expected: [RESPReply] = [.integer(1), .integer(2), .integer(3), noSession, .simpleString("OK"),
                                          noSession, .integer(1), noSession, .integer(2), noSession, .integer(3)]
@@ -134,17 +121,8 @@ import Testing
             #expect(try await admin.track(session: session, path: "warm.swift", type: .code, access: .view, tokens: 5) == 1)
             let before = try await admin.infoFields("stats")
             let burst = 40
-            let token = live.acme.token, port = live.port
-            let replies = try await offloaded { () throws -> [RESPReply] in
-                let socket = try RawSocket(port: port)
-                try socket.write(RawSocket.encode(["AUTH", token]))
-                _ = try socket.readReplies(1)
-                let payload = (0..<burst).flatMap { index in
-                    RawSocket.encode(["TRACK", session, "f\(index % 8).swift", "CODE", "VIEW", "TOKENS", "5"])
-                }
-                try socket.write(payload)
-                return try socket.readReplies(burst)
-            }
+            let tracks = (0..<burst).map { index in ["TRACK", session, "f\(index % 8).swift", "CODE", "VIEW", "TOKENS", "5"] }
+            let replies = try await Self.burst(tracks, to: live)
             let counts: [RESPReply] = (0..<burst).map { index in RESPReply.integer(Int64(index / 8 + 1)) }
             #expect(replies == counts)
             let after = try await admin.infoFields("stats")
@@ -166,21 +144,25 @@ import Testing
             let session = try await admin.createSession(label: "long burst")
             #expect(try await admin.track(session: session, path: "warm.swift", type: .code, access: .view, tokens: 5) == 1)
             let burst = 300
-            let token = live.acme.token, port = live.port
-            let replies = try await offloaded { () throws -> [RESPReply] in
-                let socket = try RawSocket(port: port)
-                try socket.write(RawSocket.encode(["AUTH", token]))
-                _ = try socket.readReplies(1)
-                let payload = (0..<burst).flatMap { index in
-                    RawSocket.encode(["TRACK", session, "f\(index % 10).swift", "CODE", "VIEW", "TOKENS", "5"])
-                }
-                try socket.write(payload)
-                return try socket.readReplies(burst)
-            }
+            let tracks = (0..<burst).map { index in ["TRACK", session, "f\(index % 10).swift", "CODE", "VIEW", "TOKENS", "5"] }
+            let replies = try await Self.burst(tracks, to: live)
             let refused = replies.filter { $0.integer == nil }
             #expect(refused.count == 0, "\(refused.count) refused, the first \(refused.first.map { "\($0)" } ?? "")")
             #expect(try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(session)::uuid") == burst + 1)
             try await admin.close()
+        }
+    }
+
+    /// Logs in as acme on a connection of its own, then sends `requests` in one write (one read
+    /// burst for the server) and reads their replies.
+    private static func burst(_ requests: [[String]], to live: LiveServer) async throws -> [RESPReply] {
+        let token = live.acme.token, port = live.port
+        return try await offloaded { () throws -> [RESPReply] in
+            let socket = try RawSocket(port: port)
+            try socket.write(RawSocket.encode(["AUTH", token]))
+            _ = try socket.readReplies(1)
+            try socket.write(requests.flatMap(RawSocket.encode))
+            return try socket.readReplies(requests.count)
         }
     }
 }
