@@ -231,8 +231,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     /// Submits the jobs one after another in request order, except that each run of consecutive
-    /// TRACKs goes in one call (one per runner, which takes them in order): a pipelined burst of
-    /// TRACKs costs one trip to its session's runner instead of one per request.
+    /// TRACKs goes to `CommandDispatcher.submitTracks` whole, which hands a runner as many of them
+    /// at once as it can take: a pipelined burst of TRACKs costs one trip to its session's runner
+    /// instead of one per request.
     private static func submitInOrder(_ jobs: [DeferredJob], dispatcher: CommandDispatcher) async -> [PendingOutcome] {
         var pending: [PendingOutcome] = []
         pending.reserveCapacity(jobs.count)

@@ -63,7 +63,7 @@ enum DispatchResult: Sendable {
     /// changes who the connection is (AUTH, HELLO … AUTH) and later requests depend on that.
     case deferred(barrier: Bool, ServiceOperation)
     /// A TRACK, by the identity the connection had: submitted with the TRACKs next to it in the
-    /// connection's read burst, in one call per runner (`CommandDispatcher.submitTracks`).
+    /// connection's read burst (`CommandDispatcher.submitTracks`).
     case track(TrackRequest, AuthenticatedIdentity)
 }
 
