@@ -13,14 +13,8 @@ import Testing
     @Test func mixedBurstIsAnsweredAsRequestsOneByOne() async throws {
         try await LiveServer.with { live in
             let admin = try await live.client(live.acme.token)
-            // LiveServer runs two runners, and a session's runner is its id's last 8 bytes modulo
-            // the runner count: ids of both parities of the last byte reach both runners.
-            var byParity: [Int: String] = [:]
-            while byParity.count < 2 {
-                let session = try await admin.createSession(label: "burst")
-                byParity[Int(UInt8(session.suffix(2), radix: 16)! % 2)] = session
-            }
-            let warm = byParity[0]!, other = byParity[1]!
+            let onRunner = try await Self.sessionsOnBothRunners(admin)
+            let warm = onRunner[0], other = onRunner[1]
             #expect(try await admin.track(session: warm, path: "a.swift", type: .code, access: .view, tokens: 5) == 1)
             let cold = try await admin.createSession(label: "not loaded yet")
             let unknown = UUID().uuidString.lowercased()
@@ -77,6 +71,30 @@ import Testing
                 #expect(rows == Int(tracked), "session \(session)")
             }
             #expect(try await live.count("SELECT count(*) FROM prioritizer.access_logs") == acknowledged + 1)
+            try await admin.close()
+        }
+    }
+
+    /// TRACKs of sessions on different runners are taken in the order sent. What shows it: the
+    /// organization's relation graph keeps the last token count stated for a path, and a session
+    /// that never tracked the path sees it as a related resource with that count. Here the later
+    /// TRACK states 7; taken runner by runner (the lower index first), the earlier one's 5 came last.
+    @Test func tracksOfDifferentRunnersAreTakenInTheOrderSent() async throws {
+        try await LiveServer.with { live in
+            let admin = try await live.client(live.acme.token)
+            let onRunner = try await Self.sessionsOnBothRunners(admin)
+            let (earlier, later) = (onRunner[1], onRunner[0])
+            // q.swift now and p.swift in the burst, in one window of `earlier`: relates the two.
+            #expect(try await admin.track(session: earlier, path: "q.swift", type: .code, access: .view, tokens: 1) == 1)
+            let replies = try await Self.burst([
+                ["TRACK", earlier, "p.swift", "CODE", "VIEW", "TOKENS", "5"],
+                ["TRACK", later, "p.swift", "CODE", "VIEW", "TOKENS", "7"],
+            ], to: live)
+            #expect(replies == [.integer(1), .integer(1)])
+            let reader = try await admin.createSession(label: "reader")
+            #expect(try await admin.track(session: reader, path: "q.swift", type: .code, access: .view, tokens: 1) == 1)
+            let related = try await admin.top(session: reader, related: true).first { $0.path == "p.swift" }
+            #expect(related?.tokens == 7, "\(String(describing: related))")
             try await admin.close()
         }
     }
@@ -151,6 +169,17 @@ import Testing
             #expect(try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(session)::uuid") == burst + 1)
             try await admin.close()
         }
+    }
+
+    /// A session on each of LiveServer's two runners, by runner index. A session's runner is its
+    /// id's last 8 bytes modulo the runner count (`RunnerPool`): with two, the last byte's parity.
+    private static func sessionsOnBothRunners(_ client: PrioritizerClient) async throws -> [String] {
+        var byRunner: [Int: String] = [:]
+        while byRunner.count < 2 {
+            let session = try await client.createSession(label: "runner")
+            byRunner[Int(try #require(UInt8(session.suffix(2), radix: 16)) % 2)] = session
+        }
+        return [byRunner[0]!, byRunner[1]!]
     }
 
     /// Logs in as acme on a connection of its own, then sends `requests` in one write (one read
