@@ -100,14 +100,24 @@ public struct CommandDispatcher: Sendable {
         let logger = self.logger
         return whileLoginValid(identity) {
             let reply = try await ServiceCommandExecutor(services: services).submit(command, by: identity)
-            return PendingOutcome {
-                do {
-                    return CommandOutcome(try await reply())
-                } catch {
-                    return Self.failureOutcome(error, logger: logger)
-                }
+            return Self.awaiting(reply, logger: logger)
+        }
+    }
+
+    /// The outcome of a submitted request once `reply` gives it (a failure answered as its error).
+    private static func awaiting(_ reply: @escaping @Sendable () async throws -> RESPValue, logger: Logger) -> PendingOutcome {
+        PendingOutcome {
+            do {
+                return CommandOutcome(try await reply())
+            } catch {
+                return failureOutcome(error, logger: logger)
             }
         }
+    }
+
+    /// The answer to a request whose login was revoked: `WRONGPASS`, and the connection logged out.
+    private static func loginRevoked(_ identity: AuthenticatedIdentity) -> CommandOutcome {
+        CommandOutcome(CommandError.wrongPass.reply, update: ConnectionUpdate(deauthenticate: identity))
     }
 
     /// Consecutive TRACKs of one connection (one identity), each answered as `serviceCall`
@@ -121,7 +131,7 @@ public struct CommandDispatcher: Sendable {
         while outcomes.count < requests.count {
             do {
                 guard try await services.authenticator.isStillValid(identity) else {
-                    outcomes.append(.ready(CommandOutcome(CommandError.wrongPass.reply, update: ConnectionUpdate(deauthenticate: identity))))
+                    outcomes.append(.ready(Self.loginRevoked(identity)))
                     continue
                 }
             } catch {
@@ -138,13 +148,7 @@ public struct CommandDispatcher: Sendable {
             for submitted in taken {
                 switch submitted {
                 case .success(let ticket):
-                    outcomes.append(PendingOutcome {
-                        do {
-                            return CommandOutcome(.integer(try await ticket.value()))
-                        } catch {
-                            return Self.failureOutcome(error, logger: logger)
-                        }
-                    })
+                    outcomes.append(Self.awaiting({ .integer(try await ticket.value()) }, logger: logger))
                 case .failure(let error):
                     outcomes.append(.ready(Self.failureOutcome(error, logger: logger)))
                 }
@@ -170,7 +174,7 @@ public struct CommandDispatcher: Sendable {
         return .deferred(barrier: false) {
             do {
                 guard try await authenticator.isStillValid(identity) else {
-                    return .ready(CommandOutcome(CommandError.wrongPass.reply, update: ConnectionUpdate(deauthenticate: identity)))
+                    return .ready(Self.loginRevoked(identity))
                 }
                 return try await answer()
             } catch {

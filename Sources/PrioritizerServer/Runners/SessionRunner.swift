@@ -111,10 +111,7 @@ actor SessionRunner {
     func submitTrack(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<Int64> {
         let id = request.session.uuid
         try await ensureWritable(id, for: caller)
-        var (closed, tokens, newWithoutCount) = loaded(id) { session in
-            let tokens = Self.resolveTokens(request, encoding: session.encoding)
-            return (session.isClosed, tokens, tokens == nil && session.state.resources[request.path] == nil)
-        }!
+        var (closed, tokens, newWithoutCount) = trackFacts(request)
         if newWithoutCount && !closed {
             // Nothing in the request, and the resource is new to the session: the organization's
             // last known count, which another session may have reported (SPEC's last resort). Once
@@ -164,13 +161,20 @@ actor SessionRunner {
     private func takeWithoutWaiting(_ request: TrackRequest, by caller: AuthenticatedIdentity) throws -> CommitTicket<Int64>? {
         let id = request.session.uuid
         guard closing[id] == nil, try markUsedIfLoaded(id, for: caller) else { return nil }
-        let (closed, tokens, newWithoutCount) = loaded(id) { session in
-            let tokens = Self.resolveTokens(request, encoding: session.encoding)
-            return (session.isClosed, tokens, tokens == nil && session.state.resources[request.path] == nil)
-        }!
+        let (closed, tokens, newWithoutCount) = trackFacts(request)
         guard !closed else { throw CommandError.sessionClosed }
         if newWithoutCount { return nil }
         return try take(request, tokens: tokens, by: caller, pumping: false)
+    }
+
+    /// What taking a TRACK depends on, read from its loaded session in one lookup: whether the
+    /// session is closed, the request's token count, and whether it states none for a resource new
+    /// to the session (the organization's last known count is then read first).
+    private func trackFacts(_ request: TrackRequest) -> (closed: Bool, tokens: Int?, newWithoutCount: Bool) {
+        loaded(request.session.uuid) { session in
+            let tokens = Self.resolveTokens(request, encoding: session.encoding)
+            return (session.isClosed, tokens, tokens == nil && session.state.resources[request.path] == nil)
+        }!
     }
 
     /// Applies a TRACK to its loaded, open session and queues its write; `pumping`: offer it to
