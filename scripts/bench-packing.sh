@@ -6,22 +6,4 @@
 #   scripts/bench-packing.sh --quick    # 1k/10k only, fewer repetitions
 #   scripts/bench-packing.sh --typecheck  # only check that the sources compile this way (the tests do)
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-out="$root/.build-release/packing-bench"
-mkdir -p "$(dirname "$out")"
-src="$root/Sources/Prioritization"
-sources=(
-  "$src"/*.swift
-  "$src"/Importance/*.swift
-  "$src"/Packing/*.swift
-  "$src"/Session/*.swift
-  "$src"/Report/*.swift
-  "$src"/Relations/*.swift
-  "$src"/Replay/*.swift
-  "$root"/Benchmarks/PackingBench/*.swift
-)
-flags=(-module-name PackingBench -I "$root/Sources/CLibCrypto")
-# --typecheck: only check that the sources still compile this way (what the tests run).
-if [[ ${1:-} == --typecheck ]]; then exec swiftc -typecheck "${flags[@]}" "${sources[@]}"; fi
-swiftc -O -wmo "${flags[@]}" -o "$out" "${sources[@]}"
-exec "$out" --fixture "$root/Benchmarks/Fixtures/ripgrep-history.jsonl" "$@"
+exec "$(dirname "$0")/lib/standalone-benchmark" PackingBench packing-bench "$@"
