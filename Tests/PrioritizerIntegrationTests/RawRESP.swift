@@ -1,5 +1,6 @@
 import Foundation
 import PrioritizerClient
+@testable import PrioritizerStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -165,29 +166,14 @@ func toolExists(_ tool: String) -> Bool {
     }
 }
 
-/// Runs `tool` with `arguments` (and `input` on standard input), bounded in time.
+/// Runs `tool` with `arguments` (and `input` on standard input), bounded in time (then killed).
+/// Through the server's posix_spawn runner, not Foundation's `Process`, whose `run()` on Linux
+/// can read past glibc's buffer while listing /proc/self/fd: it crashed the whole test process
+/// once, with ~1,350 descriptors open (swift-corelibs-foundation #5472, in Swift 6.3.1).
 func runTool(_ tool: String, _ arguments: [String], input: String? = nil, timeoutSeconds: Double = 20) async throws -> CommandOutput {
     try await offloaded {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        let stdout = Pipe(), stderr = Pipe(), stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = stdin
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-        try stdin.fileHandleForWriting.close()
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
-        let killer = Thread {
-            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-            if process.isRunning { process.terminate() }
-        }
-        killer.start()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CommandOutput(
-            status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+        let outcome = try ChildProcess.run(
+            "/usr/bin/env", [tool] + arguments, input: input, separateErrors: true, timeout: .seconds(timeoutSeconds))
+        return CommandOutput(status: outcome.status, stdout: outcome.output, stderr: outcome.errors)
     }
 }
