@@ -21,10 +21,13 @@ enum ChildProcess {
         let errors: String
     }
 
-    /// `input`: standard input (else /dev/null). `timeout`: past it the program gets SIGKILL.
+    /// `input`: standard input (else /dev/null). `environment`: the program's whole environment
+    /// (else the caller's). `timeout`: past it the program gets SIGTERM, and SIGKILL if it is still
+    /// running `terminationGrace` later (a program that started a server of its own, as `prioritizer
+    /// replay` does, gets to stop it).
     static func run(
-        _ executable: String, _ arguments: [String], input: String? = nil, separateErrors: Bool = false,
-        timeout: Duration? = nil
+        _ executable: String, _ arguments: [String], input: String? = nil, environment: [String: String]? = nil,
+        separateErrors: Bool = false, timeout: Duration? = nil
     ) throws -> Outcome {
         let outputFile = try ScratchFile()
         let errorFile = separateErrors ? try ScratchFile() : nil
@@ -39,10 +42,27 @@ enum ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, outputFile.descriptor, 1)
         posix_spawn_file_actions_adddup2(&actions, (errorFile ?? outputFile).descriptor, 2)
 
+        // The program starts with every signal unblocked and at its default action, as a program
+        // expects: it would otherwise inherit what the caller's thread blocks and what the caller
+        // ignores (a server's signal handling blocks or ignores SIGTERM and SIGINT), and a
+        // timeout's SIGTERM could never reach it.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var everySignal = sigset_t(), noSignal = sigset_t()
+        sigfillset(&everySignal)
+        sigemptyset(&noSignal)
+        posix_spawnattr_setsigdefault(&attributes, &everySignal)
+        posix_spawnattr_setsigmask(&attributes, &noSignal)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        let envp = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+        defer { envp?.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        let spawned = envp.map { posix_spawn(&pid, executable, &actions, &attributes, argv, $0) }
+            ?? posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
         guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
 
         let status = try wait(for: pid, killingAfter: timeout.map { ContinuousClock.now + $0 })
@@ -50,22 +70,33 @@ enum ChildProcess {
         return Outcome(status: exitCode, output: outputFile.contents(), errors: errorFile?.contents() ?? "")
     }
 
-    /// The program's wait status; past `deadline` (if any) it is killed first.
+    static let terminationGrace: Duration = .seconds(2)
+
+    /// The program's wait status; past `deadline` (if any) it is terminated first.
     private static func wait(for pid: pid_t, killingAfter deadline: ContinuousClock.Instant?) throws -> Int32 {
-        var status: Int32 = 0
         if let deadline {
-            while true {
-                let reaped = waitpid(pid, &status, WNOHANG)
-                if reaped == pid { return status }
-                if reaped < 0 && errno != EINTR { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .ECHILD) }
-                if ContinuousClock.now >= deadline { kill(pid, SIGKILL); break }
-                usleep(5_000)
-            }
+            if let status = try reap(pid, before: deadline) { return status }
+            kill(pid, SIGTERM)
+            if let status = try reap(pid, before: ContinuousClock.now + terminationGrace) { return status }
+            kill(pid, SIGKILL)
         }
+        var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
             guard errno == EINTR else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .ECHILD) }
         }
         return status
+    }
+
+    /// The program's wait status if it ends before `deadline`, else nil.
+    private static func reap(_ pid: pid_t, before deadline: ContinuousClock.Instant) throws -> Int32? {
+        var status: Int32 = 0
+        while ContinuousClock.now < deadline {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid { return status }
+            if reaped < 0 && errno != EINTR { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .ECHILD) }
+            usleep(5_000)
+        }
+        return nil
     }
 
     /// A temporary file, removed when released: empty and open for writing, or holding

@@ -1,5 +1,6 @@
 import Foundation
 import PrioritizerClient
+@testable import PrioritizerStore
 import Testing
 import TestSupport
 
@@ -13,29 +14,14 @@ import TestSupport
 
     static var binary: URL { BuiltExecutable.url("prioritizer") }
 
-    /// Runs the binary to completion (bounded: killed after `timeout`), answering status and stdout.
+    /// Runs the binary to completion (bounded: killed after `timeout`), answering status, stdout
+    /// and stderr. On a thread of its own: on the concurrency pool (two threads on two cores) two
+    /// replays waiting on an in-process server starved that server, and all hung.
     static func run(_ arguments: [String], timeout: Duration = .seconds(240)) async throws -> (Int32, String, String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let watchdog = Task {
-            try await Task.sleep(for: timeout)
-            process.terminate()
+        let outcome = try await offloaded {
+            try ChildProcess.run(binary.path, arguments, separateErrors: true, timeout: timeout)
         }
-        // Blocking reads on threads of their own: on the concurrency pool (two threads on two
-        // cores) two replays waiting on an in-process server starved that server, and all hung.
-        let (outReader, errReader) = (out.fileHandleForReading, err.fileHandleForReading)
-        async let stdoutData = offloaded { outReader.readDataToEndOfFile() }
-        async let stderrData = offloaded { errReader.readDataToEndOfFile() }
-        let (stdout, stderr) = try await (stdoutData, stderrData)
-        try await offloaded { process.waitUntilExit() }
-        watchdog.cancel()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        return (outcome.status, outcome.output, outcome.errors)
     }
 
     /// recall[scorer][budget][part] from `--json`.

@@ -1,4 +1,5 @@
 import Foundation
+@testable import PrioritizerStore
 import Testing
 
 /// redis-cli (Debian's `redis-tools`) against the server: SPEC promises that Redis's own tools
@@ -8,27 +9,12 @@ private let redisCLI = "/usr/bin/redis-cli"
 @Suite("redis-cli against the server", .enabled(if: FileManager.default.isExecutableFile(atPath: redisCLI)))
 struct RedisCLITests {
 
-    /// Runs redis-cli with `arguments` and returns its standard output.
+    /// Runs redis-cli with `arguments` and returns its output (standard error included), through
+    /// ChildProcess rather than Foundation's Process (see ChildProcess), on a thread of its own.
     static func run(_ arguments: [String], input: String? = nil) async throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: redisCLI)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        let stdin = Pipe()
-        process.standardInput = stdin
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-            process.terminationHandler = { _ in continuation.resume() }
-            do {
-                try process.run()
-                if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-                try stdin.fileHandleForWriting.close()
-            } catch {
-                continuation.resume(throwing: error)
-            }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<String, Error>) in
+            Thread { continuation.resume(with: Result { try ChildProcess.run(redisCLI, arguments, input: input).output }) }.start()
         }
-        return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     }
 
     @Test func pingWithoutAuthentication() async throws {

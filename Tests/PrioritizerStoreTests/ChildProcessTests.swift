@@ -18,14 +18,31 @@ import Testing
         #expect(outcome.errors == "err\n")
     }
 
+    @Test func runsInTheEnvironmentGiven() throws {
+        #expect(try ChildProcess.run("/usr/bin/env", [], environment: ["ONLY": "this"]).output == "ONLY=this\n")
+    }
+
     @Test func standardInputIsEmptyWithoutInput() throws {
         #expect(try ChildProcess.run("/bin/cat", []).output == "")
     }
 
-    @Test func killsAProgramPastItsTimeout() throws {
+    /// A program that handles SIGTERM (children inherit the test process's ignored signals, so
+    /// a plain `sleep` would not end on it) ends its own way within the grace.
+    @Test func terminatesAProgramPastItsTimeout() throws {
         let started = ContinuousClock.now
-        let outcome = try ChildProcess.run("/bin/sleep", ["30"], timeout: .milliseconds(200))
+        let outcome = try ChildProcess.run("/usr/bin/env", [
+            "python3", "-c", "import signal, sys, time; signal.signal(signal.SIGTERM, lambda *_: sys.exit(7)); time.sleep(30)",
+        ], timeout: .milliseconds(500))
+        #expect(outcome.status == 7, "\(outcome.output)")
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+
+    @Test func killsAProgramThatIgnoresTermination() throws {
+        let started = ContinuousClock.now
+        // `exec sleep` keeps the ignored SIGTERM; the shell itself would wait for a child.
+        let outcome = try ChildProcess.run("/bin/sh", ["-c", "trap '' TERM; exec sleep 30"], timeout: .milliseconds(200))
         #expect(outcome.status == 128 + SIGKILL)
+        #expect(ContinuousClock.now - started >= ChildProcess.terminationGrace)
         #expect(ContinuousClock.now - started < .seconds(10))
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import PQ
-import PrioritizerStore
+@testable import PrioritizerStore
 import Testing
 import TestSupport
 
@@ -17,26 +17,14 @@ import TestSupport
     static var binary: URL { BuiltExecutable.url("prioritizer") }
 
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["DATABASE_URL"] = nil
         env["PGHOST"] = nil
         env["PGDATABASE"] = nil
         env.merge(environment) { $1 }
-        process.environment = env
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+        // ChildProcess, not Foundation's Process: see its documentation.
+        let outcome = try ChildProcess.run(binary.path, arguments, environment: env, separateErrors: true)
+        return Outcome(status: outcome.status, stdout: outcome.output, stderr: outcome.errors)
     }
 
     @Test func administrationEndToEnd() async throws {
