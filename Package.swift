@@ -43,6 +43,9 @@ let package = Package(
             providers: [.apt(["libjemalloc-dev"])]
         ),
 
+        // What posix_spawn needs beyond Swift's Glibc module (Sources/PrioritizerStore/ChildProcess.swift).
+        .target(name: "CSpawn"),
+
         // Thin Swift face of libpq.
         .target(
             name: "PQ",
@@ -64,6 +67,7 @@ let package = Package(
             name: "PrioritizerStore",
             dependencies: [
                 "PQ",
+                "CSpawn",
                 "Prioritization",
                 .product(name: "Logging", package: "swift-log"),
             ],

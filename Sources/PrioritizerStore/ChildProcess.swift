@@ -1,3 +1,4 @@
+import CSpawn
 import Foundation
 
 #if canImport(Glibc)
@@ -41,6 +42,11 @@ enum ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, inputFile?.descriptor ?? devNull, 0)
         posix_spawn_file_actions_adddup2(&actions, outputFile.descriptor, 1)
         posix_spawn_file_actions_adddup2(&actions, (errorFile ?? outputFile).descriptor, 2)
+        // Nothing else of the caller's goes to the program. A descriptor opened without
+        // O_CLOEXEC, such as a test's socket, would otherwise stay open in it, and a connection
+        // the caller closed would stay open until the program ended.
+        let closing = cspawn_add_close_from(&actions, 3)
+        guard closing == 0 else { throw POSIXError(POSIXErrorCode(rawValue: closing) ?? .ENOSYS) }
 
         // The program starts with every signal unblocked and at its default action, as a program
         // expects: it would otherwise inherit what the caller's thread blocks and what the caller
