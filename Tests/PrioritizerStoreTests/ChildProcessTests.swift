@@ -22,6 +22,16 @@ import Testing
         #expect(try ChildProcess.run("/usr/bin/env", [], environment: ["ONLY": "this"]).output == "ONLY=this\n")
     }
 
+    /// A descriptor the caller opened without O_CLOEXEC (as NIO's accepted sockets are) is not
+    /// the program's: it would hold a connection open after the caller closed it.
+    @Test func theCallersOtherDescriptorsAreClosedInTheProgram() throws {
+        let inheritable = open("/dev/null", O_RDONLY)
+        try #require(inheritable > 2)
+        defer { close(inheritable) }
+        let outcome = try ChildProcess.run("/bin/sh", ["-c", "[ -e /proc/self/fd/\(inheritable) ] && echo open || echo closed"])
+        #expect(outcome.output == "closed\n")
+    }
+
     @Test func standardInputIsEmptyWithoutInput() throws {
         #expect(try ChildProcess.run("/bin/cat", []).output == "")
     }
