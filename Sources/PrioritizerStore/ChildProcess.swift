@@ -5,7 +5,8 @@ import Foundation
 import Glibc
 #endif
 
-/// Runs a program to completion with posix_spawn and waitpid, its output sent to files.
+/// Runs a program with posix_spawn and waitpid, its output sent to files: to completion (`run`),
+/// or in the background (`spawn`, for a server the caller talks to and signals).
 ///
 /// Not Foundation's `Process`: it reaps children asynchronously, and a child that leaves a
 /// daemon behind (`pg_ctl start`) was seen never to be reaped, hanging the caller. And on Linux
@@ -30,6 +31,18 @@ enum ChildProcess {
         _ executable: String, _ arguments: [String], input: String? = nil, environment: [String: String]? = nil,
         separateErrors: Bool = false, timeout: Duration? = nil
     ) throws -> Outcome {
+        let program = try spawn(
+            executable, arguments, input: input, environment: environment, separateErrors: separateErrors)
+        let ending = try program.wait(killingAfter: timeout.map { ContinuousClock.now + $0 })
+        return Outcome(status: ending.status, output: program.output, errors: program.errors)
+    }
+
+    /// Starts a program and returns at once; its output goes to files that can be read while it
+    /// runs (`RunningProgram.output`). Arguments as for `run`.
+    static func spawn(
+        _ executable: String, _ arguments: [String], input: String? = nil, environment: [String: String]? = nil,
+        separateErrors: Bool = false
+    ) throws -> RunningProgram {
         let outputFile = try ScratchFile()
         let errorFile = separateErrors ? try ScratchFile() : nil
         let inputFile = try input.map { try ScratchFile(contents: $0) }
@@ -70,44 +83,14 @@ enum ChildProcess {
         let spawned = envp.map { posix_spawn(&pid, executable, &actions, &attributes, argv, $0) }
             ?? posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
         guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
-
-        let status = try wait(for: pid, killingAfter: timeout.map { ContinuousClock.now + $0 })
-        let exitCode: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Outcome(status: exitCode, output: outputFile.contents(), errors: errorFile?.contents() ?? "")
+        return RunningProgram(pid: pid, outputFile: outputFile, errorFile: errorFile)
     }
 
     static let terminationGrace: Duration = .seconds(2)
 
-    /// The program's wait status; past `deadline` (if any) it is terminated first.
-    private static func wait(for pid: pid_t, killingAfter deadline: ContinuousClock.Instant?) throws -> Int32 {
-        if let deadline {
-            if let status = try reap(pid, before: deadline) { return status }
-            kill(pid, SIGTERM)
-            if let status = try reap(pid, before: ContinuousClock.now + terminationGrace) { return status }
-            kill(pid, SIGKILL)
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .ECHILD) }
-        }
-        return status
-    }
-
-    /// The program's wait status if it ends before `deadline`, else nil.
-    private static func reap(_ pid: pid_t, before deadline: ContinuousClock.Instant) throws -> Int32? {
-        var status: Int32 = 0
-        while ContinuousClock.now < deadline {
-            let reaped = waitpid(pid, &status, WNOHANG)
-            if reaped == pid { return status }
-            if reaped < 0 && errno != EINTR { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .ECHILD) }
-            usleep(5_000)
-        }
-        return nil
-    }
-
     /// A temporary file, removed when released: empty and open for writing, or holding
     /// `contents` and open for reading.
-    private final class ScratchFile {
+    final class ScratchFile {
         let path = NSTemporaryDirectory() + "prioritizer-tool-\(UUID().uuidString)"
         let descriptor: Int32
 
@@ -127,7 +110,9 @@ enum ChildProcess {
             }
         }
 
-        func contents() -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+        /// What the file holds now (a program still writing it may have left a character half
+        /// written: decoded with replacement, not dropped whole).
+        func contents() -> String { FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) } ?? "" }
 
         deinit {
             close(descriptor)

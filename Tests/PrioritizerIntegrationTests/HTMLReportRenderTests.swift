@@ -1,5 +1,6 @@
 import Foundation
 import PrioritizerClient
+@testable import PrioritizerStore
 import Testing
 
 /// METRICS … FORMAT html through a real server, rendered by headless Chromium (Debian's
@@ -79,25 +80,14 @@ import Testing
     /// in time; returns its standard output.
     static func chromium(_ arguments: [String], profile: URL) async throws -> String {
         try await offloaded {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: chromium)
-            process.arguments = [
+            let outcome = try ChildProcess.run(Self.chromium, [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                 "--disable-extensions", "--user-data-dir=\(profile.path)",
-            ] + arguments
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
-            DispatchQueue.global().asyncAfter(deadline: .now() + 120, execute: watchdog)
-            let bytes = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            watchdog.cancel()
-            guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-                throw RawSocketError(description: "chromium exited with \(process.terminationStatus)")
+            ] + arguments, separateErrors: true, timeout: .seconds(120))
+            guard outcome.status == 0 else {
+                throw RawSocketError(description: "chromium exited with \(outcome.status)")
             }
-            return String(decoding: bytes, as: UTF8.self)
+            return outcome.output
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+@testable import PrioritizerStore
 import Testing
 
 /// redis-benchmark against the server with the in-memory backend: the cost of the codec, the
@@ -26,16 +27,12 @@ struct ServerBenchmarkTests {
     }
 
     static func benchmark(_ arguments: [String]) async throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-benchmark")
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-            process.terminationHandler = { _ in continuation.resume() }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result {
+                    try ChildProcess.run("/usr/bin/redis-benchmark", arguments, separateErrors: true).output
+                })
+            }.start()
         }
-        return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     }
 }

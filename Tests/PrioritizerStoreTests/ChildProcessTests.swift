@@ -55,4 +55,39 @@ import Testing
         #expect(ContinuousClock.now - started >= ChildProcess.terminationGrace)
         #expect(ContinuousClock.now - started < .seconds(10))
     }
+
+    /// A spawned program's output can be read while it runs (the tests' servers announce their
+    /// port so), and a signal ends it.
+    @Test func aSpawnedProgramsOutputIsReadableWhileItRuns() throws {
+        let program = try ChildProcess.spawn("/bin/sh", ["-c", "echo ready; echo note >&2; exec sleep 30"], separateErrors: true)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while program.output.isEmpty && ContinuousClock.now < deadline { usleep(5_000) }
+        #expect(program.output == "ready\n")
+        #expect(try program.ending() == nil)
+        #expect(program.isRunning)
+        program.signal(SIGTERM)
+        #expect(try program.ending(before: ContinuousClock.now + .seconds(10)) == .signalled(SIGTERM))
+        #expect(!program.isRunning)
+        #expect(program.errors == "note\n")
+    }
+
+    /// Once reaped, its end is remembered: waitpid would now fail (no such child), and a late
+    /// signal is not sent to a pid that may be another process's.
+    @Test func aReapedProgramKeepsItsEnding() throws {
+        let program = try ChildProcess.spawn("/bin/sh", ["-c", "exit 4"])
+        #expect(try program.wait() == .exited(4))
+        program.signal(SIGKILL)
+        #expect(try program.ending() == .exited(4))
+    }
+
+    /// A handle dropped while its program runs takes the program with it: no test leaves a server
+    /// behind, running or as a zombie.
+    @Test func droppingTheHandleOfARunningProgramKillsAndReapsIt() throws {
+        var program: RunningProgram? = try ChildProcess.spawn("/bin/sh", ["-c", "exec sleep 30"])
+        let pid = program!.pid
+        #expect(kill(pid, 0) == 0)
+        program = nil
+        // Reaped: no such process, not even a zombie.
+        #expect(kill(pid, 0) == -1 && errno == ESRCH)
+    }
 }
