@@ -25,7 +25,11 @@ import Testing
             #expect(try await client.call(["ECHO", "binary\u{0}safe"]).string == "binary\u{0}safe")
             #expect(try await client.call(["echo", "lower"]).string == "lower")
             let info = try #require(try await client.call(["INFO"]).string)
-            for section in ["# Server", "# Clients", "# Stats"] { #expect(info.lowercased().contains(section.lowercased()), "\(section)") }
+            // Every section, each under a capitalised header as Redis's own are.
+            for section in ["# Server", "# Clients", "# Stats", "# Runners", "# Cluster", "# Latency"] {
+                #expect(info.contains(section + "\r\n"), "\(section)")
+            }
+            #expect(try await client.call(["INFO", "runners"]).string?.hasPrefix("# Runners\r\nworkers:") == true)
             #expect(try await client.call(["INFO", "server"]).string?.isEmpty == false)
             // HELLO 2 switches back to RESP2 (maps become flat arrays).
             let hello2 = try await client.call(["HELLO", "2"])

@@ -107,7 +107,7 @@ enum ConnectionCommandDeclarations {
 
     static let info = CommandDeclaration(
         "info", arity: -1, flags: [.readonly], group: "connection",
-        summary: "Server, clients, stats and latency, as text.", syntax: "INFO [section ...]"
+        summary: "Server, clients, stats, runners, cluster and latency, as text.", syntax: "INFO [section ...]"
     ) { (reader: inout ArgumentReader) throws(CommandError) in
         var sections: [String] = []
         while let word = reader.optionWord() { sections.append(word.lowercased()) }

@@ -199,18 +199,18 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
         let figures = await runnerFigures()!
         let (stats, latency) = statistics.fields()
         return [
-            InfoSection(name: "runners", fields: [
+            InfoSection(name: "Runners", fields: [
                 ("workers", "\(runners.count)"), ("sessions_in_memory", "\(figures.sessions)"),
                 ("resources_in_memory", "\(figures.resources)"), ("pending_writes", "\(figures.pendingWrites)"),
                 ("max_batch", "\(configuration.maxBatch)"), ("max_pending", "\(configuration.maxPending)"),
                 ("relations_in_memory", "\(await relations?.relationCount ?? 0)"),
                 ("relations_unwritten", "\(await relations?.pendingChangeCount ?? 0)"),
             ]),
-            InfoSection(name: "cluster", fields: [
+            InfoSection(name: "Cluster", fields: [
                 ("other_nodes", "\(membership.otherLiveNodes)"), ("alone", membership.isAlone ? "1" : "0"),
             ]),
-            InfoSection(name: "stats", fields: stats.map { (key: $0.0, value: $0.1) }),
-            InfoSection(name: "latency", fields: latency.map { (key: $0.0, value: $0.1) }),
+            InfoSection(name: "Stats", fields: stats.map { (key: $0.0, value: $0.1) }),
+            InfoSection(name: "Latency", fields: latency.map { (key: $0.0, value: $0.1) }),
         ]
     }
 }
