@@ -1,6 +1,6 @@
 import Foundation
 import PrioritizerClient
-import PrioritizerServer
+@testable import PrioritizerServer
 import Testing
 
 /// A connection's read burst submits its consecutive TRACKs together, one call per runner: the
@@ -162,6 +162,113 @@ import Testing
             let session = try await admin.createSession(label: "long burst")
             #expect(try await admin.track(session: session, path: "warm.swift", type: .code, access: .view, tokens: 5) == 1)
             let burst = 300
+            let tracks = (0..<burst).map { index in ["TRACK", session, "f\(index % 10).swift", "CODE", "VIEW", "TOKENS", "5"] }
+            let replies = try await Self.burst(tracks, to: live)
+            let refused = replies.filter { $0.integer == nil }
+            #expect(refused.count == 0, "\(refused.count) refused, the first \(refused.first.map { "\($0)" } ?? "")")
+            #expect(try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(session)::uuid") == burst + 1)
+            try await admin.close()
+        }
+    }
+
+    /// A burst whose first TRACK must wait (its session is read from the database) while its
+    /// agent is revoked: the TRACKs after it are refused, as when each request checked the login
+    /// on its own. Before, the TRACKs after the one that waited were taken in the same call,
+    /// without the login checked again, and acknowledged. The session's rows are locked from
+    /// another connection, so that the read waits until the server has seen the revocation.
+    @Test func tracksAfterOneThatWaitedAreRefusedOnceTheLoginIsRevoked() async throws {
+        try await LiveServer.with { live in
+            let admin = try await live.client(live.acme.token)
+            let token = try await admin.agentCreate(name: "burster", role: .agent)
+            let watcher = try await live.client(token)
+            let session = try await watcher.createSession(label: "not loaded yet")
+            let blocker = try await live.sql()
+            try await blocker.execute("BEGIN")
+            try await blocker.execute("LOCK TABLE prioritizer.session_resources IN ACCESS EXCLUSIVE MODE")
+
+            let port = live.port
+            let socket = try await offloaded { () throws -> RawSocket in
+                let socket = try RawSocket(port: port, receiveTimeoutSeconds: 60)
+                try socket.write(RawSocket.encode(["AUTH", token]))
+                _ = try socket.readReplies(1)
+                try socket.write((0..<5).flatMap { _ in
+                    RawSocket.encode(["TRACK", session, "a.swift", "CODE", "VIEW", "TOKENS", "5"])
+                })
+                return socket
+            }
+            // The first TRACK's session read waits on the lock…
+            #expect(try await eventually(.seconds(30)) {
+                try await live.count("""
+                    SELECT count(*) FROM pg_stat_activity
+                    WHERE wait_event_type = 'Lock' AND query LIKE '%session_resources%'
+                    """) > 0
+            })
+            // …while the agent is revoked, and the server has seen it (another of its connections
+            // is refused).
+            try await admin.agentRevoke(name: "burster")
+            #expect(try await eventually(.seconds(10)) { try await watcher.send(["WHOAMI"]) == .error("WRONGPASS invalid token") })
+            try await blocker.execute("ROLLBACK")
+            await blocker.close()
+
+            let replies = try await offloaded { try socket.readReplies(5) }
+            let refused = RESPReply.error("WRONGPASS invalid token")
+            #expect(replies == [.integer(1), refused, refused, refused, refused])
+            #expect(try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(session)::uuid") == 1)
+            try await watcher.close()
+            try await admin.close()
+        }
+    }
+
+    /// A burst that waits for the node's admission (held back, as after a heartbeat that lapsed
+    /// beside other live nodes) while its agent is revoked: that wait comes after the login
+    /// check, so only the first TRACK is taken after it and the rest are refused. Before, the
+    /// whole burst was taken after the wait.
+    @Test func tracksAfterTheNodesAdmissionWaitAreRefusedOnceTheLoginIsRevoked() async throws {
+        try await LiveServer.with { live in
+            let admin = try await live.client(live.acme.token)
+            let token = try await admin.agentCreate(name: "burster", role: .agent)
+            let watcher = try await live.client(token)
+            let session = try await watcher.createSession(label: "held back")
+            #expect(try await watcher.track(session: session, path: "a.swift", type: .code, access: .view, tokens: 5) == 1)
+            live.runners.membership.holdBack(until: .now + .seconds(5))
+
+            let port = live.port
+            let socket = try await offloaded { () throws -> RawSocket in
+                let socket = try RawSocket(port: port, receiveTimeoutSeconds: 60)
+                try socket.write(RawSocket.encode(["AUTH", token]))
+                _ = try socket.readReplies(1)
+                try socket.write((0..<5).flatMap { _ in
+                    RawSocket.encode(["TRACK", session, "a.swift", "CODE", "VIEW", "TOKENS", "5"])
+                })
+                return socket
+            }
+            // Revoked while the burst, its login checked, waits for admission (a moment for it to
+            // get there), and seen by the server.
+            try await Task.sleep(for: .milliseconds(300))
+            try await admin.agentRevoke(name: "burster")
+            #expect(try await eventually(.seconds(4)) { try await watcher.send(["WHOAMI"]) == .error("WRONGPASS invalid token") })
+
+            let replies = try await offloaded { try socket.readReplies(5) }
+            let refused = RESPReply.error("WRONGPASS invalid token")
+            #expect(replies == [.integer(2), refused, refused, refused, refused])
+            #expect(try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(session)::uuid") == 2)
+            try await watcher.close()
+            try await admin.close()
+        }
+    }
+
+    /// `--max-pending` below `--batch-size`: when a call's takes reach the bound, their writes
+    /// start a commit and give back their places, as TRACKs taken one by one would have, instead
+    /// of the rest of the call being refused. Here: batches of 200, at most 100 writes waiting,
+    /// two commits in flight: 290 TRACKs fit with no commit ending. Before, the call took 100 and
+    /// refused the next 100.
+    @Test func aCallThatReachesMaxPendingStartsACommitInsteadOfRefusing() async throws {
+        let configuration = RunnerConfiguration(workers: 2, maxBatch: 200, maxPending: 100)
+        try await LiveServer.with(configuration: configuration) { live in
+            let admin = try await live.client(live.acme.token)
+            let session = try await admin.createSession(label: "bounded burst")
+            #expect(try await admin.track(session: session, path: "warm.swift", type: .code, access: .view, tokens: 5) == 1)
+            let burst = 290
             let tracks = (0..<burst).map { index in ["TRACK", session, "f\(index % 10).swift", "CODE", "VIEW", "TOKENS", "5"] }
             let replies = try await Self.burst(tracks, to: live)
             let refused = replies.filter { $0.integer == nil }

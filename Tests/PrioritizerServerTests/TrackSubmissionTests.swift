@@ -10,7 +10,7 @@ import Testing
     @Test func loginIsCheckedAgainBeforeEachCallToTheHandler() async throws {
         let backend = InMemoryBackend()
         let admin = try #require(await backend.identity(forToken: "admin-token"))
-        var harness = DispatchHarness(backend: backend, sessions: RevokingAfterEachTrack(backend: backend, admin: admin))
+        var harness = DispatchHarness(backend: backend, sessions: ScriptedTrackHandler(backend: backend, admin: admin, revokesAfterEachTrack: true))
         #expect(await harness.run("AUTH", "agent-token") == .ok)
         let session = await harness.newSession()
         var tracks: [TrackRequest] = []
@@ -30,17 +30,59 @@ import Testing
         }
         #expect(replies == [.integer(1), CommandError.wrongPass.reply, CommandError.wrongPass.reply])
     }
+
+    /// A handler that answers more TRACKs than it was given (a defect) gets no more outcomes than
+    /// requests: the connection pairs outcomes with its requests in order, and an extra one would
+    /// go to the request after the TRACKs.
+    @Test func extraResultsFromTheHandlerAnswerNoRequest() async throws {
+        let backend = InMemoryBackend()
+        let admin = try #require(await backend.identity(forToken: "admin-token"))
+        var harness = DispatchHarness(backend: backend, sessions: ScriptedTrackHandler(backend: backend, admin: admin, answersEachCallTwice: true))
+        #expect(await harness.run("AUTH", "agent-token") == .ok)
+        let session = await harness.newSession()
+        var tracks: [TrackRequest] = []
+        var identity: AuthenticatedIdentity?
+        for path in ["/a.swift"] {
+            let request = RESPRequest(arguments: ["TRACK", session, path, "code", "view"].map { ByteBuffer(string: $0) })
+            guard case .track(let track, let caller) = harness.dispatcher.dispatch(request, state: harness.state) else {
+                Issue.record("TRACK was not dispatched as a TRACK")
+                return
+            }
+            tracks.append(track)
+            identity = caller
+        }
+        let outcomes = await harness.dispatcher.submitTracks(tracks, by: try #require(identity))
+        #expect(outcomes.count == tracks.count)
+        var replies: [RESPValue] = []
+        for outcome in outcomes { replies.append(await outcome.wait().reply) }
+        #expect(replies == [.integer(1)])
+    }
 }
 
-/// Forwards to the in-memory backend, and revokes the caller's agent after taking each TRACK.
-private struct RevokingAfterEachTrack: SessionCommandHandler {
+/// Forwards to the in-memory backend; may revoke the caller's agent after taking each TRACK,
+/// and may answer each call for TRACKs twice over.
+private struct ScriptedTrackHandler: SessionCommandHandler {
     let backend: InMemoryBackend
     let admin: AuthenticatedIdentity
+    var revokesAfterEachTrack = false
+    var answersEachCallTwice = false
 
     func submitTrack(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<Int64> {
         let ticket = try await backend.submitTrack(request, by: caller)
-        try await backend.revokeAgent(named: caller.agentName, by: admin)
+        if revokesAfterEachTrack { try await backend.revokeAgent(named: caller.agentName, by: admin) }
         return ticket
+    }
+
+    /// The first request alone, as the protocol's default takes it; twice over if asked.
+    func submitTracks(_ requests: ArraySlice<TrackRequest>, by caller: AuthenticatedIdentity) async -> [Result<CommitTicket<Int64>, any Error>] {
+        guard let first = requests.first else { return [] }
+        let result: Result<CommitTicket<Int64>, any Error>
+        do {
+            result = .success(try await submitTrack(first, by: caller))
+        } catch {
+            result = .failure(error)
+        }
+        return answersEachCallTwice ? [result, result] : [result]
     }
 
     func createSession(_ request: CreateSessionRequest, by caller: AuthenticatedIdentity) async throws -> SessionID {

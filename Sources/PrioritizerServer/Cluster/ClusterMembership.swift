@@ -110,11 +110,21 @@ public final class ClusterMembership: @unchecked Sendable {
         if let node { try? await store.removeNode(node.nodeID) }
     }
 
-    /// Waits while the node is holding back after (re)joining; immediate otherwise.
-    public func admitted() async {
+    /// Holds requests back until `instant` at least, as a heartbeat that lapsed beside other live
+    /// nodes does (`beat`). For tests: that lapse cannot be brought about at will.
+    func holdBack(until instant: ContinuousClock.Instant) {
+        lock.withLock { servingFrom = max(servingFrom, instant) }
+    }
+
+    /// Waits while the node is holding back after (re)joining; immediate otherwise. Whether it
+    /// waited.
+    @discardableResult
+    public func admitted() async -> Bool {
         let from = lock.withLock { servingFrom }
         let wait = from - ContinuousClock.now
-        if wait > .zero { try? await Task.sleep(for: wait) }
+        guard wait > .zero else { return false }
+        try? await Task.sleep(for: wait)
+        return true
     }
 
     @discardableResult

@@ -122,8 +122,8 @@ public struct CommandDispatcher: Sendable {
 
     /// Consecutive TRACKs of one connection (one identity), each answered as `serviceCall`
     /// answers one alone. The login is checked before each call to the handler, which takes
-    /// together only TRACKs it can take at one instant: checking it once for them answers as
-    /// checking it before each would.
+    /// together only TRACKs it can take at one instant, none after a wait: checking it once for
+    /// them answers as checking it before each would.
     func submitTracks(_ requests: [TrackRequest], by identity: AuthenticatedIdentity) async -> [PendingOutcome] {
         let logger = self.logger
         var outcomes: [PendingOutcome] = []
@@ -145,7 +145,13 @@ public struct CommandDispatcher: Sendable {
                 outcomes.append(.ready(CommandOutcome(CommandError.internalError.reply)))
                 continue
             }
-            for submitted in taken {
+            // One result per request taken: any beyond the requests left would answer no request
+            // and leave a later one unanswered.
+            let remaining = requests.count - outcomes.count
+            if taken.count > remaining {
+                logger.error("a session handler answered more TRACKs than were submitted to it")
+            }
+            for submitted in taken.prefix(remaining) {
                 switch submitted {
                 case .success(let ticket):
                     outcomes.append(Self.awaiting({ .integer(try await ticket.value()) }, logger: logger))

@@ -23,6 +23,11 @@ final class QueuedWriteBound: @unchecked Sendable {
         }
     }
 
+    /// Whether the next write would get -BUSY.
+    var isFull: Bool {
+        lock.withLock { queued >= limit }
+    }
+
     /// Gives back the places of writes that left the queue (taken into a batch, or failed).
     func release(_ count: Int) {
         lock.withLock { queued -= count }

@@ -129,12 +129,16 @@ public final class RunnerPool: SessionCommandHandler, ServerStatisticsSource {
 
     /// The first of `requests` and the ones after it that its runner can take at once (see
     /// `SessionRunner.submitTracks`): the requests after a session of another runner wait for
-    /// the next call, so that every request is taken in the order sent.
+    /// the next call, so that every request is taken in the order sent. After a wait for the
+    /// node's admission (start-up), the first alone: the caller checks the login again before
+    /// the others.
     public func submitTracks(_ requests: ArraySlice<TrackRequest>, by caller: AuthenticatedIdentity) async -> [Result<CommitTicket<Int64>, any Error>] {
         guard let first = requests.first else { return [] }
-        await membership.admitted()
+        let waited = await membership.admitted()
         let owner = runnerIndex(for: first.session)
-        let end = requests.firstIndex { runnerIndex(for: $0.session) != owner } ?? requests.endIndex
+        let end = waited
+            ? requests.index(after: requests.startIndex)
+            : requests.firstIndex { runnerIndex(for: $0.session) != owner } ?? requests.endIndex
         return await runners[owner].submitTracks(requests[..<end], by: caller)
     }
 

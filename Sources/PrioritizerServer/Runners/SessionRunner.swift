@@ -126,23 +126,41 @@ actor SessionRunner {
         return try take(request, tokens: tokens, by: caller, pumping: true)
     }
 
-    /// A connection's consecutive TRACKs in one call: the first taken as `submitTrack` takes it
-    /// (waiting if it must), then each following one that needs no wait, in order; stops before
-    /// the first that would wait, so that its caller checks the login again before it. One result
-    /// per request taken (at least one), at most a batch's worth (`--batch-size`): a long burst
-    /// then lets other work on the runner (other connections, settling commits) in between, and
-    /// each batch's writes start their commit as soon as they are taken. They are offered to the
-    /// group commit together, after the last, so that a burst is not split over a small commit
-    /// its first TRACK started and the next.
+    /// A connection's consecutive TRACKs in one call: each in order that needs no wait (session
+    /// in memory, token count known, no close in progress), at most a batch's worth
+    /// (`--batch-size`), offered to the group commit together after the last, so that a burst is
+    /// not split over a small commit its first TRACK started and the next. A long burst then lets
+    /// other work on the runner (other connections, settling commits) in between, and each
+    /// batch's writes start their commit as soon as they are taken. One result per request taken,
+    /// at least one.
+    ///
+    /// Nothing here may wait once a TRACK has been taken for the caller's login: the caller checks
+    /// the login before each call, as it would before each request. So the call stops before the
+    /// first TRACK that must wait, and a first TRACK that must wait is taken alone (as
+    /// `submitTrack` takes it): the requests after it go in the next call, whose login check
+    /// then follows the wait.
     func submitTracks(_ requests: ArraySlice<TrackRequest>, by caller: AuthenticatedIdentity) async -> [Result<CommitTicket<Int64>, any Error>] {
         var results: [Result<CommitTicket<Int64>, any Error>] = []
         results.reserveCapacity(requests.count)
+        // Writes taken since the last pump: they hold places under `--max-pending` that a pump
+        // may give back (taken one by one, each would have been offered to the commit at once).
+        var unpumped = 0
         for request in requests {
             do {
-                if let ticket = try takeWithoutWaiting(request, by: caller) {
-                    results.append(.success(ticket))
+                if unpumped > 0 && queuedWrites.isFull {
+                    pump()
+                    unpumped = 0
+                }
+                if let taken = try takeWithoutWaiting(request, by: caller) {
+                    results.append(.success(taken))
+                    unpumped += 1
                 } else if results.isEmpty {
-                    results.append(.success(try await submitTrack(request, by: caller)))
+                    do {
+                        results.append(.success(try await submitTrack(request, by: caller)))
+                    } catch {
+                        results.append(.failure(error))
+                    }
+                    break
                 } else {
                     break
                 }

@@ -28,9 +28,10 @@ public protocol SessionCommandHandler: Sendable {
     /// Two-step forms of the writing commands (see the extension below for the defaults).
     func submitTrack(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<Int64>
     func submitPrioritize(_ request: PrioritizeRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<[ContextEntry]>
-    /// A connection's consecutive TRACKs: submits the first and as many of the following as can
-    /// be taken at one instant (without waiting), in order; one result per request submitted,
-    /// what `submitTrack` gives or throws for it. The caller submits the rest in later calls.
+    /// A connection's consecutive TRACKs: submits the first (waiting if it must) and, if it did
+    /// not wait, as many of the following as can be taken at that instant, in order; one result
+    /// per request submitted, what `submitTrack` gives or throws for it. The caller checks the
+    /// login again and submits the rest in later calls.
     func submitTracks(_ requests: ArraySlice<TrackRequest>, by caller: AuthenticatedIdentity) async -> [Result<CommitTicket<Int64>, any Error>]
 }
 
