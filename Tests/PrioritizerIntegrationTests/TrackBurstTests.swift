@@ -156,19 +156,7 @@ import Testing
     /// requests taken one by one, and does not refuse a long burst that the slots can hold.
     /// Here: batches of 100, two in flight, 150 waiting: 300 TRACKs fit with no commit ending.
     @Test func burstLongerThanABatchStartsItsCommitsAsItIsTaken() async throws {
-        let configuration = RunnerConfiguration(workers: 2, maxBatch: 100, maxPending: 150)
-        try await LiveServer.with(configuration: configuration) { live in
-            let admin = try await live.client(live.acme.token)
-            let session = try await admin.createSession(label: "long burst")
-            #expect(try await admin.track(session: session, path: "warm.swift", type: .code, access: .view, tokens: 5) == 1)
-            let burst = 300
-            let tracks = (0..<burst).map { index in ["TRACK", session, "f\(index % 10).swift", "CODE", "VIEW", "TOKENS", "5"] }
-            let replies = try await Self.burst(tracks, to: live)
-            let refused = replies.filter { $0.integer == nil }
-            #expect(refused.count == 0, "\(refused.count) refused, the first \(refused.first.map { "\($0)" } ?? "")")
-            #expect(try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(session)::uuid") == burst + 1)
-            try await admin.close()
-        }
+        try await Self.expectWholeBurstTaken(300, configuration: RunnerConfiguration(workers: 2, maxBatch: 100, maxPending: 150))
     }
 
     /// A burst whose first TRACK must wait (its session is read from the database) while its
@@ -186,16 +174,8 @@ import Testing
             try await blocker.execute("BEGIN")
             try await blocker.execute("LOCK TABLE prioritizer.session_resources IN ACCESS EXCLUSIVE MODE")
 
-            let port = live.port
-            let socket = try await offloaded { () throws -> RawSocket in
-                let socket = try RawSocket(port: port, receiveTimeoutSeconds: 60)
-                try socket.write(RawSocket.encode(["AUTH", token]))
-                _ = try socket.readReplies(1)
-                try socket.write((0..<5).flatMap { _ in
-                    RawSocket.encode(["TRACK", session, "a.swift", "CODE", "VIEW", "TOKENS", "5"])
-                })
-                return socket
-            }
+            let tracks = Array(repeating: ["TRACK", session, "a.swift", "CODE", "VIEW", "TOKENS", "5"], count: 5)
+            let socket = try await Self.sendBurst(tracks, as: token, to: live)
             // The first TRACK's session read waits on the lock…
             #expect(try await eventually(.seconds(30)) {
                 try await live.count("""
@@ -232,16 +212,8 @@ import Testing
             #expect(try await watcher.track(session: session, path: "a.swift", type: .code, access: .view, tokens: 5) == 1)
             live.runners.membership.holdBack(until: .now + .seconds(5))
 
-            let port = live.port
-            let socket = try await offloaded { () throws -> RawSocket in
-                let socket = try RawSocket(port: port, receiveTimeoutSeconds: 60)
-                try socket.write(RawSocket.encode(["AUTH", token]))
-                _ = try socket.readReplies(1)
-                try socket.write((0..<5).flatMap { _ in
-                    RawSocket.encode(["TRACK", session, "a.swift", "CODE", "VIEW", "TOKENS", "5"])
-                })
-                return socket
-            }
+            let tracks = Array(repeating: ["TRACK", session, "a.swift", "CODE", "VIEW", "TOKENS", "5"], count: 5)
+            let socket = try await Self.sendBurst(tracks, as: token, to: live)
             // Revoked while the burst, its login checked, waits for admission (a moment for it to
             // get there), and seen by the server.
             try await Task.sleep(for: .milliseconds(300))
@@ -263,17 +235,21 @@ import Testing
     /// two commits in flight: 290 TRACKs fit with no commit ending. Before, the call took 100 and
     /// refused the next 100.
     @Test func aCallThatReachesMaxPendingStartsACommitInsteadOfRefusing() async throws {
-        let configuration = RunnerConfiguration(workers: 2, maxBatch: 200, maxPending: 100)
+        try await Self.expectWholeBurstTaken(290, configuration: RunnerConfiguration(workers: 2, maxBatch: 200, maxPending: 100))
+    }
+
+    /// Sends `count` TRACKs over 10 paths in one burst into a loaded session of a server with
+    /// `configuration`: none may be refused, and every one is logged.
+    private static func expectWholeBurstTaken(_ count: Int, configuration: RunnerConfiguration) async throws {
         try await LiveServer.with(configuration: configuration) { live in
             let admin = try await live.client(live.acme.token)
-            let session = try await admin.createSession(label: "bounded burst")
+            let session = try await admin.createSession(label: "long burst")
             #expect(try await admin.track(session: session, path: "warm.swift", type: .code, access: .view, tokens: 5) == 1)
-            let burst = 290
-            let tracks = (0..<burst).map { index in ["TRACK", session, "f\(index % 10).swift", "CODE", "VIEW", "TOKENS", "5"] }
+            let tracks = (0..<count).map { index in ["TRACK", session, "f\(index % 10).swift", "CODE", "VIEW", "TOKENS", "5"] }
             let replies = try await Self.burst(tracks, to: live)
             let refused = replies.filter { $0.integer == nil }
             #expect(refused.count == 0, "\(refused.count) refused, the first \(refused.first.map { "\($0)" } ?? "")")
-            #expect(try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(session)::uuid") == burst + 1)
+            #expect(try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(session)::uuid") == count + 1)
             try await admin.close()
         }
     }
@@ -292,13 +268,20 @@ import Testing
     /// Logs in as acme on a connection of its own, then sends `requests` in one write (one read
     /// burst for the server) and reads their replies.
     private static func burst(_ requests: [[String]], to live: LiveServer) async throws -> [RESPReply] {
-        let token = live.acme.token, port = live.port
-        return try await offloaded { () throws -> [RESPReply] in
-            let socket = try RawSocket(port: port)
+        let socket = try await sendBurst(requests, as: live.acme.token, to: live)
+        return try await offloaded { try socket.readReplies(requests.count) }
+    }
+
+    /// Logs in with `token` on a connection of its own and sends `requests` in one write; the
+    /// caller reads the replies (within a minute).
+    private static func sendBurst(_ requests: [[String]], as token: String, to live: LiveServer) async throws -> RawSocket {
+        let port = live.port
+        return try await offloaded { () throws -> RawSocket in
+            let socket = try RawSocket(port: port, receiveTimeoutSeconds: 60)
             try socket.write(RawSocket.encode(["AUTH", token]))
             _ = try socket.readReplies(1)
             try socket.write(requests.flatMap(RawSocket.encode))
-            return try socket.readReplies(requests.count)
+            return socket
         }
     }
 }
