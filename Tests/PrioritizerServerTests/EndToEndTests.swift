@@ -84,6 +84,38 @@ struct EndToEndTests {
         }
     }
 
+    /// A half-closed client whose last request is a barrier (AUTH): answered, then closed. Before,
+    /// nothing closed it once AUTH completed, and the client waited for the end forever.
+    @Test func halfClosedClientWhoseLastRequestIsABarrierIsClosed() async throws {
+        try await withTestServer { port, _, _ in
+            let connection = try await RawConnection.connect(port: port)
+            try await connection.send("AUTH agent-token\r\n")
+            try await connection.closeOutput()
+            #expect(try await connection.receive(count: 5) == "+OK\r\n")
+            #expect(try await connection.waitUntilClosed())
+        }
+    }
+
+    /// QUIT among requests held behind a barrier ends them, even with a protocol error after it:
+    /// the request after QUIT does not run, and nothing follows its +OK. Before, the held protocol
+    /// error kept the held requests running past QUIT (here, TRACK b was applied).
+    @Test func quitAmongHeldRequestsEndsThemBeforeAProtocolError() async throws {
+        try await withTestServer { port, _, _ in
+            let setup = try await RawConnection.connect(port: port)
+            try await setup.send("AUTH agent-token\r\nSESSION.CREATE\r\n")
+            let id = try await setup.receive(count: 5 + 5 + 36 + 2).components(separatedBy: "\r\n")[2]
+            setup.clear()
+            // slow/a's commit takes 100 ms, so QUIT's reply waits behind it.
+            let connection = try await RawConnection.connect(port: port)
+            try await connection.send(
+                "AUTH agent-token\r\nTRACK \(id) slow/a code view\r\nQUIT\r\nTRACK \(id) b code view\r\n*1\r\n$abc\r\n")
+            #expect(try await connection.waitUntilClosed())
+            #expect(connection.text == "+OK\r\n:1\r\n+OK\r\n")
+            try await setup.send("TRACK \(id) b code view\r\n")
+            #expect(try await setup.receive(count: 4) == ":1\r\n", "TRACK b ran after QUIT")
+        }
+    }
+
     @Test func quitAnswersOKThenCloses() async throws {
         try await withTestServer { port, _, _ in
             let connection = try await RawConnection.connect(port: port)

@@ -36,6 +36,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var heldProtocolError: RESPProtocolError?
     /// After QUIT or a protocol error: read nothing more, answer what is queued, close.
     private var closing = false
+    /// QUIT was answered: nothing after it runs, not even a held protocol error's answer.
+    private var quitting = false
     /// The server is shutting down: read nothing more from the socket, answer every request
     /// already received, then close.
     private var draining = false
@@ -58,7 +60,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         inReadBurst = true
         let request = unwrapInboundIn(data)
-        guard !closing else { return }
+        // Once closing (or closed, `active` false), a request read anyway (a read already asked
+        // of the socket) would run with no one to answer.
+        guard !closing, active else { return }
         if barrierInFlight {
             heldRequests.append(request)
         } else {
@@ -183,6 +187,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 self.barrierInFlight = false
                 self.releaseHeldRequests(context: context)
                 self.resumeReadingIfPossible(context: context)
+                // A half-closed client whose last request was this barrier: nothing else will.
+                self.closeIfDrained(context: context)
             }
         case .deferred(false, let operation):
             collect(DeferredJob(sequence: sequence, version: version, work: .operation(operation), tally: tally), context: context)
@@ -263,7 +269,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func complete(_ sequence: UInt64, with outcome: CommandOutcome, version: RESPProtocolVersion, context: ChannelHandlerContext) {
         guard replies.contains(sequence) else { return }
         outcome.update.apply(to: &state)
-        if outcome.closeAfterReply { closing = true }
+        if outcome.closeAfterReply {
+            closing = true
+            quitting = true
+        }
         let bytes = RESPReplyEncoder.encoded(outcome.reply, version: outcome.update.protocolVersion ?? version)
         replies.fulfil(sequence, with: ReadyReply(bytes: bytes, closeAfter: outcome.closeAfterReply))
         writeReadyReplies(context: context)
@@ -273,11 +282,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func releaseHeldRequests(context: ChannelHandlerContext) {
         releasingHeldRequests = true
         while !barrierInFlight, let request = heldRequests.popFirst() {
-            guard !closing || heldProtocolError != nil else { break }
+            // A held protocol error also sets `closing`: the requests before it are still
+            // answered, but none after a QUIT.
+            guard !quitting, !closing || heldProtocolError != nil else { break }
             handle(request, context: context)
         }
         releasingHeldRequests = false
         startCollectedJobs(context: context)
+        if quitting { heldProtocolError = nil }
         if !barrierInFlight, let error = heldProtocolError {
             heldProtocolError = nil
             heldRequests.removeAll()
