@@ -237,6 +237,32 @@ import Testing
         }
     }
 
+    /// A node that had a session in memory while another node wrote it, and is then left alone,
+    /// does not answer from that copy: alone, a node trusts its memory, so a copy it kept from
+    /// before must be checked against the database first. Before, its next TRACK counted from
+    /// the old copy (2 instead of 5) and its reads missed the other node's writes.
+    @Test func aNodeLeftAloneChecksTheSessionsItKeptFromBefore() async throws {
+        try await NodeCluster.with(nodes: 2) { cluster in
+            let onA = try await cluster.client(0)
+            let onB = try await cluster.client(1)
+            let session = try await onA.createSession(label: "kept")
+            #expect(try await onA.track(session: session, path: "x.swift", type: .code, access: .view, tokens: 5) == 1)
+            for count in 2...4 {
+                #expect(try await onB.track(session: session, path: "x.swift", type: .code, access: .view, tokens: 5) == Int64(count))
+            }
+            try await onB.close()
+            let b = cluster.nodes[1]
+            try await b.server.shutdown(gracePeriod: .seconds(5))
+            await b.runners.flushAll()
+            await b.runners.leave()
+            #expect(try await eventually(.seconds(10)) { cluster.nodes[0].runners.membership.isAlone })
+
+            #expect(try await onA.track(session: session, path: "x.swift", type: .code, access: .view, tokens: 5) == 5)
+            #expect(try await onA.sessionGet(session).accesses == 5)
+            try await onA.close()
+        }
+    }
+
     @Test func aKilledNodeLosesNothingAndAnotherServesItsSessions() async throws {
         let halfLife = 120.0
         try await withTestDatabase { database in

@@ -32,6 +32,9 @@ public final class ClusterMembership: @unchecked Sendable {
     private var aloneUntil: ContinuousClock.Instant?
     private var servingFrom: ContinuousClock.Instant = .now
     private var otherNodes = 0
+    /// Counts the times the node became alone: a session copy known current in one such period
+    /// may have missed other nodes' writes before the next.
+    private var aloneEpoch = 0
     private var lastHeartbeat: ContinuousClock.Instant?
     /// The latest heartbeat took so long that others may have judged its row stale when it
     /// became visible to them (see `beat`).
@@ -47,6 +50,11 @@ public final class ClusterMembership: @unchecked Sendable {
     /// True while no other node can be writing this database.
     public var isAlone: Bool {
         lock.withLock { aloneUntil.map { ContinuousClock.now < $0 } ?? false }
+    }
+
+    /// While alone, which period of being alone this is (see `aloneEpoch`); nil while not alone.
+    public var currentAloneEpoch: Int? {
+        lock.withLock { aloneUntil.map { ContinuousClock.now < $0 } == true ? aloneEpoch : nil }
     }
 
     /// Other nodes seen live at the latest heartbeat.
@@ -142,7 +150,9 @@ public final class ClusterMembership: @unchecked Sendable {
             if (result.registered || lapsed) && result.otherLiveNodes > 0 {
                 servingFrom = max(servingFrom, now + timing.lease)
             }
+            let wasAlone = aloneUntil.map { now < $0 } ?? false
             aloneUntil = result.otherLiveNodes == 0 ? started + timing.lease : nil
+            if aloneUntil != nil && !wasAlone { aloneEpoch += 1 }
             otherNodes = result.otherLiveNodes
             lastHeartbeat = started
         }

@@ -37,6 +37,17 @@ struct LoadedSession: Sendable {
     /// The copy is known to miss writes (another node's, or one the database refused): reload it
     /// before the next read.
     var isStale = false
+    /// The period of being alone (`ClusterMembership.currentAloneEpoch`) in which the copy was
+    /// read from, or checked against, the database; nil if not read while alone. Alone, the node
+    /// answers from memory, which only a copy read in the current period may do: one kept from
+    /// before may miss what other nodes wrote meanwhile.
+    var currentInAloneEpoch: Int?
+
+    /// Whether the node, alone in `epoch`, may answer from this copy without checking it.
+    func isTrusted(aloneIn epoch: Int?) -> Bool {
+        guard let epoch else { return false }
+        return !isStale && currentInAloneEpoch == epoch
+    }
 
     var isClosed: Bool { record.closedAt != nil }
 

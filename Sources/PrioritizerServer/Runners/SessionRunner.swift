@@ -111,7 +111,12 @@ actor SessionRunner {
     func submitTrack(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<Int64> {
         let id = request.session.uuid
         try await ensureWritable(id, for: caller)
-        var (closed, tokens, newWithoutCount) = trackFacts(request)
+        // Alone, the reply counts from memory: a copy kept from before must match the database.
+        if let epoch = membership.currentAloneEpoch, !loaded(id, { $0.isTrusted(aloneIn: epoch) })! {
+            try await ensureReadable(id, for: caller)
+            try await ensureWritable(id, for: caller)
+        }
+        var (closed, tokens, newWithoutCount, _) = trackFacts(request)
         if newWithoutCount && !closed {
             // Nothing in the request, and the resource is new to the session: the organization's
             // last known count, which another session may have reported (SPEC's last resort). Once
@@ -145,13 +150,14 @@ actor SessionRunner {
         // Writes taken since the last pump: they hold places under `--max-pending` that a pump
         // may give back (taken one by one, each would have been offered to the commit at once).
         var unpumped = 0
+        let epoch = membership.currentAloneEpoch
         for request in requests {
             do {
                 if unpumped > 0 && queuedWrites.isFull {
                     pump()
                     unpumped = 0
                 }
-                if let taken = try takeWithoutWaiting(request, by: caller) {
+                if let taken = try takeWithoutWaiting(request, by: caller, aloneIn: epoch) {
                     results.append(.success(taken))
                     unpumped += 1
                 } else if results.isEmpty {
@@ -173,25 +179,33 @@ actor SessionRunner {
         return results
     }
 
-    /// `submitTrack`'s work when it needs no wait: the session is in memory, no close of it is in
-    /// progress, and the token count needs no store call. Nil when it does need one (nothing done
-    /// then but `ensureLoaded`'s use mark); throws what `submitTrack` would.
-    private func takeWithoutWaiting(_ request: TrackRequest, by caller: AuthenticatedIdentity) throws -> CommitTicket<Int64>? {
+    /// `submitTrack`'s work when it needs no wait: the session is in memory (and, the node alone
+    /// in `epoch`, trusted), no close of it is in progress, and the token count needs no store
+    /// call. Nil when it does need one (nothing done then but `ensureLoaded`'s use mark); throws
+    /// what `submitTrack` would.
+    private func takeWithoutWaiting(
+        _ request: TrackRequest, by caller: AuthenticatedIdentity, aloneIn epoch: Int?
+    ) throws -> CommitTicket<Int64>? {
         let id = request.session.uuid
         guard closing[id] == nil, try markUsedIfLoaded(id, for: caller) else { return nil }
-        let (closed, tokens, newWithoutCount) = trackFacts(request)
+        let (closed, tokens, newWithoutCount, trusted) = trackFacts(request, aloneIn: epoch)
+        if epoch != nil && !trusted { return nil }
         guard !closed else { throw CommandError.sessionClosed }
         if newWithoutCount { return nil }
         return try take(request, tokens: tokens, by: caller, pumping: false)
     }
 
     /// What taking a TRACK depends on, read from its loaded session in one lookup: whether the
-    /// session is closed, the request's token count, and whether it states none for a resource new
-    /// to the session (the organization's last known count is then read first).
-    private func trackFacts(_ request: TrackRequest) -> (closed: Bool, tokens: Int?, newWithoutCount: Bool) {
+    /// session is closed, the request's token count, whether it states none for a resource new
+    /// to the session (the organization's last known count is then read first), and whether the
+    /// node, alone in `epoch`, may count from the copy (`LoadedSession.isTrusted`).
+    private func trackFacts(
+        _ request: TrackRequest, aloneIn epoch: Int? = nil
+    ) -> (closed: Bool, tokens: Int?, newWithoutCount: Bool, trusted: Bool) {
         loaded(request.session.uuid) { session in
             let tokens = Self.resolveTokens(request, encoding: session.encoding)
-            return (session.isClosed, tokens, tokens == nil && session.state.resources[request.path] == nil)
+            return (session.isClosed, tokens, tokens == nil && session.state.resources[request.path] == nil,
+                    session.isTrusted(aloneIn: epoch))
         }!
     }
 
@@ -436,6 +450,9 @@ actor SessionRunner {
     private func ensureLoaded(_ id: UUID, for caller: AuthenticatedIdentity) async throws {
         if try markUsedIfLoaded(id, for: caller) { return }
         let key = LoadKey(session: id, org: caller.organizationID)
+        // The copy counts as read in this period of being alone only if this request started its
+        // read (one already in flight may have begun before the node was alone).
+        let epoch = loading[key] == nil ? membership.currentAloneEpoch : nil
         let task: Task<LoadedSession?, any Error>
         if let inFlight = loading[key] {
             task = inFlight
@@ -465,6 +482,7 @@ actor SessionRunner {
         session.lastUsed = useCounter
         residentResources += session.state.resources.count
         sessions[id] = session
+        markCurrent(id, aloneIn: epoch)
         statistics.loadedSession()
         evictIfNeeded(keeping: id)
     }
@@ -487,7 +505,8 @@ actor SessionRunner {
     /// tells whether one of them wrote since (docs/scaling.md).
     private func ensureReadable(_ id: UUID, for caller: AuthenticatedIdentity) async throws {
         try await ensureLoaded(id, for: caller)
-        guard sessions[id]!.isStale || !membership.isAlone else { return }
+        let epoch = membership.currentAloneEpoch
+        if sessions[id]!.isTrusted(aloneIn: epoch) { return }
         // A few rounds: this node's own commits landing between the checks only mean checking again.
         for _ in 0..<3 {
             // The writes this runner took before the read must be in the database to be compared.
@@ -499,12 +518,22 @@ actor SessionRunner {
             }) else { throw CommandError.noSuchSession }
             try await ensureLoaded(id, for: caller)
             let session = sessions[id]!
-            if !session.isStale && session.stepsAhead.isEmpty && stored.version == session.version { return }
+            if !session.isStale && session.stepsAhead.isEmpty && stored.version == session.version {
+                markCurrent(id, aloneIn: epoch)
+                return
+            }
             if session.version != seen || session.writesInFlight > 0 { continue }
             break
         }
         try await reload(id, for: caller)
         try await ensureLoaded(id, for: caller)
+    }
+
+    /// Records that the session's copy matched the database while the node was alone in `epoch`
+    /// (read before the copy was checked or read), if it still is.
+    private func markCurrent(_ id: UUID, aloneIn epoch: Int?) {
+        guard let epoch, membership.currentAloneEpoch == epoch else { return }
+        sessions[id]?.currentInAloneEpoch = epoch
     }
 
     /// Replaces the session's copy with the database's, then applies again this runner's writes
@@ -522,6 +551,7 @@ actor SessionRunner {
             _ = try? await waiter.value()
         }
         guard sessions[id] != nil else { return }
+        let epoch = membership.currentAloneEpoch
         let store = self.store, relations = self.relations
         guard var fresh = try await storeCall({
             try await Self.load(id, orgID: caller.organizationID, from: store, relations: relations)
@@ -549,6 +579,7 @@ actor SessionRunner {
         fresh.window = old.window
         residentResources += fresh.state.resources.count - old.state.resources.count
         sessions[id] = fresh
+        markCurrent(id, aloneIn: epoch)
         statistics.reloadedSession()
     }
 
