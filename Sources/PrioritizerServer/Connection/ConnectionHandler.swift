@@ -29,8 +29,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private(set) var state: ConnectionState
 
     private var replies = OrderedReplyQueue<ReadyReply>()
-    /// Requests that arrived while a barrier was in flight, in arrival order.
+    /// Requests that arrived while a barrier was in flight, in arrival order, and their bytes.
     private var heldRequests = CircularBuffer<RESPRequest>()
+    private var heldBytes = 0
+    /// Reading stops while the held requests' bytes reach this (`--max-request-bytes`): a barrier
+    /// may take seconds (a throttled AUTH), and the request count alone let a client that never
+    /// logs in park gigabytes of arguments behind it.
+    private let maxHeldBytes: Int
     private var barrierInFlight = false
     /// A protocol error seen while requests were held: answered after them.
     private var heldProtocolError: RESPProtocolError?
@@ -46,10 +51,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var inReadBurst = false
     private var unflushed = false
 
-    init(dispatcher: CommandDispatcher, connectionID: Int64, peer: String?, maxPipelinedRequests: Int, logger: Logger) {
+    init(
+        dispatcher: CommandDispatcher, connectionID: Int64, peer: String?, maxPipelinedRequests: Int,
+        maxHeldBytes: Int = RESPLimits.defaultMaxRequestBytes, logger: Logger
+    ) {
         self.dispatcher = dispatcher
         self.state = ConnectionState(id: connectionID, peer: peer)
         self.maxPipelinedRequests = maxPipelinedRequests
+        self.maxHeldBytes = maxHeldBytes
         var logger = logger
         logger[metadataKey: "connection"] = "\(connectionID)"
         self.logger = logger
@@ -65,6 +74,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         guard !closing, active else { return }
         if barrierInFlight {
             heldRequests.append(request)
+            heldBytes += request.byteCount
         } else {
             handle(request, context: context)
         }
@@ -80,7 +90,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         active = false
         replies.removeAll()
-        heldRequests.removeAll()
+        removeHeldRequests()
         context.fireChannelInactive()
     }
 
@@ -282,6 +292,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func releaseHeldRequests(context: ChannelHandlerContext) {
         releasingHeldRequests = true
         while !barrierInFlight, let request = heldRequests.popFirst() {
+            heldBytes -= request.byteCount
             // A held protocol error also sets `closing`: the requests before it are still
             // answered, but none after a QUIT.
             guard !quitting, !closing || heldProtocolError != nil else { break }
@@ -292,7 +303,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         if quitting { heldProtocolError = nil }
         if !barrierInFlight, let error = heldProtocolError {
             heldProtocolError = nil
-            heldRequests.removeAll()
+            removeHeldRequests()
             answerProtocolError(error, context: context)
         }
     }
@@ -311,7 +322,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         while let reply = replies.popReady() {
             if reply.closeAfter {
                 replies.removeAll()
-                heldRequests.removeAll()
+                removeHeldRequests()
                 unflushed = false
                 let written = context.eventLoop.makePromise(of: Void.self)
                 context.writeAndFlush(wrapOutboundOut(reply.bytes), promise: written)
@@ -348,8 +359,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     // MARK: Back-pressure
 
+    private func removeHeldRequests() {
+        heldRequests.removeAll()
+        heldBytes = 0
+    }
+
     private func mustHoldReads(context: ChannelHandlerContext) -> Bool {
-        closing || draining || replies.count + heldRequests.count >= maxPipelinedRequests || !context.channel.isWritable
+        closing || draining || replies.count + heldRequests.count >= maxPipelinedRequests || heldBytes >= maxHeldBytes
+            || !context.channel.isWritable
     }
 
     private func resumeReadingIfPossible(context: ChannelHandlerContext) {

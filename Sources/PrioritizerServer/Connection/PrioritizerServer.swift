@@ -90,7 +90,8 @@ public final class PrioritizerServer: Sendable {
                         ConnectionHandler(
                             dispatcher: dispatcher, connectionID: statistics.makeConnectionID(),
                             peer: channel.remoteAddress?.ipAddress,
-                            maxPipelinedRequests: configuration.maxPipelinedRequests, logger: logger),
+                            maxPipelinedRequests: configuration.maxPipelinedRequests,
+                            maxHeldBytes: limits.maxRequestBytes, logger: logger),
                     ])
                 }
             }

@@ -12,6 +12,11 @@ public struct RESPRequest: Sendable, Hashable {
         self.arguments = arguments
     }
 
+    /// The bytes of its arguments (what holding it keeps in memory, near enough).
+    var byteCount: Int {
+        arguments.reduce(0) { $0 + $1.readableBytes }
+    }
+
     public init(_ words: String...) {
         self.arguments = words.map { ByteBuffer(string: $0) }
     }

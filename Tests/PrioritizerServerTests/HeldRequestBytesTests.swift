@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+@testable import PrioritizerServer
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Requests held behind a barrier are bounded by their bytes, not only by their count.
+@Suite struct HeldRequestBytesTests {
+    /// A client that never logs in: ten wrong AUTHs, the last five throttled (100 ms doubling to
+    /// 2 s, each a barrier), then 64 PINGs of 1 MiB each. While the AUTHs wait, the server stops
+    /// reading once `--max-request-bytes` (here 1 MiB) of requests are held, so the client can
+    /// send little more than the sockets' buffers. Before, the count bound (1,024 requests) alone
+    /// applied, and all 64 MiB were read and held.
+    @Test func requestsHeldBehindABarrierAreBoundedByTheirBytes() async throws {
+        let megabyte = 1 << 20
+        let limits = RESPLimits(maxBulkBytes: megabyte, maxRequestBytes: megabyte + 64, maxInlineBytes: 64 * 1024, maxArguments: 16)
+        try await withTestServer(ServerConfiguration(port: 0, limits: limits)) { port, _, _ in
+            let sent = try await Task.detached { () throws -> Int in
+                let socket = try BlockingSocket(port: port, sendTimeoutMilliseconds: 1_500)
+                var auths: [UInt8] = []
+                for _ in 0..<10 { auths += Array("AUTH wrong-token\r\n".utf8) }
+                _ = socket.send(auths)
+                let ping = Array("*2\r\n$4\r\nPING\r\n$\(megabyte)\r\n".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: megabyte) + [13, 10]
+                var total = 0
+                for _ in 0..<64 {
+                    let accepted = socket.send(ping)
+                    total += accepted
+                    if accepted < ping.count { break }  // stalled: the server stopped reading
+                }
+                return total
+            }.value
+            #expect(sent < 32 * megabyte, "the server read \(sent / megabyte) MiB of held requests")
+        }
+    }
+}
+
+/// A blocking client socket whose sends give up after a timeout.
+private final class BlockingSocket {
+    let fd: Int32
+
+    init(port: Int, sendTimeoutMilliseconds: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EIO) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(fd)
+            throw POSIXError(.ECONNREFUSED)
+        }
+        var timeout = timeval(tv_sec: sendTimeoutMilliseconds / 1000, tv_usec: Int((sendTimeoutMilliseconds % 1000) * 1000))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    /// Sends what the kernel takes before the timeout; how many bytes that was.
+    func send(_ bytes: [UInt8]) -> Int {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent <= 0 { break }
+            offset += sent
+        }
+        return offset
+    }
+}
