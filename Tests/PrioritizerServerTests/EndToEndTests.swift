@@ -139,6 +139,25 @@ struct EndToEndTests {
         }
     }
 
+    /// A connection over `--max-clients` whose rejection cannot be written (under TLS it waits
+    /// for a handshake the client never makes, as here a layer that holds every write) is closed
+    /// anyway: rejected connections are not counted, so each would otherwise hold a descriptor
+    /// for good.
+    @Test func aRejectedConnectionWhoseReplyCannotGoOutIsClosedAnyway() async throws {
+        let configuration = ServerConfiguration(port: 0, maxClients: 1)
+        let backend = InMemoryBackend()
+        let server = PrioritizerServer(configuration: configuration, services: backend.services, security: HoldingEveryWrite())
+        let port = try await server.start().port!
+        let first = try await RawConnection.connect(port: port)
+        let second = try await RawConnection.connect(port: port)
+        let started = ContinuousClock.now
+        #expect(try await second.waitUntilClosed())
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(second.text.isEmpty)
+        await first.close()
+        try await server.shutdown(gracePeriod: .seconds(1))
+    }
+
     @Test func shutdownAnswersRequestsAlreadyReceived() async throws {
         let backend = InMemoryBackend()
         let server = PrioritizerServer(configuration: ServerConfiguration(port: 0), services: backend.services)
@@ -156,5 +175,28 @@ struct EndToEndTests {
         let replies = try await connection.receive(count: 4)
         #expect(replies == ":1\r\n")
         #expect(try await connection.waitUntilClosed())
+    }
+}
+
+/// Stands in for a TLS handshake that never completes: every write waits, never reaching the
+/// socket.
+private struct HoldingEveryWrite: ConnectionSecurity {
+    func secure(_ channel: any Channel) throws {
+        try channel.pipeline.syncOperations.addHandler(WriteHolder())
+    }
+
+    private final class WriteHolder: ChannelOutboundHandler {
+        typealias OutboundIn = ByteBuffer
+        private var held: [(NIOAny, EventLoopPromise<Void>?)] = []
+
+        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+            held.append((data, promise))
+        }
+
+        func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+            for (_, promise) in held { promise?.fail(ChannelError.ioOnClosedChannel) }
+            held.removeAll()
+            context.close(mode: mode, promise: promise)
+        }
     }
 }
