@@ -400,7 +400,7 @@ public final class PostgresResourceService: ResourceService {
     public func commit(_ batch: WriteBatch) async throws -> CommitOutcome {
         guard !batch.isEmpty else { return CommitOutcome() }
         let plan = BatchPlan(batch: batch, model: model)
-        let cache = batch.trustCachedResourceFacts ? resourceCache : nil
+        let cache = batch.resourceFactsEpoch.map { resourceCache.entering($0) }
         // Concurrent batches of one organization may deadlock on the few rows both change; the
         // transaction then rolled back whole, so running it again is safe.
         var attempt = 1
@@ -422,8 +422,9 @@ public final class PostgresResourceService: ResourceService {
                     return results
                 }
                 var outcome = CommitOutcome(accessCounts: Array(repeating: nil, count: batch.events.count))
+                // Facts read while other nodes may change them are not kept.
                 for (group, result) in zip(plan.groups, results) {
-                    resourceCache.remember(org: group.orgID, result.learned)
+                    if cache != nil { resourceCache.remember(org: group.orgID, result.learned) }
                     for (position, index) in group.eventIndices.enumerated() {
                         outcome.accessCounts[index] = result.accessCounts[position]
                     }

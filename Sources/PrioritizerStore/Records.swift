@@ -190,9 +190,11 @@ public struct WriteBatch: Sendable {
     public var events: [TenantItem<TrackedAccess>] = []
     /// Each run marks exactly its chosen paths included in its session, and every other not.
     public var runs: [TenantItem<PrioritizationRunRecord>] = []
-    /// Whether the resource facts this process cached may stand in for reading the rows: true
-    /// while this process is the database's only writer, false once other nodes write too.
-    public var trustCachedResourceFacts = true
+    /// Whether the resource facts this process cached may stand in for reading the rows, and
+    /// since when: the period in which this process has been the database's only writer
+    /// (`ClusterMembership.currentAloneEpoch`), nil while other nodes may write too. Facts cached
+    /// in an earlier period are dropped: other nodes may have changed those rows in between.
+    public var resourceFactsEpoch: Int? = 0
     /// Half-lives (seconds) of the batch's sessions as the caller knows them (they never change):
     /// a session given here is not read before writing; it is taken to exist and be open, which
     /// the commit's last statement checks (a session closed meanwhile makes it start again).

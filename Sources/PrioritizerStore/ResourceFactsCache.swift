@@ -20,6 +20,8 @@ final class ResourceFactsCache: @unchecked Sendable {
 
     private let lock = NSLock()
     private var entries: [Key: Entry] = [:]
+    /// The period of being the only writer the entries were cached in (see `entering`).
+    private var epoch = 0
     /// Beyond this many paths the cache starts over: memory stays bounded, and a miss only costs
     /// the read it saves.
     let capacity: Int
@@ -41,6 +43,19 @@ final class ResourceFactsCache: @unchecked Sendable {
         defer { lock.unlock() }
         if entries.count + learned.count > capacity { entries.removeAll(keepingCapacity: true) }
         for (path, entry) in learned { entries[Key(org: org, path: path)] = entry }
+    }
+
+    /// The cache, for a batch written in period `epoch` of being the database's only writer: its
+    /// entries are dropped first if they were cached in another period (other nodes may have
+    /// changed the rows in between).
+    func entering(_ epoch: Int) -> ResourceFactsCache {
+        lock.lock()
+        defer { lock.unlock() }
+        if epoch != self.epoch {
+            entries.removeAll()
+            self.epoch = epoch
+        }
+        return self
     }
 
     func removeAll() {

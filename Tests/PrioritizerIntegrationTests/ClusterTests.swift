@@ -263,6 +263,37 @@ import Testing
         }
     }
 
+    /// A node left alone again does not trust resource facts it cached before other nodes could
+    /// change them: here, while this node was idle, another node stated 9 tokens for a path this
+    /// node had cached at 5, then left; this node's next TRACK stating 5 again must write 5.
+    /// Before, the cache still said 5, the write was skipped as no change, and `resources` kept 9.
+    @Test func aNodeLeftAloneDoesNotTrustResourceFactsCachedBefore() async throws {
+        try await NodeCluster.with(nodes: 1) { cluster in
+            let onA = try await cluster.client(0)
+            let session = try await onA.createSession(label: "facts")
+            // Alone: the facts of p.swift (5 tokens) are cached.
+            #expect(try await onA.track(session: session, path: "p.swift", type: .code, access: .view, tokens: 5) == 1)
+            try await cluster.addNode()
+            let onB = try await cluster.client(1)
+            #expect(try await eventually(.seconds(10)) { !cluster.nodes[0].runners.membership.isAlone })
+            #expect(try await onB.track(session: session, path: "p.swift", type: .code, access: .view, tokens: 9) == 2)
+            try await onB.close()
+            let b = cluster.nodes[1]
+            try await b.server.shutdown(gracePeriod: .seconds(5))
+            await b.runners.flushAll()
+            await b.runners.leave()
+            #expect(try await eventually(.seconds(10)) { cluster.nodes[0].runners.membership.isAlone })
+
+            #expect(try await onA.track(session: session, path: "p.swift", type: .code, access: .view, tokens: 5) == 3)
+            let stored = try await cluster.database.connect()
+            let tokens = try await stored.query("SELECT token_count FROM prioritizer.resources WHERE path = 'p.swift'")[0]
+                .decode(0, as: Int.self)
+            await stored.close()
+            #expect(tokens == 5)
+            try await onA.close()
+        }
+    }
+
     @Test func aKilledNodeLosesNothingAndAnotherServesItsSessions() async throws {
         let halfLife = 120.0
         try await withTestDatabase { database in

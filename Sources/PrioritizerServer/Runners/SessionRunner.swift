@@ -743,7 +743,7 @@ actor SessionRunner {
             case .run(let run, _): batch.runs.append(TenantItem(orgID: write.orgID, run))
             }
         }
-        batch.trustCachedResourceFacts = membership.isAlone
+        batch.resourceFactsEpoch = membership.currentAloneEpoch
         writes.forEachRun(by: { $0.sessionID }) { id, _ in
             if let halfLife = loaded(id, { $0.record.halfLifeSeconds }) { batch.sessionHalfLives[id] = halfLife }
         }
