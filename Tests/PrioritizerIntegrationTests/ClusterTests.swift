@@ -251,10 +251,7 @@ import Testing
                 #expect(try await onB.track(session: session, path: "x.swift", type: .code, access: .view, tokens: 5) == Int64(count))
             }
             try await onB.close()
-            let b = cluster.nodes[1]
-            try await b.server.shutdown(gracePeriod: .seconds(5))
-            await b.runners.flushAll()
-            await b.runners.leave()
+            try await cluster.leave(1)
             #expect(try await eventually(.seconds(10)) { cluster.nodes[0].runners.membership.isAlone })
 
             #expect(try await onA.track(session: session, path: "x.swift", type: .code, access: .view, tokens: 5) == 5)
@@ -278,10 +275,7 @@ import Testing
             #expect(try await eventually(.seconds(10)) { !cluster.nodes[0].runners.membership.isAlone })
             #expect(try await onB.track(session: session, path: "p.swift", type: .code, access: .view, tokens: 9) == 2)
             try await onB.close()
-            let b = cluster.nodes[1]
-            try await b.server.shutdown(gracePeriod: .seconds(5))
-            await b.runners.flushAll()
-            await b.runners.leave()
+            try await cluster.leave(1)
             #expect(try await eventually(.seconds(10)) { cluster.nodes[0].runners.membership.isAlone })
 
             #expect(try await onA.track(session: session, path: "p.swift", type: .code, access: .view, tokens: 5) == 3)

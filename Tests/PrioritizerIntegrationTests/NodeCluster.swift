@@ -65,6 +65,16 @@ final class NodeCluster: @unchecked Sendable {
         try await PrioritizerClient.connect(host: "127.0.0.1", port: nodes[index].port, token: token ?? acme.token)
     }
 
+    /// Stops node `index` gracefully: its requests answered and committed, its row removed, so
+    /// the others may find themselves alone at their next heartbeat. (`stopAll` stopping it again
+    /// at the end does nothing more.)
+    func leave(_ index: Int) async throws {
+        let node = nodes[index]
+        try await node.server.shutdown(gracePeriod: .seconds(5))
+        await node.runners.flushAll()
+        await node.runners.leave()
+    }
+
     private func stopAll() async {
         for node in nodes {
             try? await node.server.shutdown(gracePeriod: .seconds(5))
