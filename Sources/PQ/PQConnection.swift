@@ -37,10 +37,21 @@ public actor PQConnection {
         thread.stop()
     }
 
+    /// TCP keepalives and a user timeout, so that a database host that vanished (no reset ever
+    /// arrives) fails a waiting statement within about half a minute instead of the kernel's
+    /// default of hours: a commit's tickets, and a shutdown's flush, would wait that long. They
+    /// do not cut a slow statement short: its bytes are acknowledged, and the server answers
+    /// keepalive probes while it works. Unix-socket connections ignore them. The conninfo may
+    /// set other values.
+    static let connectionDefaults: KeyValuePairs<String, String> = [
+        "keepalives": "1", "keepalives_idle": "10", "keepalives_interval": "5", "keepalives_count": "3",
+        "tcp_user_timeout": "30000",
+    ]
+
     private func open(connectTimeoutSeconds: Int) throws(PQError) {
         // Keywords before `dbname` are defaults; the expanded conninfo overrides them.
-        let keywords = ["connect_timeout", "application_name", "dbname"]
-        let values = [String(connectTimeoutSeconds), "prioritizer", conninfo]
+        let keywords = ["connect_timeout", "application_name"] + Self.connectionDefaults.map(\.key) + ["dbname"]
+        let values = [String(connectTimeoutSeconds), "prioritizer"] + Self.connectionDefaults.map(\.value) + [conninfo]
         let connection = withArrayOfCStrings(keywords) { keys in
             withArrayOfCStrings(values) { vals in PQconnectdbParams(keys, vals, 1) }
         }
@@ -59,6 +70,18 @@ public actor PQConnection {
         if let handle { PQfinish(handle) }
         handle = nil
         try open(connectTimeoutSeconds: connectTimeoutSeconds)
+    }
+
+    /// The value libpq uses for connection option `keyword` (as `PQconninfo` reports it).
+    public func connectionOption(_ keyword: String) -> String? {
+        guard let handle, let options = PQconninfo(handle) else { return nil }
+        defer { PQconninfoFree(options) }
+        var option = options
+        while let name = option.pointee.keyword {
+            if String(cString: name) == keyword { return option.pointee.val.map { String(cString: $0) } }
+            option += 1
+        }
+        return nil
     }
 
     /// Whether libpq still considers the connection usable.

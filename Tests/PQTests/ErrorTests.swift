@@ -35,6 +35,23 @@ import TestSupport
         }
     }
 
+    /// Connections use TCP keepalives and a user timeout unless the conninfo says otherwise: a
+    /// database host that vanishes then fails a waiting statement within about half a minute.
+    @Test func connectionsDetectAVanishedHostByDefault() async throws {
+        try await withTestDatabase(migrated: false) { database in
+            let connection = try await database.connect()
+            #expect(await connection.connectionOption("keepalives") == "1")
+            #expect(await connection.connectionOption("keepalives_idle") == "10")
+            #expect(await connection.connectionOption("keepalives_count") == "3")
+            #expect(await connection.connectionOption("tcp_user_timeout") == "30000")
+            await connection.close()
+            let overridden = try await PQConnection.connect(database.conninfo + " keepalives_idle=42 tcp_user_timeout=0")
+            #expect(await overridden.connectionOption("keepalives_idle") == "42")
+            #expect(await overridden.connectionOption("tcp_user_timeout") == "0")
+            await overridden.close()
+        }
+    }
+
     @Test func transactionsCommitAndRollBack() async throws {
         try await withTestDatabase(migrated: false) { database in
             let connection = try await database.connect()
