@@ -773,6 +773,9 @@ actor SessionRunner {
             for waiter in idleWaiters { waiter.resolve(.success(())) }
             idleWaiters.removeAll()
         }
+        // TRACKs add resources to sessions already in memory: sessions idle once their writes
+        // committed give way now, not only when the next session is loaded.
+        evictIfNeeded()
         wakeFlushWaiters()
         pump()
     }
