@@ -424,7 +424,7 @@ public final class PostgresResourceService: ResourceService {
                 var outcome = CommitOutcome(accessCounts: Array(repeating: nil, count: batch.events.count))
                 // Facts read while other nodes may change them are not kept.
                 for (group, result) in zip(plan.groups, results) {
-                    if cache != nil { resourceCache.remember(org: group.orgID, result.learned) }
+                    cache?.remember(org: group.orgID, result.learned)
                     for (position, index) in group.eventIndices.enumerated() {
                         outcome.accessCounts[index] = result.accessCounts[position]
                     }

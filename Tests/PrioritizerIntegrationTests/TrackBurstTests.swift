@@ -166,16 +166,12 @@ import Testing
     /// another connection, so that the read waits until the server has seen the revocation.
     @Test func tracksAfterOneThatWaitedAreRefusedOnceTheLoginIsRevoked() async throws {
         try await LiveServer.with { live in
-            let admin = try await live.client(live.acme.token)
-            let token = try await admin.agentCreate(name: "burster", role: .agent)
-            let watcher = try await live.client(token)
-            let session = try await watcher.createSession(label: "not loaded yet")
+            let burster = try await Burster(live, session: "not loaded yet")
             let blocker = try await live.sql()
             try await blocker.execute("BEGIN")
             try await blocker.execute("LOCK TABLE prioritizer.session_resources IN ACCESS EXCLUSIVE MODE")
 
-            let tracks = Array(repeating: ["TRACK", session, "a.swift", "CODE", "VIEW", "TOKENS", "5"], count: 5)
-            let socket = try await Self.sendBurst(tracks, as: token, to: live)
+            let socket = try await burster.sendFiveTracks()
             // The first TRACK's session read waits on the lock…
             #expect(try await eventually(.seconds(30)) {
                 try await live.count("""
@@ -183,19 +179,11 @@ import Testing
                     WHERE wait_event_type = 'Lock' AND query LIKE '%session_resources%'
                     """) > 0
             })
-            // …while the agent is revoked, and the server has seen it (another of its connections
-            // is refused).
-            try await admin.agentRevoke(name: "burster")
-            #expect(try await eventually(.seconds(10)) { try await watcher.send(["WHOAMI"]) == .error("WRONGPASS invalid token") })
+            // …while the agent is revoked.
+            try await burster.revoke(seenWithin: .seconds(10))
             try await blocker.execute("ROLLBACK")
             await blocker.close()
-
-            let replies = try await offloaded { try socket.readReplies(5) }
-            let refused = RESPReply.error("WRONGPASS invalid token")
-            #expect(replies == [.integer(1), refused, refused, refused, refused])
-            #expect(try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(session)::uuid") == 1)
-            try await watcher.close()
-            try await admin.close()
+            try await burster.expectOnlyTheFirstTaken(from: socket, counting: 1)
         }
     }
 
@@ -205,25 +193,56 @@ import Testing
     /// whole burst was taken after the wait.
     @Test func tracksAfterTheNodesAdmissionWaitAreRefusedOnceTheLoginIsRevoked() async throws {
         try await LiveServer.with { live in
-            let admin = try await live.client(live.acme.token)
-            let token = try await admin.agentCreate(name: "burster", role: .agent)
-            let watcher = try await live.client(token)
-            let session = try await watcher.createSession(label: "held back")
-            #expect(try await watcher.track(session: session, path: "a.swift", type: .code, access: .view, tokens: 5) == 1)
+            let burster = try await Burster(live, session: "held back")
+            #expect(try await burster.watcher.track(session: burster.session, path: "a.swift", type: .code, access: .view, tokens: 5) == 1)
             live.runners.membership.holdBack(until: .now + .seconds(5))
 
-            let tracks = Array(repeating: ["TRACK", session, "a.swift", "CODE", "VIEW", "TOKENS", "5"], count: 5)
-            let socket = try await Self.sendBurst(tracks, as: token, to: live)
+            let socket = try await burster.sendFiveTracks()
             // Revoked while the burst, its login checked, waits for admission (a moment for it to
-            // get there), and seen by the server.
+            // get there).
             try await Task.sleep(for: .milliseconds(300))
-            try await admin.agentRevoke(name: "burster")
-            #expect(try await eventually(.seconds(4)) { try await watcher.send(["WHOAMI"]) == .error("WRONGPASS invalid token") })
+            try await burster.revoke(seenWithin: .seconds(4))
+            try await burster.expectOnlyTheFirstTaken(from: socket, counting: 2)
+        }
+    }
 
+    /// An agent, "burster", with a session of its own, whose bursts of five TRACKs of one path
+    /// are revoked while they wait.
+    private struct Burster {
+        let live: LiveServer
+        let admin: PrioritizerClient
+        let token: String
+        /// Another connection of the agent, which shows when the server has seen the revocation.
+        let watcher: PrioritizerClient
+        let session: String
+
+        init(_ live: LiveServer, session label: String) async throws {
+            self.live = live
+            admin = try await live.client(live.acme.token)
+            token = try await admin.agentCreate(name: "burster", role: .agent)
+            watcher = try await live.client(token)
+            session = try await watcher.createSession(label: label)
+        }
+
+        func sendFiveTracks() async throws -> RawSocket {
+            let tracks = Array(repeating: ["TRACK", session, "a.swift", "CODE", "VIEW", "TOKENS", "5"], count: 5)
+            return try await TrackBurstTests.sendBurst(tracks, as: token, to: live)
+        }
+
+        /// Revokes the agent, and waits (up to `seenWithin`) until the server refuses it on the
+        /// watcher's connection.
+        func revoke(seenWithin timeout: Duration) async throws {
+            try await admin.agentRevoke(name: "burster")
+            #expect(try await eventually(timeout) { try await watcher.send(["WHOAMI"]) == .error("WRONGPASS invalid token") })
+        }
+
+        /// The burst's replies: its first TRACK taken (the path's count `count`), the four after
+        /// it refused; the session's log rows as many as `count`. Closes the clients.
+        func expectOnlyTheFirstTaken(from socket: RawSocket, counting count: Int64) async throws {
             let replies = try await offloaded { try socket.readReplies(5) }
             let refused = RESPReply.error("WRONGPASS invalid token")
-            #expect(replies == [.integer(2), refused, refused, refused, refused])
-            #expect(try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(session)::uuid") == 2)
+            #expect(replies == [.integer(count), refused, refused, refused, refused])
+            #expect(try await live.count("SELECT count(*) FROM prioritizer.access_logs WHERE session_id = \(session)::uuid") == Int(count))
             try await watcher.close()
             try await admin.close()
         }
@@ -274,7 +293,7 @@ import Testing
 
     /// Logs in with `token` on a connection of its own and sends `requests` in one write; the
     /// caller reads the replies (within a minute).
-    private static func sendBurst(_ requests: [[String]], as token: String, to live: LiveServer) async throws -> RawSocket {
+    static func sendBurst(_ requests: [[String]], as token: String, to live: LiveServer) async throws -> RawSocket {
         let port = live.port
         return try await offloaded { () throws -> RawSocket in
             let socket = try RawSocket(port: port, receiveTimeoutSeconds: 60)

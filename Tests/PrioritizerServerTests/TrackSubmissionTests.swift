@@ -8,26 +8,8 @@ import Testing
     /// while the first is taken: the TRACKs after it are refused, as when each request checked
     /// the login on its own. The login is checked again before each call to the handler.
     @Test func loginIsCheckedAgainBeforeEachCallToTheHandler() async throws {
-        let backend = InMemoryBackend()
-        let admin = try #require(await backend.identity(forToken: "admin-token"))
-        var harness = DispatchHarness(backend: backend, sessions: ScriptedTrackHandler(backend: backend, admin: admin, revokesAfterEachTrack: true))
-        #expect(await harness.run("AUTH", "agent-token") == .ok)
-        let session = await harness.newSession()
-        var tracks: [TrackRequest] = []
-        var identity: AuthenticatedIdentity?
-        for _ in 0..<3 {
-            let request = RESPRequest(arguments: ["TRACK", session, "/a.swift", "code", "view"].map { ByteBuffer(string: $0) })
-            guard case .track(let track, let caller) = harness.dispatcher.dispatch(request, state: harness.state) else {
-                Issue.record("TRACK was not dispatched as a TRACK")
-                return
-            }
-            tracks.append(track)
-            identity = caller
-        }
-        var replies: [RESPValue] = []
-        for outcome in await harness.dispatcher.submitTracks(tracks, by: try #require(identity)) {
-            replies.append(await outcome.wait().reply)
-        }
+        let (outcomes, replies) = try await Self.submit(3, to: { ScriptedTrackHandler(backend: $0, admin: $1, revokesAfterEachTrack: true) })
+        #expect(outcomes.count == 3)
         #expect(replies == [.integer(1), CommandError.wrongPass.reply, CommandError.wrongPass.reply])
     }
 
@@ -35,27 +17,37 @@ import Testing
     /// requests: the connection pairs outcomes with its requests in order, and an extra one would
     /// go to the request after the TRACKs.
     @Test func extraResultsFromTheHandlerAnswerNoRequest() async throws {
+        let (outcomes, replies) = try await Self.submit(1, to: { ScriptedTrackHandler(backend: $0, admin: $1, answersEachCallTwice: true) })
+        #expect(outcomes.count == 1)
+        #expect(replies == [.integer(1)])
+    }
+
+    /// Logs in as the agent, dispatches `count` TRACKs of one path into a new session, and submits
+    /// them together to the handler `handler` makes (from the backend and its admin): the
+    /// outcomes, and the replies they come to.
+    private static func submit(
+        _ count: Int, to handler: (InMemoryBackend, AuthenticatedIdentity) -> ScriptedTrackHandler
+    ) async throws -> (outcomes: [PendingOutcome], replies: [RESPValue]) {
         let backend = InMemoryBackend()
         let admin = try #require(await backend.identity(forToken: "admin-token"))
-        var harness = DispatchHarness(backend: backend, sessions: ScriptedTrackHandler(backend: backend, admin: admin, answersEachCallTwice: true))
+        var harness = DispatchHarness(backend: backend, sessions: handler(backend, admin))
         #expect(await harness.run("AUTH", "agent-token") == .ok)
         let session = await harness.newSession()
         var tracks: [TrackRequest] = []
         var identity: AuthenticatedIdentity?
-        for path in ["/a.swift"] {
-            let request = RESPRequest(arguments: ["TRACK", session, path, "code", "view"].map { ByteBuffer(string: $0) })
+        for _ in 0..<count {
+            let request = RESPRequest(arguments: ["TRACK", session, "/a.swift", "code", "view"].map { ByteBuffer(string: $0) })
             guard case .track(let track, let caller) = harness.dispatcher.dispatch(request, state: harness.state) else {
                 Issue.record("TRACK was not dispatched as a TRACK")
-                return
+                return ([], [])
             }
             tracks.append(track)
             identity = caller
         }
         let outcomes = await harness.dispatcher.submitTracks(tracks, by: try #require(identity))
-        #expect(outcomes.count == tracks.count)
         var replies: [RESPValue] = []
         for outcome in outcomes { replies.append(await outcome.wait().reply) }
-        #expect(replies == [.integer(1)])
+        return (outcomes, replies)
     }
 }
 
