@@ -354,6 +354,7 @@ import Testing
             // one that ended the join may have taken longer than the lease (stop 12's CI), and the
             // next heartbeat renews it.
             #expect(try await eventually { first.isAlone }, "alone after joining an empty cluster")
+            let firstPeriod = try #require(first.currentAloneEpoch)
 
             let second = ClusterMembership(store: store, logger: logger)
             let started = ContinuousClock.now
@@ -368,9 +369,64 @@ import Testing
 
             await second.leave()
             #expect(try await eventually { first.isAlone }, "alone again once the other node left")
+            // The other node may have written meanwhile: a new period, whose copies are checked.
+            #expect(try #require(first.currentAloneEpoch) > firstPeriod)
             await first.leave()
             #expect(!first.isAlone)
             await store.pool.close()
+        }
+    }
+}
+
+/// How a lone node's lease lapsing between heartbeats bears on its period of being alone, which
+/// decides whether its session copies are checked again (`LoadedSession.isTrusted`).
+@Suite("Alone periods") struct AlonePeriodTests {
+    /// Heartbeats slower than the lease but well inside the liveness window, with no other node:
+    /// the lease lapses between beats, yet no newcomer could have written unseen, so the node
+    /// stays in one period. Before, every renewal began a new one, and a loaded database (whose
+    /// slow heartbeats let the lease lapse) had every session checked again.
+    @Test func aLeaseThatLapsesWithNoOneElseLiveKeepsThePeriod() async throws {
+        var timing = ClusterMembership.Timing()
+        timing.lease = .milliseconds(100)
+        timing.heartbeatInterval = .milliseconds(400)
+        timing.liveness = .seconds(30)
+        let periods = try await Self.periods(seenOver: 4, timing: timing)
+        #expect(Set(periods).count == 1, "periods \(periods)")
+    }
+
+    /// Heartbeats further apart than half the liveness window: others may have counted the node
+    /// gone and written as if alone, so each renewal begins a new period.
+    @Test func heartbeatsThatLapsePastHalfTheLivenessBeginANewPeriod() async throws {
+        var timing = ClusterMembership.Timing()
+        timing.lease = .milliseconds(100)
+        timing.heartbeatInterval = .milliseconds(700)
+        timing.liveness = .seconds(1)
+        let periods = try await Self.periods(seenOver: 3, timing: timing)
+        #expect(periods == periods.sorted() && Set(periods).count == periods.count, "periods \(periods)")
+    }
+
+    /// The period of each of `count` stretches of being alone, each seen after a lapse, for a
+    /// node alone on a fresh database with `timing`.
+    static func periods(seenOver count: Int, timing: ClusterMembership.Timing) async throws -> [Int] {
+        try await withTestDatabase { database in
+            var logger = Logger(label: "test.membership")
+            logger.logLevel = .critical
+            let store = PostgresResourceService(conninfo: database.conninfo, connections: 1)
+            let node = ClusterMembership(store: store, timing: timing, logger: logger)
+            try await node.join(address: "alone")
+            var periods: [Int] = []
+            for _ in 0..<count {
+                var period: Int?
+                #expect(try await eventually(.seconds(20)) {
+                    period = node.currentAloneEpoch
+                    return period != nil
+                })
+                periods.append(try #require(period))
+                #expect(try await eventually(.seconds(20)) { !node.isAlone }, "the lease lapses between beats")
+            }
+            await node.leave()
+            await store.pool.close()
+            return periods
         }
     }
 }

@@ -32,9 +32,15 @@ public final class ClusterMembership: @unchecked Sendable {
     private var aloneUntil: ContinuousClock.Instant?
     private var servingFrom: ContinuousClock.Instant = .now
     private var otherNodes = 0
-    /// Counts the times the node became alone: a session copy known current in one such period
-    /// may have missed other nodes' writes before the next.
+    /// Counts the times the node became alone after another node may have written: a session
+    /// copy known current in one such period may have missed other nodes' writes before the next.
     private var aloneEpoch = 0
+    /// Since the current period began, another node was seen live, or this node's heartbeats
+    /// lapsed long enough that others may have counted it gone: the next period is a new one.
+    /// A lease that merely ran out between two prompt heartbeats with no one else live does not
+    /// count: a newcomer cannot write before this node's next heartbeat has seen it (`join`), so
+    /// every session copy stays as current as it was, and need not be checked again.
+    private var othersMayHaveWritten = true
     private var lastHeartbeat: ContinuousClock.Instant?
     /// The latest heartbeat took so long that others may have judged its row stale when it
     /// became visible to them (see `beat`).
@@ -150,9 +156,12 @@ public final class ClusterMembership: @unchecked Sendable {
             if (result.registered || lapsed) && result.otherLiveNodes > 0 {
                 servingFrom = max(servingFrom, now + timing.lease)
             }
-            let wasAlone = aloneUntil.map { now < $0 } ?? false
+            if result.otherLiveNodes > 0 || lapsed { othersMayHaveWritten = true }
             aloneUntil = result.otherLiveNodes == 0 ? started + timing.lease : nil
-            if aloneUntil != nil && !wasAlone { aloneEpoch += 1 }
+            if aloneUntil != nil && othersMayHaveWritten {
+                aloneEpoch += 1
+                othersMayHaveWritten = false
+            }
             otherNodes = result.otherLiveNodes
             lastHeartbeat = started
         }
