@@ -401,6 +401,10 @@ public final class PostgresResourceService: ResourceService {
         guard !batch.isEmpty else { return CommitOutcome() }
         let plan = BatchPlan(batch: batch, model: model)
         let cache = batch.resourceFactsEpoch.map { resourceCache.entering($0) }
+        // Before and after: a period entered while this batch is in flight must not keep what it
+        // learns from rows this batch is changing.
+        if cache == nil { resourceCache.writingOutsideAPeriod() }
+        defer { if cache == nil { resourceCache.writingOutsideAPeriod() } }
         // Concurrent batches of one organization may deadlock on the few rows both change; the
         // transaction then rolled back whole, so running it again is safe.
         var attempt = 1

@@ -193,7 +193,8 @@ public struct WriteBatch: Sendable {
     /// Whether the resource facts this process cached may stand in for reading the rows, and
     /// since when: the period in which this process has been the database's only writer
     /// (`ClusterMembership.currentAloneEpoch`), nil while other nodes may write too. Facts cached
-    /// in an earlier period are dropped: other nodes may have changed those rows in between.
+    /// in an earlier period, or before a batch written with nil, are dropped: other nodes (or that
+    /// batch) may have changed those rows in between.
     public var resourceFactsEpoch: Int? = 0
     /// Half-lives (seconds) of the batch's sessions as the caller knows them (they never change):
     /// a session given here is not read before writing; it is taken to exist and be open, which

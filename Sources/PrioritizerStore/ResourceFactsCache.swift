@@ -20,8 +20,9 @@ final class ResourceFactsCache: @unchecked Sendable {
 
     private let lock = NSLock()
     private var entries: [Key: Entry] = [:]
-    /// The period of being the only writer the entries were cached in (see `entering`).
-    private var epoch = 0
+    /// The period of being the only writer the entries were cached in (see `entering`); nil once
+    /// a batch wrote outside any period, so that the next one starts afresh.
+    private var epoch: Int? = 0
     /// Beyond this many paths the cache starts over: memory stays bounded, and a miss only costs
     /// the read it saves.
     let capacity: Int
@@ -56,6 +57,15 @@ final class ResourceFactsCache: @unchecked Sendable {
             self.epoch = epoch
         }
         return self
+    }
+
+    /// A batch is being (or was) written while other nodes may write: it changes rows without
+    /// this cache, so whatever period comes next, even the one it interrupted (a lease that lapsed
+    /// with no one else live), starts with no entries.
+    func writingOutsideAPeriod() {
+        lock.lock()
+        epoch = nil
+        lock.unlock()
     }
 
     func removeAll() {

@@ -388,4 +388,27 @@ import TestSupport
             #expect(try await connection.query("SELECT count(*) FROM prioritizer.session_resources")[0].decode(0, as: Int.self) == 1)
         }
     }
+    /// A batch written while other nodes may write (no period of being alone) does not use the
+    /// cache, yet changes the rows: the period it interrupted, taken up again, must not count on
+    /// facts cached before it. Here the same period resumes (a lease that lapsed between prompt
+    /// heartbeats, with no one else live), and the third batch's 5 tokens were skipped as already
+    /// stored, leaving the second's 9, before the cache learned to start over after such a batch.
+    @Test func factsWrittenOutsideAnAlonePeriodAreNotCountedOnWhenItResumes() async throws {
+        try await ServiceFixture.with { fixture in
+            let session = try await fixture.newSession()
+            func commit(at time: Int64, tokens: Int, alonePeriod: Int?) async throws {
+                var batch = WriteBatch()
+                batch.events = [fixture.event(session, "p.swift", at: time, type: .code, tokens: tokens)]
+                batch.resourceFactsEpoch = alonePeriod
+                try await fixture.service.commit(batch)
+            }
+            try await commit(at: 1, tokens: 5, alonePeriod: 1)
+            try await commit(at: 2, tokens: 9, alonePeriod: nil)
+            try await commit(at: 3, tokens: 5, alonePeriod: 1)
+            let connection = try await fixture.database.connect()
+            let stored = try await connection.query(
+                "SELECT token_count FROM prioritizer.resources WHERE path = 'p.swift'")[0].decode(0, as: Int.self)
+            #expect(stored == 5)
+        }
+    }
 }
