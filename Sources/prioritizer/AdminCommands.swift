@@ -98,7 +98,7 @@ struct AnalystCommand: AsyncParsableCommand {
 
     struct Grant: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create (or update) a PostgreSQL LOGIN role that reads only this organization's rows and writes nothing.")
+            abstract: "Create a PostgreSQL LOGIN role that reads only this organization's rows and writes nothing (again: change its password).")
 
         @Option(help: "The organization's name.") var org: String
         @Argument(help: "The role's name: lower-case letters, digits and underscores.") var role: String

@@ -162,6 +162,11 @@ import TestSupport
             try await service.grantAnalyst(orgID: fixture.org.orgID, role: role, password: "s3cret")
             // Granting again is idempotent.
             try await service.grantAnalyst(orgID: fixture.org.orgID, role: role, password: nil)
+            // …but does not move the role to another organization (migrations/0013): before, it
+            // was repointed, password kept, and read the other organization's rows from then on.
+            await #expect(throws: StoreError.self) {
+                try await service.grantAnalyst(orgID: other.orgID, role: role, password: nil)
+            }
             await #expect(throws: (any Error).self) {
                 try await service.grantAnalyst(orgID: fixture.org.orgID, role: "Bad Name; DROP", password: nil)
             }
