@@ -60,6 +60,20 @@ import Testing
         #expect(text.contains("Tokens: Unknown"))
     }
 
+    /// Token counts of up to 2^53 each (the protocol's bound): their sum saturates instead of
+    /// trapping, which took the whole server down with a METRICS over 1,024 such resources.
+    @Test func tokenSumsBeyondInt64Saturate() {
+        var state = SessionState()
+        for index in 0..<1_100 {
+            state.apply(AccessEvent(path: "p\(index)", type: .code, access: .view, at: Self.t0, tokens: 1 << 53))
+        }
+        let included = (0..<1_100).map { "p\($0)" }
+        state.markIncluded(included)
+        let report = MetricsReport(sessionID: "s-1", state: state, lastRun: nil, at: Self.t0)
+        #expect(report.trackedTokens == Int.max)
+        #expect(report.includedTokens == Int.max)
+    }
+
     @Test func jsonCarriesTheSameFactsUnderStableKeys() throws {
         let (state, run) = Self.prioritizedSession()
         let report = MetricsReport(sessionID: "s-1", state: state, lastRun: run, at: run.at)

@@ -135,6 +135,53 @@ import TestSupport
         }
     }
 
+    /// Runs of one session queued behind each other commit together: the last written is the
+    /// session's latest, for a reload and for `session_metrics.last_strategy`. Before, all had the
+    /// transaction's `now()` and the tie went to the random run id (half the time the earlier).
+    @Test func theLatestOfSeveralRunsInOneCommitIsTheLastWritten() async throws {
+        try await ServiceFixture.with { fixture in
+            let session = try await fixture.newSession()
+            var events = WriteBatch()
+            events.events = ["a", "b"].map { fixture.event(session, $0, at: 1_000, tokens: 10) }
+            try await fixture.service.commit(events)
+            func run(_ chosen: String, _ strategy: String) -> TenantItem<PrioritizationRunRecord> {
+                TenantItem(orgID: fixture.org.orgID, PrioritizationRunRecord(
+                    sessionID: session.sessionID, agentID: fixture.admin.agent.agentID, strategy: strategy, budget: 10,
+                    resourceBudget: 10, chosenPaths: [chosen], chosenTokens: 10, capturedImportance: 1,
+                    totalImportance: 2, candidates: 2, durationMicros: 5, evaluatedAt: 1_000))
+            }
+            let connection = try await fixture.database.connect()
+            for round in 0..<10 {
+                let (first, last) = round % 2 == 0 ? (("a", "greedy"), ("b", "optimal")) : (("b", "optimal"), ("a", "greedy"))
+                var batch = WriteBatch()
+                batch.runs = [run(first.0, first.1), run(last.0, last.1)]
+                try await fixture.service.commit(batch)
+                let latest = try #require(try await fixture.service.latestRun(orgID: fixture.org.orgID, sessionID: session.sessionID))
+                #expect(latest.chosenPaths == [last.0], "round \(round)")
+                let strategy = try await connection.query(
+                    "SELECT last_strategy FROM prioritizer.session_metrics WHERE session_id = \(session.sessionID)")[0]
+                    .decode(0, as: String.self)
+                #expect(strategy == last.1, "round \(round)")
+            }
+        }
+    }
+
+    /// Token counts of up to 2^53 each (the protocol's bound): `session_metrics` saturates its
+    /// sums at the bigint maximum. Before, the query failed with "bigint out of range".
+    @Test func sessionMetricsTokenSumsSaturate() async throws {
+        try await ServiceFixture.with { fixture in
+            let session = try await fixture.newSession()
+            var batch = WriteBatch()
+            batch.events = (0..<1_100).map { fixture.event(session, "p\($0)", at: 1_000, tokens: 1 << 53) }
+            try await fixture.service.commit(batch)
+            let connection = try await fixture.database.connect()
+            let tracked = try await connection.query(
+                "SELECT tracked_tokens FROM prioritizer.session_metrics WHERE session_id = \(session.sessionID)")[0]
+                .decode(0, as: Int64.self)
+            #expect(tracked == Int64.max)
+        }
+    }
+
     @Test func runsMarkExactlyTheChosenResourcesInTheirSessionOnly() async throws {
         try await ServiceFixture.with { fixture in
             let one = try await fixture.newSession()

@@ -50,7 +50,7 @@ public struct MetricsReport: Hashable, Sendable, Codable {
     public var halfLifeSeconds: Double
     public var totalResources: Int
     public var totalAccesses: Int
-    /// Sum of the known token counts of every tracked resource.
+    /// Sum of the known token counts of every tracked resource (at most `Int.max`).
     public var trackedTokens: Int
     public var unknownTokenResources: Int
     public var modifiedResources: Int
@@ -107,13 +107,15 @@ public struct MetricsReport: Hashable, Sendable, Codable {
         for resource in state.resources.values {
             byType[ResourceType.allCases.firstIndex(of: resource.type)!] += 1
             byAccess.add(resource.accessCounts)
-            if let tokens = resource.tokens { tracked += tokens } else { unknown += 1 }
+            // Saturating: each count may be up to 2^53 (the protocol's bound), so a thousand of
+            // them exceed Int64, and an overflow would trap the whole server.
+            if let tokens = resource.tokens { tracked = tracked.saturatingAdding(tokens) } else { unknown += 1 }
             if resource.modified { modified += 1 }
             let importance = state.importance(of: resource, at: at)
             total += importance
             if resource.included {
                 included += 1
-                includedTokens += resource.tokens ?? 0
+                includedTokens = includedTokens.saturatingAdding(resource.tokens ?? 0)
                 includedImportance += importance
             }
         }
@@ -139,5 +141,13 @@ public struct MetricsReport: Hashable, Sendable, Codable {
                     capturedShare: run.capturedShare, candidates: run.candidates,
                     durationMicroseconds: run.durationMicroseconds, at: run.at)
         }
+    }
+}
+
+extension Int {
+    /// `self + other`, or the nearest bound where that overflows.
+    func saturatingAdding(_ other: Int) -> Int {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
     }
 }
