@@ -405,17 +405,35 @@ import Testing
         #expect(periods == periods.sorted() && Set(periods).count == periods.count, "periods \(periods)")
     }
 
+    /// A heartbeat that committed but whose reply was lost (here: one that throws after writing)
+    /// begins a new period: a newcomer may have taken its stamp for this node having seen it, then
+    /// written and left before the next heartbeat, with no lapse to tell.
+    @Test func aHeartbeatThatFailsBeginsANewPeriod() async throws {
+        var timing = ClusterMembership.Timing()
+        timing.lease = .milliseconds(100)
+        timing.heartbeatInterval = .milliseconds(400)
+        timing.liveness = .seconds(30)
+        let periods = try await Self.periods(seenOver: 3, timing: timing) { store, stretch in
+            if stretch == 1 { store.failNextHeartbeat() }
+        }
+        #expect(periods.count == 3 && periods[0] == periods[1] && periods[2] > periods[1], "periods \(periods)")
+    }
+
     /// The period of each of `count` stretches of being alone, each seen after a lapse, for a
-    /// node alone on a fresh database with `timing`.
-    static func periods(seenOver count: Int, timing: ClusterMembership.Timing) async throws -> [Int] {
+    /// node alone on a fresh database with `timing`; `between(store, index)` runs after each.
+    static func periods(
+        seenOver count: Int, timing: ClusterMembership.Timing,
+        between: (HeartbeatFaults, Int) -> Void = { _, _ in }
+    ) async throws -> [Int] {
         try await withTestDatabase { database in
             var logger = Logger(label: "test.membership")
             logger.logLevel = .critical
             let store = PostgresResourceService(conninfo: database.conninfo, connections: 1)
-            let node = ClusterMembership(store: store, timing: timing, logger: logger)
+            let faults = HeartbeatFaults(store)
+            let node = ClusterMembership(store: faults, timing: timing, logger: logger)
             try await node.join(address: "alone")
             var periods: [Int] = []
-            for _ in 0..<count {
+            for index in 0..<count {
                 var period: Int?
                 #expect(try await eventually(.seconds(20)) {
                     period = node.currentAloneEpoch
@@ -423,11 +441,66 @@ import Testing
                 })
                 periods.append(try #require(period))
                 #expect(try await eventually(.seconds(20)) { !node.isAlone }, "the lease lapses between beats")
+                between(faults, index)
             }
             await node.leave()
             await store.pool.close()
             return periods
         }
+    }
+
+    /// PostgreSQL's service, whose next heartbeat can be made to fail after it committed.
+    final class HeartbeatFaults: ResourceService, @unchecked Sendable {
+        let base: PostgresResourceService
+        private let lock = NSLock()
+        private var failNext = false
+        init(_ base: PostgresResourceService) { self.base = base }
+
+        func failNextHeartbeat() { lock.withLock { failNext = true } }
+
+        func heartbeat(_ node: NodeRegistration, liveness: Duration, othersSince: Date?) async throws -> NodeHeartbeat {
+            let result = try await base.heartbeat(node, liveness: liveness, othersSince: othersSince)
+            if lock.withLock({ () -> Bool in defer { failNext = false }; return failNext }) {
+                throw StoreError.unavailable("the heartbeat's reply was lost (test)")
+            }
+            return result
+        }
+
+        func removeNode(_ nodeID: UUID) async throws { try await base.removeNode(nodeID) }
+        func createOrganization(name: String) async throws -> (Organization, AgentCredentials) { try await base.createOrganization(name: name) }
+        func organization(named name: String) async throws -> Organization? { try await base.organization(named: name) }
+        func createAgent(orgID: UUID, name: String, role: AgentRole) async throws -> AgentCredentials {
+            try await base.createAgent(orgID: orgID, name: name, role: role)
+        }
+        func revokeAgent(orgID: UUID, name: String) async throws -> Bool { try await base.revokeAgent(orgID: orgID, name: name) }
+        func agents(orgID: UUID) async throws -> [AgentRecord] { try await base.agents(orgID: orgID) }
+        func authenticate(token: String) async throws -> AuthenticatedAgent? { try await base.authenticate(token: token) }
+        func isAgentActive(orgID: UUID, agentID: UUID) async throws -> Bool { try await base.isAgentActive(orgID: orgID, agentID: agentID) }
+        func agentsRevoked(since: Date) async throws -> [UUID] { try await base.agentsRevoked(since: since) }
+        func watchRevocations(_ onRevoked: @escaping @Sendable () -> Void) async { await base.watchRevocations(onRevoked) }
+        func grantAnalyst(orgID: UUID, role: String, password: String?) async throws {
+            try await base.grantAnalyst(orgID: orgID, role: role, password: password)
+        }
+        func createSession(orgID: UUID, _ session: NewSession) async throws -> SessionRecord { try await base.createSession(orgID: orgID, session) }
+        func session(orgID: UUID, sessionID: UUID) async throws -> SessionRecord? { try await base.session(orgID: orgID, sessionID: sessionID) }
+        func sessionVersion(orgID: UUID, sessionID: UUID) async throws -> SessionVersion? {
+            try await base.sessionVersion(orgID: orgID, sessionID: sessionID)
+        }
+        func sessionIDs(orgID: UUID, limit: Int) async throws -> [UUID] { try await base.sessionIDs(orgID: orgID, limit: limit) }
+        func closeSession(orgID: UUID, sessionID: UUID) async throws -> Bool { try await base.closeSession(orgID: orgID, sessionID: sessionID) }
+        func lastKnownTokenCount(orgID: UUID, path: String) async throws -> Int? { try await base.lastKnownTokenCount(orgID: orgID, path: path) }
+        func sessionResources(orgID: UUID, sessionID: UUID) async throws -> [SessionResourceRecord] {
+            try await base.sessionResources(orgID: orgID, sessionID: sessionID)
+        }
+        func accessTypeCounts(orgID: UUID, sessionID: UUID) async throws -> AccessTypeCounts {
+            try await base.accessTypeCounts(orgID: orgID, sessionID: sessionID)
+        }
+        func latestRun(orgID: UUID, sessionID: UUID) async throws -> PrioritizationRunRecord? { try await base.latestRun(orgID: orgID, sessionID: sessionID) }
+        func relations(orgID: UUID) async throws -> StoredRelations { try await base.relations(orgID: orgID) }
+        func writeRelations(orgID: UUID, _ changes: CoAccessGraph.Changes, halfLifeSeconds: Double) async throws {
+            try await base.writeRelations(orgID: orgID, changes, halfLifeSeconds: halfLifeSeconds)
+        }
+        func commit(_ batch: WriteBatch) async throws -> CommitOutcome { try await base.commit(batch) }
     }
 }
 

@@ -103,6 +103,7 @@ public final class ClusterMembership: @unchecked Sendable {
                     try await self.beat(node)
                     streak.succeeded(logger: self.logger)
                 } catch {
+                    self.heartbeatFailed()
                     streak.failed(error, logger: self.logger)
                 }
             }
@@ -139,6 +140,13 @@ public final class ClusterMembership: @unchecked Sendable {
         guard wait > .zero else { return false }
         try? await Task.sleep(for: wait)
         return true
+    }
+
+    /// A heartbeat that failed may still have committed (its COMMIT's reply lost): a newcomer that
+    /// saw its stamp counts this node as having seen it, and may write and leave before the next
+    /// heartbeat that succeeds, with no lapse to tell.
+    private func heartbeatFailed() {
+        lock.withLock { othersMayHaveWritten = true }
     }
 
     @discardableResult
