@@ -7,6 +7,35 @@ import Testing
 /// Cases at the edges of SPEC: ancient events, a stop in the middle of a pipeline, sessions
 /// evicted from memory, many agents in one session.
 @Suite("Edge cases") struct EdgeCaseTests {
+    /// Two spellings of one Unicode path (é composed, and e with a combining accent): one
+    /// resource, in memory and in the database, stored in NFC. Before, memory (Swift's canonical
+    /// equality) counted the second as the first while PostgreSQL (bytes) made a second row.
+    @Test func canonicallyEquivalentPathsAreOneResource() async throws {
+        try await LiveServer.with { live in
+            let client = try await live.client(live.acme.token)
+            let session = try await client.createSession(label: "unicode")
+            let composed = "docs/caf\u{E9}.md", decomposed = "docs/cafe\u{301}.md"
+            #expect(Array(composed.utf8) != Array(decomposed.utf8))
+            #expect(try await client.track(session: session, path: decomposed, type: .documentation, access: .view, tokens: 7) == 1)
+            #expect(try await client.track(session: session, path: composed, type: .documentation, access: .view) == 2)
+            #expect(try await client.send(["LINK", session, composed, decomposed]) == .error("ERR LINK needs two different paths"))
+            let top = try await client.top(session: session, limit: 5)
+            #expect(top.map { Array($0.path.utf8) } == [Array(composed.utf8)])
+            let sql = try await live.sql()
+            let rows = try await sql.query(
+                "SELECT encode(convert_to(path, 'UTF8'), 'hex') FROM prioritizer.resources WHERE path LIKE 'docs/caf%'")
+            let hex = composed.utf8.map { String(format: "%02x", $0) }.joined()
+            #expect(try rows.map { try $0.decode(0, as: String.self) } == [hex])
+            // Read back from the database (a restart), the session answers the same.
+            try await client.close()
+            try await live.restart()
+            let again = try await live.client(live.acme.token)
+            #expect(try await again.track(session: session, path: decomposed, type: .documentation, access: .view) == 3)
+            await sql.close()
+            try await again.close()
+        }
+    }
+
     @Test func rankingSurvivesUnderflowOfAncientEvents() async throws {
         try await LiveServer.with { live in
             let client = try await live.client(live.acme.token)

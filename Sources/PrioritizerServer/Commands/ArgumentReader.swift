@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import Prioritization
 
@@ -50,8 +51,20 @@ public struct ArgumentReader {
         return text
     }
 
+    /// A resource path, in Unicode NFC: canonically equivalent spellings (an é as one code point,
+    /// or as e and a combining accent, as macOS file systems may give it) are one resource.
+    /// Swift compares strings by canonical equivalence and PostgreSQL compares bytes; kept in one
+    /// form, both see the same resources. Before, the second spelling counted as the first in
+    /// memory and became a row of its own in the database.
     public mutating func path() throws(CommandError) -> String {
-        try text("path", maxBytes: CommandLimits.maxPathBytes, allowEmpty: false)
+        let path = try text("path", maxBytes: CommandLimits.maxPathBytes, allowEmpty: false)
+        if path.utf8.allSatisfy({ $0 < 0x80 }) { return path }
+        let normalized = path.precomposedStringWithCanonicalMapping
+        // A few characters grow under NFC (composition exclusions decompose).
+        if normalized.utf8.count > CommandLimits.maxPathBytes {
+            throw CommandError("path is longer than \(CommandLimits.maxPathBytes) bytes")
+        }
+        return normalized
     }
 
     /// A session id; anything but a lower-case UUID names no session.
