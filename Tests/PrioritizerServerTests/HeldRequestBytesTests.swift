@@ -35,8 +35,47 @@ import Glibc
     }
 }
 
+/// Replies to a client that does not read are bounded too: requests already read are held
+/// while the socket is not writable.
+@Suite struct UnreadRepliesTests {
+    /// 170,000 HELPs (6 bytes each, about a megabyte: one read burst once reads have grown to
+    /// 64 KiB) from a client that never reads; each reply is 3.7 KB. The server answers until the
+    /// socket stops being writable (535 here) and holds the rest. Before, every request of the
+    /// burst was answered into NIO's buffer before the writability was looked at: the server
+    /// grew past 650 MB and spent over ten minutes of CPU on it (so this test, failing, is slow).
+    @Test func aBurstIsNotAnsweredPastWhatTheClientTakes() async throws {
+        try await withTestServer { port, server, _ in
+            let before = server.statistics.snapshot.totalCommandsProcessed
+            let socket = try BlockingSocket(port: port, sendTimeoutMilliseconds: 3_000)
+            _ = socket.send(Array("AUTH agent-token\r\n".utf8))
+            #expect(socket.receive(5) == Array("+OK\r\n".utf8))
+            // Large requests first, their replies read: NIO's reads grow to 64 KiB, 16 to a burst.
+            let payload = String(repeating: "x", count: 60_000)
+            let ping = Array("*2\r\n$4\r\nPING\r\n$60000\r\n\(payload)\r\n".utf8)
+            let pong = Array("$60000\r\n\(payload)\r\n".utf8)
+            for _ in 0..<8 {
+                let pings = Array([[UInt8]](repeating: ping, count: 16).joined())
+                let sending = Task.detached { socket.send(pings) }
+                #expect(socket.receive(pong.count * 16) == Array([[UInt8]](repeating: pong, count: 16).joined()))
+                _ = await sending.value
+            }
+            let helps = Array(String(repeating: "HELP\r\n", count: 170_000).utf8)
+            let sent = await Task.detached { socket.send(helps) }.value
+            // Whatever the server was going to answer, it has answered by now.
+            var processed = 0
+            for _ in 0..<20 {
+                try await Task.sleep(for: .milliseconds(100))
+                processed = server.statistics.snapshot.totalCommandsProcessed - before
+            }
+            // The kernel's buffers take a few megabytes of replies (a thousand or two); the rest wait.
+            #expect(processed < 20_000, "answered \(processed) of \(sent / 6) requests sent, not read")
+            withExtendedLifetime(socket) {}
+        }
+    }
+}
+
 /// A blocking client socket whose sends give up after a timeout.
-private final class BlockingSocket {
+final class BlockingSocket: @unchecked Sendable {
     let fd: Int32
 
     init(port: Int, sendTimeoutMilliseconds: Int) throws {
@@ -58,6 +97,18 @@ private final class BlockingSocket {
     }
 
     deinit { close(fd) }
+
+    /// Reads exactly `count` bytes (fewer if the connection ends first).
+    func receive(_ count: Int) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var offset = 0
+        while offset < count {
+            let read = bytes[offset...].withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
+            if read <= 0 { break }
+            offset += read
+        }
+        return Array(bytes[..<offset])
+    }
 
     /// Sends what the kernel takes before the timeout; how many bytes that was.
     func send(_ bytes: [UInt8]) -> Int {

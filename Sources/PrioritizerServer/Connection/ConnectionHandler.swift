@@ -13,6 +13,10 @@ import NIOCore
 ///
 /// Back-pressure: once `maxPipelinedRequests` requests are outstanding, or the socket stops
 /// being writable because the client does not read, the handler stops asking for more bytes.
+/// Requests already read when the socket stops being writable are held, not dispatched, until it
+/// is writable again: one read burst holds up to a megabyte of requests, and answering a burst of
+/// small requests with large replies (HELP: 6 bytes in, 3.7 KB out) would otherwise buffer
+/// hundreds of megabytes for a client that does not read.
 final class ConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = RESPRequest
     typealias OutboundIn = ByteBuffer
@@ -72,7 +76,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         // Once closing (or closed, `active` false), a request read anyway (a read already asked
         // of the socket) would run with no one to answer.
         guard !closing, active else { return }
-        if barrierInFlight {
+        if mustHoldRequests(context: context) {
             heldRequests.append(request)
             heldBytes += request.byteCount
         } else {
@@ -80,8 +84,18 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
     }
 
+    /// Requests wait behind a barrier, behind requests already waiting, and while the client
+    /// does not take its replies.
+    private func mustHoldRequests(context: ChannelHandlerContext) -> Bool {
+        barrierInFlight || !heldRequests.isEmpty || !context.channel.isWritable
+    }
+
     func channelReadComplete(context: ChannelHandlerContext) {
         inReadBurst = false
+        // Held for a moment the socket was not writable, which passed within the burst.
+        if context.channel.isWritable && !barrierInFlight && !heldRequests.isEmpty {
+            releaseHeldRequests(context: context)
+        }
         startCollectedJobs(context: context)
         flushIfNeeded(context: context)
         context.fireChannelReadComplete()
@@ -99,6 +113,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable && !barrierInFlight && !heldRequests.isEmpty && !inReadBurst {
+            releaseHeldRequests(context: context)
+            flushIfNeeded(context: context)
+            closeIfDrained(context: context)
+        }
         resumeReadingIfPossible(context: context)
         context.fireChannelWritabilityChanged()
     }
@@ -135,7 +154,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         guard !closing else { return }
         dispatcher.statistics.protocolError()
         logger.debug("protocol error", metadata: ["reason": "\(protocolError.reason)"])
-        if barrierInFlight {
+        if barrierInFlight || !heldRequests.isEmpty {
             heldProtocolError = protocolError
             closing = true
         } else {
@@ -288,20 +307,24 @@ final class ConnectionHandler: ChannelDuplexHandler {
         writeReadyReplies(context: context)
     }
 
-    /// Dispatches the requests held behind a barrier, until the next barrier.
+    /// Dispatches the held requests, until the next barrier or until the client stops taking
+    /// its replies.
     private func releaseHeldRequests(context: ChannelHandlerContext) {
         releasingHeldRequests = true
-        while !barrierInFlight, let request = heldRequests.popFirst() {
+        while !barrierInFlight, context.channel.isWritable, let request = heldRequests.popFirst() {
             heldBytes -= request.byteCount
             // A held protocol error also sets `closing`: the requests before it are still
             // answered, but none after a QUIT.
-            guard !quitting, !closing || heldProtocolError != nil else { break }
+            guard !quitting, !closing || heldProtocolError != nil else {
+                removeHeldRequests()
+                break
+            }
             handle(request, context: context)
         }
         releasingHeldRequests = false
         startCollectedJobs(context: context)
         if quitting { heldProtocolError = nil }
-        if !barrierInFlight, let error = heldProtocolError {
+        if !barrierInFlight, heldRequests.isEmpty, let error = heldProtocolError {
             heldProtocolError = nil
             removeHeldRequests()
             answerProtocolError(error, context: context)
@@ -324,6 +347,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 replies.removeAll()
                 removeHeldRequests()
                 unflushed = false
+                unflushedBytes = 0
                 let written = context.eventLoop.makePromise(of: Void.self)
                 context.writeAndFlush(wrapOutboundOut(reply.bytes), promise: written)
                 written.futureResult.assumeIsolated().whenComplete { _ in
@@ -331,8 +355,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 }
                 return
             }
+            unflushedBytes += reply.bytes.readableBytes
             context.write(wrapOutboundOut(reply.bytes), promise: nil)
             unflushed = true
+            // Replies of a long burst go out as they pile up, so that the socket's writability
+            // (which holds the requests after them) sees them even where a layer (TLS) buffers
+            // what is not flushed.
+            if unflushedBytes >= Self.flushThreshold { flushIfNeeded(context: context) }
         }
         // Inside a read burst (or a batch of completions) the flush waits until its end, so
         // pipelined replies go out in one write.
@@ -346,6 +375,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         guard draining, active, replies.isEmpty, heldRequests.isEmpty, collectedJobs.isEmpty, !barrierInFlight else { return }
         active = false
         unflushed = false
+        unflushedBytes = 0
         let written = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(ByteBuffer()), promise: written)
         written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
@@ -354,8 +384,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func flushIfNeeded(context: ChannelHandlerContext) {
         guard unflushed else { return }
         unflushed = false
+        unflushedBytes = 0
         context.flush()
     }
+
+    /// NIO's default high water mark: a burst's replies beyond it are written out at once.
+    private static let flushThreshold = 64 * 1024
+    private var unflushedBytes = 0
 
     // MARK: Back-pressure
 
