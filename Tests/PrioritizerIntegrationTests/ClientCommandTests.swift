@@ -349,6 +349,29 @@ import Testing
         }
     }
 
+    /// RESERVE (and the prompt) past the budget leave a negative resource budget: nothing is
+    /// chosen, not even an empty file, and the run records that budget. Before, it was clamped
+    /// to 0, which still took the 0-token resources.
+    @Test func aReserveBeyondTheBudgetChoosesNothing() async throws {
+        try await LiveServer.with { live in
+            let client = try await live.client(live.acme.token)
+            let session = try await client.createSession(label: "over-reserved")
+            try await client.track(session: session, path: "pkg/__init__.py", type: .code, access: .edit, tokens: 0)
+            try await client.track(session: session, path: "pkg/main.py", type: .code, access: .view, tokens: 500)
+            for strategy in PrioritizerClient.Strategy.allCases {
+                let chosen = try await client.prioritize(session: session, budget: 100, strategy: strategy, reserve: 200, dryRun: true)
+                #expect(chosen.isEmpty, "\(strategy): \(chosen)")
+            }
+            #expect(try await client.prioritize(session: session, budget: 100, reserve: 200).isEmpty)
+            let recorded = try await live.count(
+                "SELECT resource_budget FROM prioritizer.prioritization_runs WHERE session_id = \(session)::uuid")
+            #expect(recorded == -100)
+            // Within the budget the empty file rides along as before.
+            #expect(try await client.prioritize(session: session, budget: 100, dryRun: true).map(\.path) == ["pkg/__init__.py"])
+            try await client.close()
+        }
+    }
+
     @Test func prioritizeRecordsRunsAndMarksIncluded() async throws {
         try await LiveServer.with { live in
             let client = try await live.client(live.acme.token)

@@ -252,7 +252,9 @@ actor SessionRunner {
         try await ensureReadable(id, for: caller)
         let at = request.at ?? clock.nowMilliseconds()
         let promptTokens = request.prompt.map { Int64(Self.tokenizer(sessions[id]!.encoding).count(bytes: $0)) } ?? 0
-        let resourceBudget = max(0, request.budget - request.reserve - promptTokens)
+        // Below zero when RESERVE and the prompt exceed the budget: then nothing fits, not even
+        // an empty file (a budget clamped to 0 still took the 0-token resources).
+        let resourceBudget = request.budget - request.reserve - promptTokens
         let started = ContinuousClock.now
         sessions[id]!.state.preparePathRanks()
         var candidates = sessions[id]!.state.packingCandidates(at: at)
