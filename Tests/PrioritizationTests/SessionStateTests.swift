@@ -9,6 +9,27 @@ import Testing
         AccessEvent(path: path, type: type, access: access, at: t0 + offset, modified: modified, tokens: tokens, size: size)
     }
 
+    /// TOP keeps a short list by insertion and sorts everything for a long one: both give the
+    /// same ranking, ties (equal importance, broken by path) included, with and without path ranks.
+    @Test func topRanksAlikeWhetherItInsertsOrSorts() {
+        var state = SessionState()
+        var generator = SystemRandomNumberGenerator()
+        for index in 0..<1_000 {
+            // Ten distinct instants and access kinds: many exact ties.
+            let access: AccessType = [.view, .edit, .execute, .reference][index % 4]
+            state.apply(Self.event("f\(Int.random(in: 0..<100_000, using: &generator)).swift", access, at: Int64(index % 10) * 60_000))
+        }
+        let at = Self.t0 + 3_600_000
+        for prepared in [false, true] {
+            if prepared { state.preparePathRanks() }
+            let all = state.top(state.resources.count, at: at).map(\.resource.path)
+            #expect(all.count == state.resources.count)
+            for limit in [1, 10, 64, 65, 100, 124, 125, 126, 500, state.resources.count, 1 << 40] {
+                #expect(state.top(limit, at: at).map(\.resource.path) == Array(all.prefix(limit)), "limit \(limit), ranks \(prepared)")
+            }
+        }
+    }
+
     @Test func applyCountsAccessesAndKeepsTheLatestFacts() {
         var state = SessionState()
         #expect(state.apply(Self.event("a", tokens: 100, size: 400)) == 1)

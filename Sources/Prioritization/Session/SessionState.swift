@@ -143,29 +143,41 @@ public struct SessionState: Sendable {
         return top(limit, log2Importance: { valued.log2Importance[$0] }, importance: { valued.importance[$0] })
     }
 
+    /// Up to this many best resources (or an eighth of all) are kept by insertion into a sorted
+    /// prefix; more are found by sorting everything once. Insertion moves O(limit) entries each
+    /// time, quadratic for a LIMIT near the resource count, since resources are scanned oldest
+    /// first and later ones usually rank higher.
+    static let insertionLimit = 64
+
     /// The resources at the best `limit` positions by `log2Importance` (of a position).
     private func top(_ limit: Int, log2Importance: (Int) -> Double, importance: (Int) -> Double) -> [RankedResource] {
         guard limit > 0 else { return [] }
         let ranks = resources.pathRanks
         return resources.values.withUnsafeBufferPointer { all in
-            var best: [(log2: Double, position: Int)] = []
-            best.reserveCapacity(min(limit, all.count) + 1)
             func before(_ a: (log2: Double, position: Int), _ b: (log2: Double, position: Int)) -> Bool {
                 if a.log2 != b.log2 { return a.log2 > b.log2 }
                 if let ranks { return ranks[a.position] < ranks[b.position] }
                 return all[a.position].path < all[b.position].path
             }
-            for position in all.indices {
-                let entry = (log2: log2Importance(position), position: position)
-                if best.count == limit, let last = best.last, !before(entry, last) { continue }
-                var low = 0
-                var high = best.count
-                while low < high {
-                    let mid = (low + high) / 2
-                    if before(best[mid], entry) { low = mid + 1 } else { high = mid }
+            var best: [(log2: Double, position: Int)] = []
+            if limit > Self.insertionLimit && limit >= all.count / 8 {
+                best = all.indices.map { (log2: log2Importance($0), position: $0) }
+                best.sort(by: before)
+                best.removeLast(max(0, best.count - limit))
+            } else {
+                best.reserveCapacity(min(limit, all.count) + 1)
+                for position in all.indices {
+                    let entry = (log2: log2Importance(position), position: position)
+                    if best.count == limit, let last = best.last, !before(entry, last) { continue }
+                    var low = 0
+                    var high = best.count
+                    while low < high {
+                        let mid = (low + high) / 2
+                        if before(best[mid], entry) { low = mid + 1 } else { high = mid }
+                    }
+                    best.insert(entry, at: low)
+                    if best.count > limit { best.removeLast() }
                 }
-                best.insert(entry, at: low)
-                if best.count > limit { best.removeLast() }
             }
             return best.map { entry in
                 RankedResource(resource: all[entry.position], importance: importance(entry.position),
