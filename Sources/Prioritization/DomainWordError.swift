@@ -34,8 +34,10 @@ extension DomainWord {
     @inlinable
     public init(wordBytes bytes: some Collection<UInt8>) throws(DomainWordError) {
         guard let value = Self(caseInsensitiveBytes: bytes) else {
+            // The word is quoted in the error: at most 128 of its bytes (an argument may be
+            // megabytes, and each invalid byte would grow to three as U+FFFD).
             throw DomainWordError(
-                kind: Self.kindName, word: String(decoding: Array(bytes), as: UTF8.self),
+                kind: Self.kindName, word: String(decoding: Array(bytes.prefix(128)), as: UTF8.self),
                 validWords: Self.allCases.map(\.rawValue))
         }
         self = value

@@ -174,3 +174,25 @@ struct ServiceCommandTests {
         #expect(await globex.run("SESSION.LIST") == .array([]))
     }
 }
+
+/// Errors quote a client's word in at most 128 bytes, however long the word.
+@Suite struct ErrorQuotingTests {
+    /// A megabyte of invalid UTF-8 as a resource type: each byte would have become a three-byte
+    /// U+FFFD in the reply (3 MB). One letter and 100,000 combining marks as a command name: a
+    /// single character, which `String.prefix(128)` quoted whole (200 KB).
+    @Test func longWordsAreClippedInErrors() async {
+        var harness = await DispatchHarness.authenticated()
+        let session = SessionIDs.any
+        let invalid = RESPRequest(arguments: [
+            ByteBuffer(string: "TRACK"), ByteBuffer(string: session), ByteBuffer(string: "a.swift"),
+            ByteBuffer(bytes: [UInt8](repeating: 0xFF, count: 1 << 20)), ByteBuffer(string: "view"),
+        ])
+        let typeError = await harness.outcome(invalid).reply
+        #expect(errorText(typeError)?.hasPrefix("ERR unknown resource type '") == true)
+        #expect((errorText(typeError)?.utf8.count ?? .max) < 1_000)
+        let marks = "a" + String(repeating: "\u{301}", count: 100_000)
+        let unknown = await harness.run(marks, "x")
+        #expect(errorText(unknown)?.utf8.starts(with: "ERR unknown command 'a".utf8) == true)
+        #expect((errorText(unknown)?.utf8.count ?? .max) < 1_000)
+    }
+}

@@ -141,7 +141,7 @@ public struct ArgumentReader {
         let word = String(decoding: try bytes().readableBytesView, as: UTF8.self)
         guard let value = parse(word) else {
             let valid = Word.allCases.map(\.rawValue).joined(separator: ", ")
-            throw CommandError("unknown \(kind) '\(word.prefix(128))', expected one of: \(valid)")
+            throw CommandError("unknown \(kind) '\(CommandError.clipped(word))', expected one of: \(valid)")
         }
         return value
     }

@@ -25,12 +25,19 @@ public struct CommandError: Error, Sendable, Hashable, CustomStringConvertible {
     public static let wrongPass = CommandError(code: "WRONGPASS", "invalid token")
     public static let noProto = CommandError(code: "NOPROTO", "unsupported protocol version")
 
+    /// At most `limit` bytes of a client's word, for quoting it in an error. Not
+    /// `String.prefix`, which counts characters: one letter followed by a million combining
+    /// marks is a single character, and would be quoted whole.
+    public static func clipped(_ text: some StringProtocol, to limit: Int = 128) -> String {
+        text.utf8.count <= limit ? String(text) : String(decoding: text.utf8.prefix(limit), as: UTF8.self)
+    }
+
     public static func wrongArity(_ commandName: String) -> CommandError {
         CommandError("wrong number of arguments for '\(commandName)' command")
     }
 
     public static func unknownSubcommand(_ subcommand: String, of command: String) -> CommandError {
-        CommandError("unknown subcommand '\(subcommand.prefix(128))'. Try \(command.uppercased()) HELP.")
+        CommandError("unknown subcommand '\(clipped(subcommand))'. Try \(command.uppercased()) HELP.")
     }
 
     public static func noPermission(agent: String, role: AgentRole, command: String) -> CommandError {

@@ -54,7 +54,7 @@ struct CommandIntrospection {
     func help(for name: String?) -> RESPValue {
         if let name {
             guard let declaration = table.declaration(named: name) else {
-                return CommandError("unknown command '\(name.prefix(128))'").reply
+                return CommandError("unknown command '\(CommandError.clipped(name))'").reply
             }
             return .array(lines(for: declaration).map { .simpleString($0) })
         }

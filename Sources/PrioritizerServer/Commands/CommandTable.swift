@@ -67,6 +67,6 @@ public struct CommandTable: Sendable {
             let text = String(decoding: argument.readableBytesView.prefix(room), as: UTF8.self)
             quoted += "'\(text)' "
         }
-        return CommandError("unknown command '\(name.prefix(128))', with args beginning with: \(quoted)")
+        return CommandError("unknown command '\(CommandError.clipped(name))', with args beginning with: \(quoted)")
     }
 }

@@ -25,7 +25,7 @@ enum ConnectionCommandDeclarations {
             case "SETNAME" where reader.remaining >= 1:
                 request.clientName = try clientName(&reader)
             default:
-                throw CommandError("Syntax error in HELLO option '\(option.lowercased().prefix(128))'")
+                throw CommandError("Syntax error in HELLO option '\(CommandError.clipped(option).lowercased())'")
             }
         }
         return .hello(request)
@@ -88,7 +88,7 @@ enum ConnectionCommandDeclarations {
             ) { (reader: inout ArgumentReader) throws(CommandError) in
                 let word = reader.optionWord() ?? ""
                 guard let attribute = ClientLibraryAttribute(rawValue: word) else {
-                    throw CommandError("Unrecognized option '\(word.lowercased().prefix(128))'")
+                    throw CommandError("Unrecognized option '\(CommandError.clipped(word).lowercased())'")
                 }
                 let value = try reader.text(attribute.rawValue.lowercased(), maxBytes: CommandLimits.maxClientNameBytes)
                 guard value.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
