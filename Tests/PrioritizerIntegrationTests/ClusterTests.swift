@@ -260,6 +260,37 @@ import Testing
         }
     }
 
+    /// A TRACK taken while the node was not alone (from a copy another node had written past) is
+    /// answered the database's count even if the node is alone by the time it commits. Before,
+    /// "alone now" was enough to answer the node's own count: 2, which the other node had
+    /// already answered, instead of 3. The commit is held on a lock until the node is alone.
+    @Test func aTrackTakenBeforeTheNodeWasAloneIsAnsweredTheDatabasesCount() async throws {
+        var timing = ClusterMembership.Timing()
+        timing.heartbeatInterval = .seconds(2)
+        timing.liveness = .seconds(20)
+        try await NodeCluster.with(nodes: 2, clusterTiming: timing) { cluster in
+            let onA = try await cluster.client(0)
+            let onB = try await cluster.client(1)
+            let session = try await onA.createSession(label: "counted before alone")
+            #expect(try await onA.track(session: session, path: "x.swift", type: .code, access: .view, tokens: 5) == 1)
+            #expect(try await onB.track(session: session, path: "x.swift", type: .code, access: .view, tokens: 5) == 2)
+            try await onB.close()
+            let blocker = try await cluster.database.connect()
+            try await blocker.execute("BEGIN")
+            try await blocker.execute("LOCK TABLE prioritizer.session_resources IN ACCESS EXCLUSIVE MODE")
+            try await cluster.leave(1)
+            let membership = cluster.nodes[0].runners.membership
+            // A still counts B live until its next heartbeat (two seconds apart here).
+            try #require(!membership.isAlone)
+            let reply = Task { try await onA.track(session: session, path: "x.swift", type: .code, access: .view, tokens: 5) }
+            #expect(try await eventually(.seconds(15)) { membership.isAlone })
+            try await blocker.execute("ROLLBACK")
+            await blocker.close()
+            #expect(try await reply.value == 3)
+            try await onA.close()
+        }
+    }
+
     /// A node left alone again does not trust resource facts it cached before other nodes could
     /// change them: here, while this node was idle, another node stated 9 tokens for a path this
     /// node had cached at 5, then left; this node's next TRACK stating 5 again must write 5.

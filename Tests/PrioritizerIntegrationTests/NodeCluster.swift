@@ -26,7 +26,7 @@ final class NodeCluster: @unchecked Sendable {
 
     static func with<T>(
         nodes count: Int, configuration: RunnerConfiguration = RunnerConfiguration(workers: 2),
-        recheckInterval: Duration = .seconds(1),
+        recheckInterval: Duration = .seconds(1), clusterTiming: ClusterMembership.Timing = .init(),
         _ body: (NodeCluster) async throws -> T
     ) async throws -> T {
         try await withTestDatabase { database in
@@ -35,7 +35,9 @@ final class NodeCluster: @unchecked Sendable {
             await setup.pool.close()
             let cluster = NodeCluster(database: database, acme: acme)
             do {
-                for _ in 0..<count { try await cluster.addNode(configuration: configuration, recheckInterval: recheckInterval) }
+                for _ in 0..<count {
+                    try await cluster.addNode(configuration: configuration, recheckInterval: recheckInterval, clusterTiming: clusterTiming)
+                }
                 let value = try await body(cluster)
                 await cluster.stopAll()
                 return value
@@ -50,11 +52,13 @@ final class NodeCluster: @unchecked Sendable {
     @discardableResult
     /// `recheckInterval`: how long each node trusts a checked login (`ServerServices.backed`).
     func addNode(
-        configuration: RunnerConfiguration = RunnerConfiguration(workers: 2), recheckInterval: Duration = .seconds(1)
+        configuration: RunnerConfiguration = RunnerConfiguration(workers: 2), recheckInterval: Duration = .seconds(1),
+        clusterTiming: ClusterMembership.Timing = .init()
     ) async throws -> Node {
         let store = PostgresResourceService(conninfo: database.conninfo, connections: configuration.workers + 3)
         let (server, runners, port, _) = try await LiveServer.boot(
-            store: store, configuration: configuration, metrics: false, tls: nil, recheckInterval: recheckInterval)
+            store: store, configuration: configuration, metrics: false, tls: nil, recheckInterval: recheckInterval,
+            clusterTiming: clusterTiming)
         let node = Node(store: store, runners: runners, server: server, port: port)
         nodes.append(node)
         return node

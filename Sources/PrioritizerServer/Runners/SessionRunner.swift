@@ -52,6 +52,10 @@ actor SessionRunner {
         var sequence = 0
         /// When the runner took it: a TRACK's commit latency runs from here.
         var takenAt = ContinuousClock.now
+        /// A TRACK counted from a copy trusted while the node was alone: the period it was alone
+        /// in (`ClusterMembership.currentAloneEpoch`); nil otherwise. Its own count answers it only
+        /// if the node is still alone in that period once it committed.
+        var countedInPeriod: Int? = nil
 
         var isTrack: Bool { if case .access = item { true } else { false } }
 
@@ -220,7 +224,8 @@ actor SessionRunner {
             throw CommandError.busy
         }
         let at = request.at ?? clock.nowMilliseconds()
-        let (count, added) = loaded(id) { session in
+        let period = membership.currentAloneEpoch
+        let (count, added, trusted) = loaded(id) { session in
             let before = session.state.resources.count
             let count = session.state.apply(AccessEvent(
                 path: request.path, type: request.type, access: request.access, at: at, modified: request.modified,
@@ -231,7 +236,7 @@ actor SessionRunner {
             // in the background by the registry: they are derived, not acknowledged, data.
             let organization = session.relations
             organization?.observe(request.path, tokens: tokens, at: at, in: &session.window)
-            return (count, session.state.resources.count - before)
+            return (count, session.state.resources.count - before, session.isTrusted(aloneIn: period))
         }!
         residentResources += added
 
@@ -242,7 +247,9 @@ actor SessionRunner {
             access: request.access, at: at, modified: request.modified, sizeBytes: request.size.map(Int.init),
             tokenCount: tokens, contentSHA256: contentHash)
         enqueue(
-            PendingWrite(orgID: caller.organizationID, sessionID: id, item: .access(access, ticket: ticket, count: Int64(count))),
+            PendingWrite(
+                orgID: caller.organizationID, sessionID: id, item: .access(access, ticket: ticket, count: Int64(count)),
+                countedInPeriod: trusted ? period : nil),
             pumping: pumping)
         return ticket
     }
@@ -758,9 +765,7 @@ actor SessionRunner {
                 for write in writes where write.isTrack { statistics.trackCommitted(latency: committed - write.takenAt) }
             }
             for (session, step) in outcome.versions { loaded(session) { $0.absorb(step) } }
-            // Still alone after the commit: no other node can have written these sessions yet (a
-            // newcomer waits out this node's lease), so this node's arrival-order counts are exact.
-            settle(writes, with: nil, accessCounts: outcome.accessCounts, ownCountsExact: membership.isAlone)
+            settle(writes, with: nil, accessCounts: outcome.accessCounts)
         } catch {
             statistics.commitFailed()
             logger.warning("group commit failed", metadata: ["writes": "\(writes.count)", "error": "\(error)"])
@@ -784,7 +789,14 @@ actor SessionRunner {
 
     /// Settles the tickets of committed (or failed) writes and releases their sessions.
     /// `accessCounts`: the commit's counts, one per TRACK of `writes` in order (nil: the session
-    /// was closed, the event not written); `ownCountsExact`: answer this node's counts instead.
+    /// was closed, the event not written).
+    ///
+    /// A TRACK counted from a trusted copy while the node was alone is answered this node's count
+    /// (arrival order) when the node is still alone in the same period after the commit: no other
+    /// node can have written the session meanwhile (a newcomer waits out this node's lease). Any
+    /// other TRACK is answered the database's count: one counted while not alone, or before the
+    /// node became alone anew (another node may have written and left meanwhile; checking only
+    /// "alone now" answered 2 to two TRACKs then).
     ///
     /// A session whose batches overlapped is answered this node's counts even when the node is no
     /// longer alone (its lease lapsed while they were in flight): PostgreSQL applied them in an
@@ -792,16 +804,17 @@ actor SessionRunner {
     /// order. Another node's events can only have landed after the lease ended; they are in the
     /// counts from the session's next batch on, which commits in order.
     private func settle(
-        _ writes: [PendingWrite], with failure: CommandError?, accessCounts: [Int64?] = [], ownCountsExact: Bool = false
+        _ writes: [PendingWrite], with failure: CommandError?, accessCounts: [Int64?] = []
     ) {
         var tracks = accessCounts.makeIterator()
+        let period = membership.currentAloneEpoch
         // The session bookkeeping is done once per run of one session's writes (see `forEachRun`).
         // A session's overlap flag cannot clear before its last write in the batch, so every
         // write of a run reads the same flag.
         writes.forEachRun(by: { $0.sessionID }) { id, run in
-            var ownExact = ownCountsExact
+            var overlapped = false
             loaded(id) { session in
-                if session.commitsOverlapped { ownExact = true }
+                if session.commitsOverlapped { overlapped = true }
                 session.pendingWrites -= run.count
                 session.writesInFlight -= run.count
                 if session.writesInFlight == 0 { session.commitsOverlapped = false }
@@ -813,6 +826,7 @@ actor SessionRunner {
                 // A TRACK the commit gave no count was not written: another node closed the session.
                 if failure == nil && write.isTrack && accessCount == nil { closedElsewhere = true }
                 // The own count stands in only for a count the commit gave: nil stays nil either way.
+                let ownExact = overlapped || (write.countedInPeriod != nil && write.countedInPeriod == period)
                 if ownExact, accessCount != nil, case .access(_, _, let own) = write.item { accessCount = own }
                 write.settle(failure: failure, accessCount: accessCount)
             }
