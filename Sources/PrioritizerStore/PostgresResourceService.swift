@@ -400,7 +400,8 @@ public final class PostgresResourceService: ResourceService {
     public func commit(_ batch: WriteBatch) async throws -> CommitOutcome {
         guard !batch.isEmpty else { return CommitOutcome() }
         let plan = BatchPlan(batch: batch, model: model)
-        let cache = batch.resourceFactsEpoch.map { resourceCache.entering($0) }
+        let generation = batch.resourceFactsEpoch.map { resourceCache.entering($0) }
+        let cache = generation == nil ? nil : resourceCache
         // Before and after: a period entered while this batch is in flight must not keep what it
         // learns from rows this batch is changing.
         if cache == nil { resourceCache.writingOutsideAPeriod() }
@@ -428,7 +429,7 @@ public final class PostgresResourceService: ResourceService {
                 var outcome = CommitOutcome(accessCounts: Array(repeating: nil, count: batch.events.count))
                 // Facts read while other nodes may change them are not kept.
                 for (group, result) in zip(plan.groups, results) {
-                    cache?.remember(org: group.orgID, result.learned)
+                    if let generation { resourceCache.remember(org: group.orgID, result.learned, enteredAt: generation) }
                     for (position, index) in group.eventIndices.enumerated() {
                         outcome.accessCounts[index] = result.accessCounts[position]
                     }

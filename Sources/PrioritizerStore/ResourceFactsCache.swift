@@ -23,6 +23,8 @@ final class ResourceFactsCache: @unchecked Sendable {
     /// The period of being the only writer the entries were cached in (see `entering`); nil once
     /// a batch wrote outside any period, so that the next one starts afresh.
     private var epoch: Int? = 0
+    /// Counts the times the entries were dropped for a reason other than space.
+    private var generation = 0
     /// Beyond this many paths the cache starts over: memory stays bounded, and a miss only costs
     /// the read it saves.
     let capacity: Int
@@ -39,24 +41,33 @@ final class ResourceFactsCache: @unchecked Sendable {
         return paths.map { entries[Key(org: org, path: $0)] }
     }
 
-    func remember(org: UUID, _ learned: [String: Entry]) {
+    /// Keeps what a batch learned, unless the entries were dropped since it entered
+    /// (`generation`, as `entering` returned it): a batch that committed before a period
+    /// change, or before a batch written outside any period, must not put back what it read.
+    func remember(org: UUID, _ learned: [String: Entry], enteredAt generation: Int) {
         lock.lock()
         defer { lock.unlock() }
+        guard generation == self.generation else { return }
         if entries.count + learned.count > capacity { entries.removeAll(keepingCapacity: true) }
         for (path, entry) in learned { entries[Key(org: org, path: path)] = entry }
     }
 
-    /// The cache, for a batch written in period `epoch` of being the database's only writer: its
-    /// entries are dropped first if they were cached in another period (other nodes may have
-    /// changed the rows in between).
-    func entering(_ epoch: Int) -> ResourceFactsCache {
+    /// Readies the cache for a batch written in period `epoch` of being the database's only
+    /// writer: its entries are dropped first if they were cached in another period (other nodes
+    /// may have changed the rows in between). Returns the generation to `remember` with.
+    func entering(_ epoch: Int) -> Int {
         lock.lock()
         defer { lock.unlock() }
         if epoch != self.epoch {
-            entries.removeAll()
+            dropEntries()
             self.epoch = epoch
         }
-        return self
+        return generation
+    }
+
+    private func dropEntries() {
+        entries.removeAll()
+        generation += 1
     }
 
     /// A batch is being (or was) written while other nodes may write: it changes rows without
@@ -65,12 +76,13 @@ final class ResourceFactsCache: @unchecked Sendable {
     func writingOutsideAPeriod() {
         lock.lock()
         epoch = nil
+        generation += 1
         lock.unlock()
     }
 
     func removeAll() {
         lock.lock()
-        entries.removeAll()
+        dropEntries()
         lock.unlock()
     }
 }
