@@ -450,6 +450,35 @@ import Testing
         #expect(periods.count == 3 && periods[0] == periods[1] && periods[2] > periods[1], "periods \(periods)")
     }
 
+    /// Two nodes registering at the same moment may each miss the other (each transaction's
+    /// snapshot taken before the other's row committed). A registering heartbeat that finds no
+    /// one grants no lease; the one that confirms it at once finds the other node, and the
+    /// newcomer then holds back like any newcomer. Before, it was alone from its registering
+    /// heartbeat and served at once, while the other node was alone too.
+    @Test func aNodeWhoseRegistrationMissedAnotherHoldsBackOnceItSeesIt() async throws {
+        try await withTestDatabase { database in
+            var logger = Logger(label: "test.membership")
+            logger.logLevel = .critical
+            let store = PostgresResourceService(conninfo: database.conninfo, connections: 2)
+            let first = ClusterMembership(store: store, logger: logger)
+            try await first.join(address: "first")
+            #expect(try await eventually { first.isAlone })
+
+            let faults = HeartbeatFaults(store)
+            faults.hideOthersOnNextHeartbeat()
+            let second = ClusterMembership(store: faults, logger: logger)
+            let started = ContinuousClock.now
+            try await second.join(address: "second")
+            let held = ContinuousClock.now - started
+            #expect(!second.isAlone)
+            #expect(held >= second.timing.lease, "served after \(held)")
+            #expect(!first.isAlone)
+            await second.leave()
+            await first.leave()
+            await store.pool.close()
+        }
+    }
+
     /// The period of each of `count` stretches of being alone, each seen after a lapse, for a
     /// node alone on a fresh database with `timing`; `between(store, index)` runs after each.
     static func periods(
@@ -485,15 +514,22 @@ import Testing
         let base: PostgresResourceService
         private let lock = NSLock()
         private var failNext = false
+        private var hideOthersNext = false
         init(_ base: PostgresResourceService) { self.base = base }
 
         func failNextHeartbeat() { lock.withLock { failNext = true } }
+        /// The next heartbeat finds no other node, as one whose snapshot was taken before their
+        /// rows committed does.
+        func hideOthersOnNextHeartbeat() { lock.withLock { hideOthersNext = true } }
 
         func heartbeat(_ node: NodeRegistration, liveness: Duration, othersSince: Date?) async throws -> NodeHeartbeat {
-            let result = try await base.heartbeat(node, liveness: liveness, othersSince: othersSince)
-            if lock.withLock({ () -> Bool in defer { failNext = false }; return failNext }) {
-                throw StoreError.unavailable("the heartbeat's reply was lost (test)")
+            var result = try await base.heartbeat(node, liveness: liveness, othersSince: othersSince)
+            let (fail, hide) = lock.withLock { () -> (Bool, Bool) in
+                defer { (failNext, hideOthersNext) = (false, false) }
+                return (failNext, hideOthersNext)
             }
+            if fail { throw StoreError.unavailable("the heartbeat's reply was lost (test)") }
+            if hide { result.otherLiveNodes = 0 }
             return result
         }
 

@@ -42,6 +42,16 @@ public final class ClusterMembership: @unchecked Sendable {
     /// every session copy stays as current as it was, and need not be checked again.
     private var othersMayHaveWritten = true
     private var lastHeartbeat: ContinuousClock.Instant?
+    /// The latest heartbeat registered this node or ended a lapse, and found no other node: one
+    /// registering at the same moment may have missed this node just as this one missed it
+    /// (each transaction's snapshot taken before the other's row committed), and may now believe
+    /// itself alone. Such a heartbeat grants no lease, and the node serves nothing until a
+    /// heartbeat begun after it committed, which sees every such node, confirms it (`join` and
+    /// the heartbeat loop send that one at once).
+    private var unconfirmed = false
+    /// The hold `unconfirmed` put on serving (at most one liveness window, should the confirming
+    /// heartbeat fail), lifted by the confirming heartbeat unless something else raised it since.
+    private var confirmationHold: ContinuousClock.Instant?
     /// The latest heartbeat took so long that others may have judged its row stale when it
     /// became visible to them (see `beat`).
     private var lastBeatWasSlow = true
@@ -63,6 +73,9 @@ public final class ClusterMembership: @unchecked Sendable {
         lock.withLock { aloneUntil.map { ContinuousClock.now < $0 } == true ? aloneEpoch : nil }
     }
 
+    /// The latest heartbeat needs another to confirm it (`unconfirmed`).
+    private var awaitingConfirmation: Bool { lock.withLock { unconfirmed } }
+
     /// Other nodes seen live at the latest heartbeat.
     public var otherLiveNodes: Int { lock.withLock { otherNodes } }
 
@@ -78,6 +91,7 @@ public final class ClusterMembership: @unchecked Sendable {
             try await patience.retrying { try await beat(node) }
             if !lock.withLock({ lastBeatWasSlow }) { break }
         }
+        for _ in 0..<20 where awaitingConfirmation { try await patience.retrying { try await beat(node) } }
         if otherLiveNodes > 0 {
             logger.info("joining other nodes", metadata: ["nodes": "\(otherLiveNodes)"])
             // Besides the lease: wait until every live node has heartbeated since a moment after
@@ -95,14 +109,17 @@ public final class ClusterMembership: @unchecked Sendable {
         await admitted()
         heartbeats = Task { [weak self] in
             var streak = FailureStreak("heartbeat")
+            var confirmAtOnce = false
             while !Task.isCancelled {
                 guard let interval = self?.timing.heartbeatInterval else { return }
-                try? await Task.sleep(for: interval)
+                if !confirmAtOnce { try? await Task.sleep(for: interval) }
                 guard let self, !Task.isCancelled else { return }
                 do {
                     try await self.beat(node)
+                    confirmAtOnce = self.awaitingConfirmation
                     streak.succeeded(logger: self.logger)
                 } catch {
+                    confirmAtOnce = false
                     self.heartbeatFailed()
                     streak.failed(error, logger: self.logger)
                 }
@@ -135,11 +152,14 @@ public final class ClusterMembership: @unchecked Sendable {
     /// waited.
     @discardableResult
     public func admitted() async -> Bool {
-        let from = lock.withLock { servingFrom }
-        let wait = from - ContinuousClock.now
-        guard wait > .zero else { return false }
-        try? await Task.sleep(for: wait)
-        return true
+        var waited = false
+        // In short steps: a confirming heartbeat may lift the hold early.
+        while true {
+            let wait = lock.withLock { servingFrom } - ContinuousClock.now
+            guard wait > .zero else { return waited }
+            waited = true
+            try? await Task.sleep(for: min(wait, .milliseconds(20)))
+        }
     }
 
     /// A heartbeat that failed may still have committed (its COMMIT's reply lost): a newcomer that
@@ -161,11 +181,21 @@ public final class ClusterMembership: @unchecked Sendable {
             let slow = now - started > timing.liveness / 2
             let lapsed = (lastHeartbeat.map { started - $0 > timing.liveness / 2 } ?? true) || slow
             lastBeatWasSlow = slow
-            if (result.registered || lapsed) && result.otherLiveNodes > 0 {
+            let unseen = result.registered || lapsed
+            if unconfirmed, let hold = confirmationHold, servingFrom == hold { servingFrom = now }
+            confirmationHold = nil
+            // Others live, and this node was unseen until now, or its previous heartbeat was (they
+            // may have believed themselves alone): hold back like a newcomer.
+            if (unseen || unconfirmed) && result.otherLiveNodes > 0 {
                 servingFrom = max(servingFrom, now + timing.lease)
             }
+            unconfirmed = unseen && result.otherLiveNodes == 0
+            if unconfirmed {
+                servingFrom = max(servingFrom, now + timing.liveness)
+                confirmationHold = servingFrom
+            }
             if result.otherLiveNodes > 0 || lapsed { othersMayHaveWritten = true }
-            aloneUntil = result.otherLiveNodes == 0 ? started + timing.lease : nil
+            aloneUntil = result.otherLiveNodes == 0 && !unseen ? started + timing.lease : nil
             if aloneUntil != nil && othersMayHaveWritten {
                 aloneEpoch += 1
                 othersMayHaveWritten = false
