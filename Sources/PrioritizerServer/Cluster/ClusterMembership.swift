@@ -45,13 +45,10 @@ public final class ClusterMembership: @unchecked Sendable {
     /// The latest heartbeat registered this node or ended a lapse, and found no other node: one
     /// registering at the same moment may have missed this node just as this one missed it
     /// (each transaction's snapshot taken before the other's row committed), and may now believe
-    /// itself alone. Such a heartbeat grants no lease, and the node serves nothing until a
-    /// heartbeat begun after it committed, which sees every such node, confirms it (`join` and
-    /// the heartbeat loop send that one at once).
+    /// itself alone. Such a heartbeat grants no lease; one begun after it committed, which sees
+    /// every such node, confirms it (`join` sends it before the node serves, the heartbeat loop
+    /// at once), and if that one finds another node, this node holds back as a newcomer does.
     private var unconfirmed = false
-    /// The hold `unconfirmed` put on serving (at most one liveness window, should the confirming
-    /// heartbeat fail), lifted by the confirming heartbeat unless something else raised it since.
-    private var confirmationHold: ContinuousClock.Instant?
     /// The latest heartbeat took so long that others may have judged its row stale when it
     /// became visible to them (see `beat`).
     private var lastBeatWasSlow = true
@@ -109,14 +106,16 @@ public final class ClusterMembership: @unchecked Sendable {
         await admitted()
         heartbeats = Task { [weak self] in
             var streak = FailureStreak("heartbeat")
-            var confirmAtOnce = false
+            // Once at once, then at the usual pace: a database slow enough that every heartbeat
+            // counts as lapsed leaves the node not alone, not heartbeating back to back.
+            var confirmAtOnce = self?.awaitingConfirmation ?? false
             while !Task.isCancelled {
                 guard let interval = self?.timing.heartbeatInterval else { return }
                 if !confirmAtOnce { try? await Task.sleep(for: interval) }
                 guard let self, !Task.isCancelled else { return }
                 do {
                     try await self.beat(node)
-                    confirmAtOnce = self.awaitingConfirmation
+                    confirmAtOnce = !confirmAtOnce && self.awaitingConfirmation
                     streak.succeeded(logger: self.logger)
                 } catch {
                     confirmAtOnce = false
@@ -152,14 +151,11 @@ public final class ClusterMembership: @unchecked Sendable {
     /// waited.
     @discardableResult
     public func admitted() async -> Bool {
-        var waited = false
-        // In short steps: a confirming heartbeat may lift the hold early.
-        while true {
-            let wait = lock.withLock { servingFrom } - ContinuousClock.now
-            guard wait > .zero else { return waited }
-            waited = true
-            try? await Task.sleep(for: min(wait, .milliseconds(20)))
-        }
+        let from = lock.withLock { servingFrom }
+        let wait = from - ContinuousClock.now
+        guard wait > .zero else { return false }
+        try? await Task.sleep(for: wait)
+        return true
     }
 
     /// A heartbeat that failed may still have committed (its COMMIT's reply lost): a newcomer that
@@ -182,19 +178,13 @@ public final class ClusterMembership: @unchecked Sendable {
             let lapsed = (lastHeartbeat.map { started - $0 > timing.liveness / 2 } ?? true) || slow
             lastBeatWasSlow = slow
             let unseen = result.registered || lapsed
-            if unconfirmed, let hold = confirmationHold, servingFrom == hold { servingFrom = now }
-            confirmationHold = nil
             // Others live, and this node was unseen until now, or its previous heartbeat was (they
             // may have believed themselves alone): hold back like a newcomer.
             if (unseen || unconfirmed) && result.otherLiveNodes > 0 {
                 servingFrom = max(servingFrom, now + timing.lease)
             }
             unconfirmed = unseen && result.otherLiveNodes == 0
-            if unconfirmed {
-                servingFrom = max(servingFrom, now + timing.liveness)
-                confirmationHold = servingFrom
-            }
-            if result.otherLiveNodes > 0 || lapsed { othersMayHaveWritten = true }
+            if result.otherLiveNodes > 0 || unseen { othersMayHaveWritten = true }
             aloneUntil = result.otherLiveNodes == 0 && !unseen ? started + timing.lease : nil
             if aloneUntil != nil && othersMayHaveWritten {
                 aloneEpoch += 1
