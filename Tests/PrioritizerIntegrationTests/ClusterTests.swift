@@ -278,15 +278,68 @@ import Testing
             let blocker = try await cluster.database.connect()
             try await blocker.execute("BEGIN")
             try await blocker.execute("LOCK TABLE prioritizer.session_resources IN ACCESS EXCLUSIVE MODE")
-            try await cluster.leave(1)
             let membership = cluster.nodes[0].runners.membership
-            // A still counts B live until its next heartbeat (two seconds apart here).
-            try #require(!membership.isAlone)
+            // Taken while B is live (A is not alone), its commit held on the lock…
             let reply = Task { try await onA.track(session: session, path: "x.swift", type: .code, access: .view, tokens: 5) }
+            #expect(try await eventually(.seconds(10)) {
+                try await cluster.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") > 0
+            })
+            // …until B has left and A is alone.
+            try await cluster.leave(1)
             #expect(try await eventually(.seconds(15)) { membership.isAlone })
             try await blocker.execute("ROLLBACK")
             await blocker.close()
             #expect(try await reply.value == 3)
+            try await onA.close()
+        }
+    }
+
+    /// TRACKs taken while the node was not alone wait for their session's earlier batch even
+    /// once the node is alone: they are answered the database's counts, which need the batches
+    /// in order. Here a burst of 200 (batches of 100) is taken from a copy another node wrote past;
+    /// the first batch is held on a lock until the node is alone. Before, the second batch then
+    /// started beside it, and the overlap answered both the stale copy's counts (2… for 3…).
+    @Test func tracksTakenBeforeTheNodeWasAloneDoNotOverlapTheirSessionsBatches() async throws {
+        var timing = ClusterMembership.Timing()
+        timing.heartbeatInterval = .seconds(2)
+        timing.liveness = .seconds(20)
+        let configuration = RunnerConfiguration(workers: 1, maxBatch: 100)
+        try await NodeCluster.with(nodes: 2, configuration: configuration, clusterTiming: timing) { cluster in
+            let onA = try await cluster.client(0)
+            let onB = try await cluster.client(1)
+            let session = try await onA.createSession(label: "burst before alone")
+            let other = try await onA.createSession(label: "pump")
+            #expect(try await onA.track(session: session, path: "x.swift", type: .code, access: .view, tokens: 5) == 1)
+            #expect(try await onB.track(session: session, path: "x.swift", type: .code, access: .view, tokens: 5) == 2)
+            try await onB.close()
+            let blocker = try await cluster.database.connect()
+            try await blocker.execute("BEGIN")
+            try await blocker.execute("LOCK TABLE prioritizer.session_resources IN ACCESS EXCLUSIVE MODE")
+            let membership = cluster.nodes[0].runners.membership
+            let port = cluster.nodes[0].port, token = cluster.acme.token
+            let burst = Task.detached { () throws -> [RESPReply] in
+                let socket = try RawSocket(port: port, receiveTimeoutSeconds: 60)
+                try socket.write(RawSocket.encode(["AUTH", token]))
+                _ = try socket.readReplies(1)
+                let tracks = Array(repeating: ["TRACK", session, "x.swift", "CODE", "VIEW", "TOKENS", "5"], count: 200)
+                try socket.write(tracks.flatMap(RawSocket.encode))
+                return try socket.readReplies(200)
+            }
+            // Taken while B is live (A is not alone): the first batch held on the lock, the second
+            // waiting behind it…
+            #expect(try await eventually(.seconds(10)) {
+                try await cluster.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") > 0
+            })
+            // …until B has left and A is alone.
+            try await cluster.leave(1)
+            #expect(try await eventually(.seconds(15)) { membership.isAlone })
+            // Something for the runner to start a commit on, now that the node is alone.
+            let pump = Task { try await onA.track(session: other, path: "y.swift", type: .code, access: .view, tokens: 5) }
+            try await Task.sleep(for: .milliseconds(300))
+            try await blocker.execute("ROLLBACK")
+            await blocker.close()
+            #expect(try await burst.value == (3...202).map { RESPReply.integer($0) })
+            _ = try await pump.value
             try await onA.close()
         }
     }

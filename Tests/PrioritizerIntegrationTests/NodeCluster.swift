@@ -1,4 +1,5 @@
 import Foundation
+import PQ
 import PrioritizerClient
 import PrioritizerServer
 import PrioritizerStore
@@ -62,6 +63,14 @@ final class NodeCluster: @unchecked Sendable {
         let node = Node(store: store, runners: runners, server: server, port: port)
         nodes.append(node)
         return node
+    }
+
+    /// The single integer `query` returns, on a connection of its own.
+    func count(_ query: String) async throws -> Int {
+        let connection = try await database.connect()
+        let value = try await connection.query(PQQuery(query, []))[0].decode(0, as: Int.self)
+        await connection.close()
+        return value
     }
 
     /// A client of node `index` authenticated with `token` (the admin's by default).

@@ -660,13 +660,20 @@ actor SessionRunner {
     private func pump() {
         while !pending.isEmpty, !draining, refreshing == 0, !exclusiveInFlight, inFlight < configuration.commitConcurrency {
             var take = min(configuration.maxBatch, pending.count)
-            // With other nodes, TRACK replies are the database's counts, so a session's writes must
-            // commit in the order they were taken: a batch stops before the first write of a
-            // session whose earlier batch is still in flight. Alone, replies are this node's own
-            // counts (arrival order), and batches of one session may commit in either order.
-            if !membership.isAlone,
-               let blocked = pending.prefix(take).firstIndex(where: { (loaded($0.sessionID) { $0.writesInFlight } ?? 0) > 0 }) {
-                take = blocked
+            // A write answered the database's count (any but a TRACK counted from a trusted copy
+            // in the current alone period, see `settle`) must commit after its session's earlier
+            // writes: a batch stops before the first such write of a session whose earlier batch
+            // is still in flight. Writes answered this node's own counts (arrival order) may commit
+            // in either order. Before, "alone now" let a batch of TRACKs counted while the node
+            // was not alone yet start beside its session's earlier batch, and the overlap then had
+            // them answered the stale copy's counts.
+            if inFlight > 0 {
+                let period = membership.currentAloneEpoch
+                if let blocked = pending.prefix(take).firstIndex(where: { write in
+                    (period == nil || write.countedInPeriod != period) && (loaded(write.sessionID) { $0.writesInFlight } ?? 0) > 0
+                }) {
+                    take = blocked
+                }
             }
             if take == 0 { return }
             // A small batch waits for the commit in flight instead of starting beside it: it would
