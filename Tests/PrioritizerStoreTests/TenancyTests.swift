@@ -18,7 +18,13 @@ import TestSupport
             #expect(try await service.authenticate(token: reader.token)?.role == .reader)
             #expect(try await service.authenticate(token: reader.token + "x") == nil)
             let before = Date().addingTimeInterval(-1)
+            let listener = try await fixture.database.connect()
+            try await listener.executeScript("LISTEN prioritizer_agent_revoked")
             #expect(try await service.revokeAgent(orgID: fixture.org.orgID, name: "bot"))
+            // Every server hears it; any login may listen, so it names no agent (migrations/0015).
+            let notices = try await listener.notifications(waitingUpTo: .seconds(5))
+            #expect(notices.map(\.payload) == [""])
+            await listener.close()
             #expect(try await service.revokeAgent(orgID: fixture.org.orgID, name: "bot") == false)
             #expect(try await service.authenticate(token: reader.token) == nil)
             #expect(try await service.agentsRevoked(since: before) == [reader.agent.agentID])
