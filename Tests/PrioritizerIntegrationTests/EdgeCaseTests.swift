@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import PQ
 import PrioritizerClient
 import PrioritizerServer

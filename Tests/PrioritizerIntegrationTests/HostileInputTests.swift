@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import PQ
 import PrioritizerClient
 import Testing
@@ -52,22 +53,24 @@ import Glibc
     }
 
     /// A frame cut short and the sending side closed: nothing to answer, nothing decoded, and
-    /// the requests before it in the same stream are still answered.
+    /// the requests before it in the same stream are still answered. Logged in (pipelined), so
+    /// that the 60 MB bulk is within bounds; before login it is refused at once
+    /// (`BeforeLoginLimitsTests`).
     @Test func truncatedFramesAreDroppedQuietly() async throws {
         try await LiveServer.with { live in
             for truncated in ["*2\r\n$4\r\nECHO\r\n", "*2\r\n$4\r\nECHO\r\n$5\r\nhel", "*2\r", "*1\r\n$60000000\r\nabc", "PING"] {
                 let raw = try RawSocket(port: live.port)
-                try raw.write("PING\r\n" + truncated)
+                try raw.write("AUTH \(live.acme.token)\r\nPING\r\n" + truncated)
                 shutdown(raw.fd, Int32(SHUT_WR))
                 let answer = try await offloaded { raw.readToEnd() }
-                #expect(String(decoding: answer, as: UTF8.self) == "+PONG\r\n", "\(truncated.debugDescription)")
+                #expect(String(decoding: answer, as: UTF8.self) == "+OK\r\n+PONG\r\n", "\(truncated.debugDescription)")
             }
         }
     }
 
     /// Declared lengths are not allocated: many connections each announce a 60 MB bulk (within
-    /// the limit) and send only a few bytes of it. Were the declared sizes reserved, the process
-    /// would grow by gigabytes.
+    /// the limit; each logs in first, as before login it is refused) and send only a few bytes of
+    /// it. Were the declared sizes reserved, the process would grow by gigabytes.
     @Test func declaredButUnsentBulksDoNotGrowMemory() async throws {
         try await LiveServer.with { live in
             let connections = 24
@@ -75,7 +78,7 @@ import Glibc
             var sockets: [RawSocket] = []
             for _ in 0..<connections {
                 let raw = try RawSocket(port: live.port)
-                try raw.write("*2\r\n$4\r\nECHO\r\n$60000000\r\n" + String(repeating: "x", count: 1000))
+                try raw.write("AUTH \(live.acme.token)\r\n*2\r\n$4\r\nECHO\r\n$60000000\r\n" + String(repeating: "x", count: 1000))
                 sockets.append(raw)
             }
             // Every connection's bytes have been read by the server once a later request on a

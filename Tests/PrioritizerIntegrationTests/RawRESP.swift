@@ -1,18 +1,10 @@
 import Foundation
+import TestSupport
 import PrioritizerClient
 @testable import PrioritizerStore
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// Runs blocking work (sockets, child processes) on a thread of its own, never on the
-/// cooperative pool the server's actors need.
-func offloaded<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread { continuation.resume(with: Result { try body() }) }
-        thread.start()
-    }
-}
 
 struct RawSocketError: Error, CustomStringConvertible {
     var description: String

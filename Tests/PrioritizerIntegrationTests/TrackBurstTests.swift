@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import PrioritizerClient
 @testable import PrioritizerServer
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import PrioritizerServer
 #if canImport(Glibc)
@@ -7,8 +8,8 @@ import Glibc
 
 /// Requests held behind a barrier are bounded by their bytes, not only by their count.
 @Suite struct HeldRequestBytesTests {
-    /// A client that never logs in: ten wrong AUTHs, the last five throttled (100 ms doubling to
-    /// 2 s, each a barrier), then 64 PINGs of 1 MiB each. While the AUTHs wait, the server stops
+    /// A client that logs in, then sends ten wrong AUTHs, the last five throttled (100 ms doubling
+    /// to 2 s, each a barrier), then 64 PINGs of 1 MiB each. While the AUTHs wait, the server stops
     /// reading once `--max-request-bytes` (here 1 MiB) of requests are held, so the client can
     /// send little more than the sockets' buffers. Before, the count bound (1,024 requests) alone
     /// applied, and all 64 MiB were read and held.
@@ -16,9 +17,11 @@ import Glibc
         let megabyte = 1 << 20
         let limits = RESPLimits(maxBulkBytes: megabyte, maxRequestBytes: megabyte + 64, maxInlineBytes: 64 * 1024, maxArguments: 16)
         try await withTestServer(ServerConfiguration(port: 0, limits: limits)) { port, _, _ in
-            let sent = try await Task.detached { () throws -> Int in
+            let sent = try await offloaded { () throws -> Int in
                 let socket = try BlockingSocket(port: port, sendTimeoutMilliseconds: 1_500)
-                var auths: [UInt8] = []
+                // Logged in first, so that the large requests are not refused before login
+                // (`LoginGate`); each wrong AUTH after it is a barrier all the same.
+                var auths = Array("AUTH agent-token\r\n".utf8)
                 for _ in 0..<10 { auths += Array("AUTH wrong-token\r\n".utf8) }
                 _ = socket.send(auths)
                 let ping = Array("*2\r\n$4\r\nPING\r\n$\(megabyte)\r\n".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: megabyte) + [13, 10]
@@ -29,7 +32,7 @@ import Glibc
                     if accepted < ping.count { break }  // stalled: the server stopped reading
                 }
                 return total
-            }.value
+            }
             #expect(sent < 32 * megabyte, "the server read \(sent / megabyte) MiB of held requests")
         }
     }
@@ -47,20 +50,20 @@ import Glibc
         try await withTestServer { port, server, _ in
             let before = server.statistics.snapshot.totalCommandsProcessed
             let socket = try BlockingSocket(port: port, sendTimeoutMilliseconds: 3_000)
-            _ = socket.send(Array("AUTH agent-token\r\n".utf8))
-            #expect(socket.receive(5) == Array("+OK\r\n".utf8))
+            _ = try await offloaded { socket.send(Array("AUTH agent-token\r\n".utf8)) }
+            #expect(try await offloaded { socket.receive(5) } == Array("+OK\r\n".utf8))
             // Large requests first, their replies read: NIO's reads grow to 64 KiB, 16 to a burst.
             let payload = String(repeating: "x", count: 60_000)
             let ping = Array("*2\r\n$4\r\nPING\r\n$60000\r\n\(payload)\r\n".utf8)
             let pong = Array("$60000\r\n\(payload)\r\n".utf8)
             for _ in 0..<8 {
                 let pings = Array([[UInt8]](repeating: ping, count: 16).joined())
-                let sending = Task.detached { socket.send(pings) }
-                #expect(socket.receive(pong.count * 16) == Array([[UInt8]](repeating: pong, count: 16).joined()))
-                _ = await sending.value
+                let sending = Task { try await offloaded { socket.send(pings) } }
+                #expect(try await offloaded { socket.receive(pong.count * 16) } == Array([[UInt8]](repeating: pong, count: 16).joined()))
+                _ = try await sending.value
             }
             let helps = Array(String(repeating: "HELP\r\n", count: 170_000).utf8)
-            let sent = await Task.detached { socket.send(helps) }.value
+            let sent = try await offloaded { socket.send(helps) }
             // Whatever the server was going to answer, it has answered by now.
             var processed = 0
             for _ in 0..<20 {
@@ -94,6 +97,9 @@ final class BlockingSocket: @unchecked Sendable {
         }
         var timeout = timeval(tv_sec: sendTimeoutMilliseconds / 1000, tv_usec: Int((sendTimeoutMilliseconds % 1000) * 1000))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        // Reads give up too, so a test waiting for a reply that never comes fails instead of hanging.
+        var receiveTimeout = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &receiveTimeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
     deinit { close(fd) }
@@ -119,5 +125,50 @@ final class BlockingSocket: @unchecked Sendable {
             offset += sent
         }
         return offset
+    }
+}
+
+/// Before logging in, requests are held to Redis's bounds for unauthenticated clients; a login
+/// in flight lifts them for the requests pipelined after it.
+@Suite struct BeforeLoginLimitsTests {
+    static func bulkPing(_ size: Int) -> [UInt8] {
+        Array("*2\r\n$4\r\nPING\r\n$\(size)\r\n".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: size) + [13, 10]
+    }
+
+    /// No credentials: a 100 KB bulk, or 11 arguments, end the connection with Redis's error,
+    /// before the bulk is read. Before, each connection could hold a 64 MiB bulk.
+    @Test func largeRequestsBeforeLoginAreRefused() async throws {
+        try await withTestServer { port, _, _ in
+            let bulk = try BlockingSocket(port: port, sendTimeoutMilliseconds: 2_000)
+            _ = try await offloaded { bulk.send(Array("*2\r\n$4\r\nPING\r\n$100000\r\n".utf8)) }
+            let refused = Array("-ERR Protocol error: unauthenticated bulk length\r\n".utf8)
+            #expect(try await offloaded { bulk.receive(refused.count) } == refused)
+            #expect(try await offloaded { bulk.receive(1) }.isEmpty, "closed")
+
+            let many = try BlockingSocket(port: port, sendTimeoutMilliseconds: 2_000)
+            _ = try await offloaded { many.send(Array("*11\r\n".utf8)) }
+            let tooMany = Array("-ERR Protocol error: unauthenticated multibulk length\r\n".utf8)
+            #expect(try await offloaded { many.receive(tooMany.count) } == tooMany)
+
+            // Small ones are answered as before.
+            let small = try BlockingSocket(port: port, sendTimeoutMilliseconds: 2_000)
+            _ = try await offloaded { small.send(Self.bulkPing(1_000)) }
+            #expect(try await offloaded { small.receive(1_000 + 9) } == Array("$1000\r\n".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: 1_000) + [13, 10])
+        }
+    }
+
+    /// A client that pipelines its AUTH and a large request in one write is served, as Redis
+    /// serves it; and a logged-in client sends large requests freely.
+    @Test func aLoginInFlightAdmitsTheRequestsPipelinedAfterIt() async throws {
+        try await withTestServer { port, _, _ in
+            let socket = try BlockingSocket(port: port, sendTimeoutMilliseconds: 2_000)
+            let sending = Task { try await offloaded { socket.send(Array("AUTH agent-token\r\n".utf8) + Self.bulkPing(100_000)) } }
+            let echoed = Array("$100000\r\n".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: 100_000) + [13, 10]
+            #expect(try await offloaded { socket.receive(5 + echoed.count) } == Array("+OK\r\n".utf8) + echoed)
+            _ = try await sending.value
+            let again = Task { try await offloaded { socket.send(Self.bulkPing(100_000)) } }
+            #expect(try await offloaded { socket.receive(echoed.count) } == echoed)
+            _ = try await again.value
+        }
     }
 }

@@ -40,6 +40,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// may take seconds (a throttled AUTH), and the request count alone let a client that never
     /// logs in park gigabytes of arguments behind it.
     private let maxHeldBytes: Int
+    /// Opened while the client is logged in or a login is in flight (see `LoginGate`).
+    private let loginGate: LoginGate
     private var barrierInFlight = false
     /// A protocol error seen while requests were held: answered after them.
     private var heldProtocolError: RESPProtocolError?
@@ -57,8 +59,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     init(
         dispatcher: CommandDispatcher, connectionID: Int64, peer: String?, maxPipelinedRequests: Int,
-        maxHeldBytes: Int = RESPLimits.defaultMaxRequestBytes, logger: Logger
+        maxHeldBytes: Int = RESPLimits.defaultMaxRequestBytes, loginGate: LoginGate = LoginGate(), logger: Logger
     ) {
+        self.loginGate = loginGate
         self.dispatcher = dispatcher
         self.state = ConnectionState(id: connectionID, peer: peer)
         self.maxPipelinedRequests = maxPipelinedRequests
@@ -209,11 +212,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
             // Requests before the barrier start first; those after it wait for it.
             startCollectedJobs(context: context)
             barrierInFlight = true
+            loginGate.isOpen = true
             context.eventLoop.makeFutureWithTask { await operation().wait() }.assumeIsolated().whenSuccess { outcome in
                 tally?.record(outcome.reply)
                 guard self.active else { return }
                 self.complete(sequence, with: outcome, version: version, context: context)
                 self.barrierInFlight = false
+                self.loginGate.isOpen = self.state.identity != nil
                 self.releaseHeldRequests(context: context)
                 self.resumeReadingIfPossible(context: context)
                 // A half-closed client whose last request was this barrier: nothing else will.
@@ -298,6 +303,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func complete(_ sequence: UInt64, with outcome: CommandOutcome, version: RESPProtocolVersion, context: ChannelHandlerContext) {
         guard replies.contains(sequence) else { return }
         outcome.update.apply(to: &state)
+        loginGate.isOpen = state.identity != nil || barrierInFlight
         if outcome.closeAfterReply {
             closing = true
             quitting = true

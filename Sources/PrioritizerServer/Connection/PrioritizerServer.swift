@@ -81,9 +81,10 @@ public final class PrioritizerServer: Sendable {
                         channels.remove(channel)
                     }
                     let limits = configuration.limits
+                    let loginGate = LoginGate()
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(
-                            RESPRequestDecoder(limits: limits),
+                            RESPRequestDecoder(limits: limits, loginGate: loginGate),
                             // A backstop under the decoder's own checks: one bulk, its header
                             // and the following header can never legitimately exceed this.
                             maximumBufferSize: limits.maxBulkBytes + 2 * limits.maxInlineBytes + 64),
@@ -91,7 +92,7 @@ public final class PrioritizerServer: Sendable {
                             dispatcher: dispatcher, connectionID: statistics.makeConnectionID(),
                             peer: channel.remoteAddress?.ipAddress,
                             maxPipelinedRequests: configuration.maxPipelinedRequests,
-                            maxHeldBytes: limits.maxRequestBytes, logger: logger),
+                            maxHeldBytes: limits.maxRequestBytes, loginGate: loginGate, logger: logger),
                     ])
                 }
             }

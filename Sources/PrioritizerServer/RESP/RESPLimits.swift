@@ -28,6 +28,14 @@ public struct RESPLimits: Sendable, Hashable {
         maxArguments: defaultMaxArguments
     )
 
+    /// The bounds before a client has logged in (`LoginGate`): Redis's for unauthenticated
+    /// clients, at most 10 arguments and 16 KiB per bulk. HELLO with AUTH and SETNAME takes 7.
+    public var beforeLogin: RESPLimits {
+        RESPLimits(
+            maxBulkBytes: min(maxBulkBytes, 16 * 1024), maxRequestBytes: min(maxRequestBytes, 10 * 16 * 1024),
+            maxInlineBytes: maxInlineBytes, maxArguments: min(maxArguments, 10))
+    }
+
     public init(maxBulkBytes: Int, maxRequestBytes: Int, maxInlineBytes: Int, maxArguments: Int) {
         self.maxBulkBytes = maxBulkBytes
         self.maxRequestBytes = maxRequestBytes

@@ -23,6 +23,8 @@ public struct RESPProtocolError: Error, Sendable, Hashable, CustomStringConverti
     static let missingLineTerminator = RESPProtocolError("expected CRLF after length")
     static let requestTooLarge = RESPProtocolError("request too large")
     static let tooManyArguments = RESPProtocolError("too many arguments")
+    static let unauthenticatedMultibulkLength = RESPProtocolError("unauthenticated multibulk length")
+    static let unauthenticatedBulkLength = RESPProtocolError("unauthenticated bulk length")
 
     static func expectedDollar(got byte: UInt8) -> RESPProtocolError {
         RESPProtocolError("expected '$', got '\(printable(byte))'")

@@ -14,6 +14,9 @@ public struct RESPRequestDecoder: ByteToMessageDecoder {
     public typealias InboundOut = RESPRequest
 
     public let limits: RESPLimits
+    /// When set and closed, requests are held to `limits.beforeLogin`.
+    let loginGate: LoginGate?
+    private let limitsBeforeLogin: RESPLimits
 
     /// Where the decoder stands inside a multibulk request whose header was read.
     private struct PartialRequest {
@@ -28,8 +31,17 @@ public struct RESPRequestDecoder: ByteToMessageDecoder {
     private var partial: PartialRequest?
 
     public init(limits: RESPLimits = .default) {
-        self.limits = limits
+        self.init(limits: limits, loginGate: nil)
     }
+
+    init(limits: RESPLimits, loginGate: LoginGate?) {
+        self.limits = limits
+        self.loginGate = loginGate
+        self.limitsBeforeLogin = limits.beforeLogin
+    }
+
+    /// Whether the connection's client is held to `limits.beforeLogin`.
+    private var beforeLogin: Bool { loginGate.map { !$0.isOpen } ?? false }
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         switch try decodeRequest(from: &buffer) {
@@ -68,6 +80,7 @@ public struct RESPRequestDecoder: ByteToMessageDecoder {
             // Redis ignores `*0` and `*-1` (an empty or null array is no command).
             if count == 0 || count == -1 { return .skipped }
             guard count > 0, count <= Int64(limits.maxArguments) else { throw .invalidMultibulkLength }
+            if beforeLogin && count > Int64(limitsBeforeLogin.maxArguments) { throw .unauthenticatedMultibulkLength }
             var arguments: [ByteBuffer] = []
             // Grow with what arrives, not with what the header claims.
             arguments.reserveCapacity(min(Int(count), 16))
@@ -87,6 +100,12 @@ public struct RESPRequestDecoder: ByteToMessageDecoder {
                 partial!.pendingBulkLength = Int(length)
             }
             let length = partial!.pendingBulkLength!
+            // Checked again while it arrives: its header may have come while a login was in
+            // flight (no bound then), and the login may have failed since.
+            if beforeLogin && (length > limitsBeforeLogin.maxBulkBytes
+                || partial!.bytesSoFar + length > limitsBeforeLogin.maxRequestBytes) {
+                throw .unauthenticatedBulkLength
+            }
             guard buffer.readableBytes >= length + 2 else { return .needMoreData }
             let bulk = buffer.readSlice(length: length)!
             guard buffer.readInteger(as: UInt8.self) == UInt8(ascii: "\r"),
