@@ -317,14 +317,14 @@ import Testing
             try await blocker.execute("LOCK TABLE prioritizer.session_resources IN ACCESS EXCLUSIVE MODE")
             let membership = cluster.nodes[0].runners.membership
             let port = cluster.nodes[0].port, token = cluster.acme.token
-            let burst = Task.detached { () throws -> [RESPReply] in
+            let burst = Task { try await offloaded { () throws -> [RESPReply] in
                 let socket = try RawSocket(port: port, receiveTimeoutSeconds: 60)
                 try socket.write(RawSocket.encode(["AUTH", token]))
                 _ = try socket.readReplies(1)
                 let tracks = Array(repeating: ["TRACK", session, "x.swift", "CODE", "VIEW", "TOKENS", "5"], count: 200)
                 try socket.write(tracks.flatMap(RawSocket.encode))
                 return try socket.readReplies(200)
-            }
+            } }
             // Taken while B is live (A is not alone): the first batch held on the lock, the second
             // waiting behind it…
             #expect(try await eventually(.seconds(10)) {
