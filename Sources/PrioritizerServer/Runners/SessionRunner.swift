@@ -132,7 +132,9 @@ actor SessionRunner {
             closed = loaded(id, { $0.isClosed })!
         }
         guard !closed else { throw CommandError.sessionClosed }
-        return try take(request, tokens: tokens, by: caller, pumping: true)
+        let period = membership.currentAloneEpoch
+        let trusted = loaded(id, { $0.isTrusted(aloneIn: period) })!
+        return try take(request, tokens: tokens, by: caller, countedInPeriod: trusted ? period : nil, pumping: true)
     }
 
     /// A connection's consecutive TRACKs in one call: each in order that needs no wait (session
@@ -196,7 +198,8 @@ actor SessionRunner {
         if epoch != nil && !trusted { return nil }
         guard !closed else { throw CommandError.sessionClosed }
         if newWithoutCount { return nil }
-        return try take(request, tokens: tokens, by: caller, pumping: false)
+        // Taken only from a copy trusted in `epoch` when alone, so counted in that period.
+        return try take(request, tokens: tokens, by: caller, countedInPeriod: epoch, pumping: false)
     }
 
     /// What taking a TRACK depends on, read from its loaded session in one lookup: whether the
@@ -213,10 +216,11 @@ actor SessionRunner {
         }!
     }
 
-    /// Applies a TRACK to its loaded, open session and queues its write; `pumping`: offer it to
-    /// the group commit now (else the caller pumps).
+    /// Applies a TRACK to its loaded, open session and queues its write; `countedInPeriod`: the
+    /// alone period in which its copy is trusted, if it is (`PendingWrite.countedInPeriod`);
+    /// `pumping`: offer it to the group commit now (else the caller pumps).
     private func take(
-        _ request: TrackRequest, tokens: Int?, by caller: AuthenticatedIdentity, pumping: Bool
+        _ request: TrackRequest, tokens: Int?, by caller: AuthenticatedIdentity, countedInPeriod: Int?, pumping: Bool
     ) throws -> CommitTicket<Int64> {
         let id = request.session.uuid
         guard queuedWrites.admit() else {
@@ -224,8 +228,7 @@ actor SessionRunner {
             throw CommandError.busy
         }
         let at = request.at ?? clock.nowMilliseconds()
-        let period = membership.currentAloneEpoch
-        let (count, added, trusted) = loaded(id) { session in
+        let (count, added) = loaded(id) { session in
             let before = session.state.resources.count
             let count = session.state.apply(AccessEvent(
                 path: request.path, type: request.type, access: request.access, at: at, modified: request.modified,
@@ -236,7 +239,7 @@ actor SessionRunner {
             // in the background by the registry: they are derived, not acknowledged, data.
             let organization = session.relations
             organization?.observe(request.path, tokens: tokens, at: at, in: &session.window)
-            return (count, session.state.resources.count - before, session.isTrusted(aloneIn: period))
+            return (count, session.state.resources.count - before)
         }!
         residentResources += added
 
@@ -249,7 +252,7 @@ actor SessionRunner {
         enqueue(
             PendingWrite(
                 orgID: caller.organizationID, sessionID: id, item: .access(access, ticket: ticket, count: Int64(count)),
-                countedInPeriod: trusted ? period : nil),
+                countedInPeriod: countedInPeriod),
             pumping: pumping)
         return ticket
     }
