@@ -93,12 +93,20 @@ final class ConnectionHandler: ChannelDuplexHandler {
         barrierInFlight || !heldRequests.isEmpty || !context.channel.isWritable
     }
 
+    /// Requests are held, and what held them (a barrier, a socket not writable) has passed.
+    private func canReleaseHeldRequests(context: ChannelHandlerContext) -> Bool {
+        !heldRequests.isEmpty && !barrierInFlight && context.channel.isWritable
+    }
+
+    /// The gate is open while the client is logged in or a login (a barrier) is in flight.
+    private func syncLoginGate() {
+        loginGate.isOpen = state.identity != nil || barrierInFlight
+    }
+
     func channelReadComplete(context: ChannelHandlerContext) {
         inReadBurst = false
         // Held for a moment the socket was not writable, which passed within the burst.
-        if context.channel.isWritable && !barrierInFlight && !heldRequests.isEmpty {
-            releaseHeldRequests(context: context)
-        }
+        if canReleaseHeldRequests(context: context) { releaseHeldRequests(context: context) }
         startCollectedJobs(context: context)
         flushIfNeeded(context: context)
         context.fireChannelReadComplete()
@@ -116,7 +124,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable && !barrierInFlight && !heldRequests.isEmpty && !inReadBurst {
+        if !inReadBurst && canReleaseHeldRequests(context: context) {
             releaseHeldRequests(context: context)
             flushIfNeeded(context: context)
             closeIfDrained(context: context)
@@ -212,13 +220,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
             // Requests before the barrier start first; those after it wait for it.
             startCollectedJobs(context: context)
             barrierInFlight = true
-            loginGate.isOpen = true
+            syncLoginGate()
             context.eventLoop.makeFutureWithTask { await operation().wait() }.assumeIsolated().whenSuccess { outcome in
                 tally?.record(outcome.reply)
                 guard self.active else { return }
                 self.complete(sequence, with: outcome, version: version, context: context)
                 self.barrierInFlight = false
-                self.loginGate.isOpen = self.state.identity != nil
+                self.syncLoginGate()
                 self.releaseHeldRequests(context: context)
                 self.resumeReadingIfPossible(context: context)
                 // A half-closed client whose last request was this barrier: nothing else will.
@@ -303,7 +311,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func complete(_ sequence: UInt64, with outcome: CommandOutcome, version: RESPProtocolVersion, context: ChannelHandlerContext) {
         guard replies.contains(sequence) else { return }
         outcome.update.apply(to: &state)
-        loginGate.isOpen = state.identity != nil || barrierInFlight
+        syncLoginGate()
         if outcome.closeAfterReply {
             closing = true
             quitting = true
