@@ -154,9 +154,15 @@ public final class ClusterMembership: @unchecked Sendable {
         let from = lock.withLock { servingFrom }
         let wait = from - ContinuousClock.now
         guard wait > .zero else { return false }
+        lock.withLock { admissionWaiters += 1 }
         try? await Task.sleep(for: wait)
+        lock.withLock { admissionWaiters -= 1 }
         return true
     }
+
+    /// Requests waiting in `admitted` now. For tests: what a hold back has caught.
+    var waitingForAdmission: Int { lock.withLock { admissionWaiters } }
+    private var admissionWaiters = 0
 
     /// A heartbeat that failed may still have committed (its COMMIT's reply lost): a newcomer that
     /// saw its stamp counts this node as having seen it, and may write and leave before the next
