@@ -385,20 +385,26 @@ enum BatchWriter {
     }
 
     /// Makes the transaction wait for any other transaction holding a run of these sessions (one
-    /// per node may), by a transaction-level advisory lock per session taken before anything
-    /// else. `writeRun` reads the flags a run left through its statement's snapshot: two runs of one
-    /// session written at once each missed the rows the other had just flagged, and left a mix of
-    /// both choices included. Taken first and in key order, these locks form no cycle with each
-    /// other, nor with the row locks that every commit takes later (sessions last, in id order).
+    /// per node may), by locking each session's row of `run_locks` (migrations/0016) before
+    /// anything else: the upsert inserts a slot's row or locks the one there, until the
+    /// transaction ends. `writeRun` reads the flags a run left through its statement's snapshot:
+    /// two runs of one session written at once each missed the rows the other had just flagged,
+    /// and left a mix of both choices included. Taken first and in slot order, these locks form no
+    /// cycle with each other, nor with the row locks that every commit takes later (sessions last,
+    /// in id order). Not an advisory lock: any login may take those, and an analyst holding its
+    /// own session's key stalled this group commit, other organizations' writes included.
     private static func serializeRuns(of sessions: [UUID], on connection: isolated PQConnection) throws {
-        let keys = Set(sessions.map(runLockKey)).sorted()
-        try connection.execute(prepared: "SELECT pg_advisory_xact_lock(k) FROM unnest(\(keys)) AS k")
+        let slots = Set(sessions.map(runLockSlot)).sorted()
+        try connection.execute(prepared: """
+            INSERT INTO prioritizer.run_locks (slot) SELECT s FROM unnest(\(slots)) AS s ORDER BY s
+            ON CONFLICT (slot) DO UPDATE SET slot = EXCLUDED.slot
+            """)
     }
 
-    /// A session's advisory-lock key: its id's first eight bytes (other keys sharing them only
-    /// wait a little longer).
-    private static func runLockKey(_ session: UUID) -> Int64 {
-        withUnsafeBytes(of: session.uuid) { $0.loadUnaligned(as: Int64.self) }
+    /// A session's slot in `run_locks`: 14 bits of its id (sessions sharing a slot only wait a
+    /// little longer for each other).
+    static func runLockSlot(_ session: UUID) -> Int32 {
+        withUnsafeBytes(of: session.uuid) { Int32($0.loadUnaligned(as: UInt16.self) & 0x3FFF) }
     }
 
     /// Records the run and marks exactly its chosen resources included in that session.

@@ -46,13 +46,15 @@ public enum MigrationError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// Applies pending migrations in order, each in its own transaction, under an advisory lock so
-/// that two processes migrating at once take turns; the second then finds nothing to do.
+/// Applies pending migrations in order, each in its own transaction, so that two processes
+/// migrating at once take turns; the second then finds nothing to do.
+///
+/// Each transaction first locks the ledger (`schema_migrations`) in a mode that conflicts with
+/// itself, then reads what is applied. Not an advisory lock: any login may take those, analysts
+/// included, and an analyst holding the key stalled every server's start. Locking the ledger
+/// needs privileges on it that only its owner has.
 public struct Migrator: Sendable {
     public let migrations: [Migration]
-
-    /// An arbitrary constant that names "the Prioritizer migration lock" among advisory locks.
-    static let advisoryLockKey: Int64 = 0x5052_494F_4D49_4752  // "PRIOMIGR"
 
     public init(migrations: [Migration] = Migration.embedded) {
         self.migrations = migrations.sorted { $0.version < $1.version }
@@ -77,32 +79,58 @@ public struct Migrator: Sendable {
 
     private func migrateLocked(_ connection: isolated PQConnection) throws -> [Migration] {
         try checkUniqueVersions()
-        try connection.query("SELECT pg_advisory_lock(\(Self.advisoryLockKey))")
-        defer { _ = try? connection.query("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))") }
-
-        try connection.executeScript("""
-            CREATE SCHEMA IF NOT EXISTS prioritizer;
-            CREATE TABLE IF NOT EXISTS prioritizer.schema_migrations (
-                version     integer PRIMARY KEY,
-                name        text NOT NULL,
-                checksum    text NOT NULL,
-                applied_at  timestamptz NOT NULL DEFAULT now()
-            );
-            """)
-        let applied = try Self.applied(connection)
-        try check(applied: applied)
+        try Self.createLedger(connection)
         var done: [Migration] = []
-        for migration in migrations where applied[migration.version] == nil {
-            try connection.transaction { connection in
-                try connection.executeScript(migration.sql)
-                try connection.execute("""
-                    INSERT INTO prioritizer.schema_migrations (version, name, checksum)
-                    VALUES (\(migration.version), \(migration.name), \(migration.checksum))
-                    """)
-            }
+        while let migration = try applyNext(connection) {
             done.append(migration)
         }
         return done
+    }
+
+    /// Applies the first pending migration in a transaction of its own, holding the ledger's lock;
+    /// nil when none is pending.
+    private func applyNext(_ connection: isolated PQConnection) throws -> Migration? {
+        try connection.transaction { connection in
+            try connection.execute("LOCK TABLE prioritizer.schema_migrations IN SHARE ROW EXCLUSIVE MODE")
+            let applied = try Self.applied(connection)
+            try check(applied: applied)
+            guard let migration = migrations.first(where: { applied[$0.version] == nil }) else { return nil }
+            try connection.executeScript(migration.sql)
+            try connection.execute("""
+                INSERT INTO prioritizer.schema_migrations (version, name, checksum)
+                VALUES (\(migration.version), \(migration.name), \(migration.checksum))
+                """)
+            return migration
+        }
+    }
+
+    /// Creates the schema and the ledger when missing. Two processes creating them at once may
+    /// collide in the catalog (a unique violation, or "already exists"): the loser tries again and
+    /// then finds them.
+    private static func createLedger(_ connection: isolated PQConnection) throws {
+        var attempts = 0
+        while true {
+            attempts += 1
+            do {
+                try connection.executeScript("""
+                    CREATE SCHEMA IF NOT EXISTS prioritizer;
+                    CREATE TABLE IF NOT EXISTS prioritizer.schema_migrations (
+                        version     integer PRIMARY KEY,
+                        name        text NOT NULL,
+                        checksum    text NOT NULL,
+                        applied_at  timestamptz NOT NULL DEFAULT now()
+                    );
+                    """)
+                return
+            } catch {
+                if attempts >= 5 || !lostCatalogRace(error) { throw error }
+            }
+        }
+    }
+
+    /// unique_violation, duplicate_schema, duplicate_table.
+    private static func lostCatalogRace(_ error: PQError) -> Bool {
+        ["23505", "42P06", "42P07"].contains(error.sqlState ?? "")
     }
 
     private func checkUniqueVersions() throws {

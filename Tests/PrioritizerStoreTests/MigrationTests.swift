@@ -29,18 +29,26 @@ import TestSupport
         }
     }
 
+    /// Each migration runs in a transaction of its own that locks the ledger first, so migrators
+    /// started together take turns migration by migration: every one succeeds, and together they
+    /// apply each migration once, in order.
     @Test func concurrentMigratorsTakeTurns() async throws {
         try await withTestDatabase(migrated: false) { database in
-            let results = try await withThrowingTaskGroup(of: Int.self) { group in
+            let results = try await withThrowingTaskGroup(of: [Int].self) { group in
                 for _ in 0..<4 {
                     group.addTask {
                         let connection = try await database.connect()
-                        return try await Migrator().migrate(connection).count
+                        return try await Migrator().migrate(connection).map(\.version)
                     }
                 }
-                return try await group.reduce(into: [Int]()) { $0.append($1) }
+                return try await group.reduce(into: [[Int]]()) { $0.append($1) }
             }
-            #expect(results.sorted() == [0, 0, 0, Migration.embedded.count])
+            let all = Migration.embedded.map(\.version)
+            #expect(results.flatMap { $0 }.sorted() == all, "each migration applied once: \(results)")
+            for versions in results { #expect(versions == versions.sorted()) }
+            let connection = try await database.connect()
+            let ledger = try await connection.query("SELECT version FROM prioritizer.schema_migrations ORDER BY applied_at, version")
+            #expect(try ledger.map { try $0.decode(0, as: Int.self) } == all, "applied in order")
         }
     }
 
