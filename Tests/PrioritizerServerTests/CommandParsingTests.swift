@@ -100,7 +100,41 @@ struct CommandParsingTests {
         (["AGENT.CREATE", "default"], "ERR agent name 'default' is reserved"),
         (["AGENT.REVOKE", "prk_pastedTokenHere"], "ERR agent names may not start with 'prk_', the token prefix"),
         (["AGENT.CREATE", "bot", "ROLE", "root"], "ERR unknown role 'root', expected one of: admin, agent, reader"),
+        // An option given twice, in any case, with or without another between: which one the
+        // client meant is unknown, so neither is taken (Redis: SET k v EX 1 EX 2).
+        (["TRACK", SessionIDs.any, "/a", "code", "view", "TOKENS", "5", "TOKENS", "7"], "ERR syntax error"),
+        (["TRACK", SessionIDs.any, "/a", "code", "view", "MODIFIED", "AT", "1", "modified"], "ERR syntax error"),
+        (["PRIORITIZE", SessionIDs.any, "100", "STRATEGY", "greedy", "DRYRUN", "strategy", "optimal"], "ERR syntax error"),
+        (["PRIORITIZE", SessionIDs.any, "100", "DRYRUN", "DRYRUN"], "ERR syntax error"),
+        (["SESSION.CREATE", "LABEL", "a", "BUDGET", "5", "LABEL", "b"], "ERR syntax error"),
+        (["SESSION.LIST", "LIMIT", "1", "LIMIT", "2"], "ERR syntax error"),
+        (["TOP", SessionIDs.any, "LIMIT", "1", "LIMIT", "2"], "ERR syntax error"),
+        (["IMPORTANCE", SessionIDs.any, "/a", "AT", "1", "AT", "2"], "ERR syntax error"),
+        (["TOKENS", "x", "ENCODING", "o200k_base", "ENCODING", "cl100k_base"], "ERR syntax error"),
+        (["TOKENS.ESTIMATE", "10", "code", "PATH", "a", "PATH", "b"], "ERR syntax error"),
+        (["LINK", SessionIDs.any, "/a", "/b", "WEIGHT", "1", "WEIGHT", "2"], "ERR syntax error"),
+        (["METRICS", SessionIDs.any, "FORMAT", "json", "FORMAT", "html"], "ERR syntax error"),
+        (["AGENT.CREATE", "bot", "ROLE", "agent", "ROLE", "admin"], "ERR syntax error"),
     ]
+
+    /// Every option of a command may be given once each, all together.
+    @Test func everyOptionOnceIsAccepted() throws {
+        let commands: [[String]] = [
+            ["TRACK", SessionIDs.any, "/a", "code", "view", "SIZE", "1", "TOKENS", "2", "CONTENT", "x", "MODIFIED", "AT", "3"],
+            ["PRIORITIZE", SessionIDs.any, "100", "STRATEGY", "greedy", "RESERVE", "1", "PROMPT", "p", "LIMIT", "2",
+             "AT", "3", "DRYRUN", "RELATED", "0"],
+            ["SESSION.CREATE", "BUDGET", "1", "LABEL", "l", "HALFLIFE", "60", "ENCODING", "cl100k_base", "PARENT", SessionIDs.any],
+        ]
+        for words in commands {
+            let request = RESPRequest(arguments: words.map { ByteBuffer(string: $0) })
+            guard case .found(let declaration, let arguments) = CommandTable.standard.lookUp(request) else {
+                Issue.record("lookup failed for \(words)")
+                continue
+            }
+            var reader = ArgumentReader(arguments)
+            _ = try declaration.parse(&reader)
+        }
+    }
 
     @Test(arguments: errors)
     func rejectsWithDocumentedError(words: [String], message: String) {

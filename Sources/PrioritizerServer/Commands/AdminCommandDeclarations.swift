@@ -10,7 +10,7 @@ enum AdminCommandDeclarations {
     ) { (reader: inout ArgumentReader) throws(CommandError) in
         let name = try agentName(&reader)
         var role = AgentRole.agent
-        while let option = reader.optionWord() {
+        while let option = try reader.option() {
             guard option == "ROLE" else { throw .syntax }
             role = try reader.word("role") { AgentRole(rawValue: $0.lowercased()) }
         }

@@ -7,6 +7,11 @@ import Prioritization
 public struct ArgumentReader {
     private let arguments: [ByteBuffer]
     private var position: Int
+    /// The option words `option()` has returned, each packed in a lane (see `packed`); unused
+    /// lanes hold `UInt64.max`, which no packed word equals. Inline: TRACKs parse a few options
+    /// each, and an array here would allocate for every one of them.
+    private var seenOptions = SIMD8<UInt64>(repeating: .max)
+    private var seenOptionCount = 0
 
     public init(_ arguments: some Collection<ByteBuffer>) {
         self.arguments = Array(arguments)
@@ -37,6 +42,34 @@ public struct ArgumentReader {
             (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) ? byte - 0x20 : byte
         }
         return String(decoding: upper, as: UTF8.self)
+    }
+
+    /// The next option word, as `optionWord`; `-ERR syntax error` when the command already had it.
+    /// `TRACK … TOKENS 5 TOKENS 7` is a client's mistake whichever one it meant, and Redis refuses
+    /// the like (`SET k v EX 1 EX 2`), where taking the last one hid it.
+    public mutating func option() throws(CommandError) -> String? {
+        guard let word = optionWord() else { return nil }
+        // Longer words are no option of any command: the caller refuses them anyway.
+        guard let key = Self.packed(word) else { return word }
+        if any(seenOptions .== SIMD8(repeating: key)) { throw .syntax }
+        if seenOptionCount < SIMD8<UInt64>.scalarCount {
+            seenOptions[seenOptionCount] = key
+            seenOptionCount += 1
+        }
+        return word
+    }
+
+    /// A word of up to 8 ASCII bytes as one integer, distinct for distinct words (its bytes, and
+    /// no byte of ASCII has the top bit that `UInt64.max` has in every byte); nil for longer words.
+    private static func packed(_ word: String) -> UInt64? {
+        var key: UInt64 = 0
+        var count = 0
+        for byte in word.utf8 {
+            guard count < 8, byte < 0x80 else { return nil }
+            key |= UInt64(byte) << (8 * UInt64(count))
+            count += 1
+        }
+        return key
     }
 
     /// Text that must be valid UTF-8 without NUL bytes (PostgreSQL text holds neither).

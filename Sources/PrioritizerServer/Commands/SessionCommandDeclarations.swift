@@ -15,7 +15,7 @@ enum SessionCommandDeclarations {
         syntax: "SESSION.CREATE [BUDGET tokens] [LABEL text] [HALFLIFE seconds] [ENCODING o200k_base|cl100k_base] [PARENT session]"
     ) { (reader: inout ArgumentReader) throws(CommandError) in
         var request = CreateSessionRequest()
-        while let option = reader.optionWord() {
+        while let option = try reader.option() {
             switch option {
             case "BUDGET": request.budget = try reader.count("BUDGET")
             case "LABEL": request.label = try reader.text("LABEL", maxBytes: CommandLimits.maxLabelBytes)
@@ -43,7 +43,7 @@ enum SessionCommandDeclarations {
         summary: "The organization's session ids, newest first.", syntax: "SESSION.LIST [LIMIT n]"
     ) { (reader: inout ArgumentReader) throws(CommandError) in
         var limit = Int64(CommandLimits.defaultSessionListLimit)
-        while let option = reader.optionWord() {
+        while let option = try reader.option() {
             guard option == "LIMIT" else { throw .syntax }
             limit = try reader.count("LIMIT")
         }
@@ -65,7 +65,7 @@ enum SessionCommandDeclarations {
         var request = TrackRequest(
             session: try reader.sessionID(), path: try reader.path(),
             type: try reader.resourceType(), access: try reader.accessType())
-        while let option = reader.optionWord() {
+        while let option = try reader.option() {
             switch option {
             case "SIZE": request.size = try reader.count("SIZE")
             case "TOKENS": request.tokens = try reader.count("TOKENS")
@@ -84,7 +84,7 @@ enum SessionCommandDeclarations {
         syntax: "PRIORITIZE session budget [STRATEGY optimal|density|greedy] [RESERVE tokens] [PROMPT text] [LIMIT n] [AT unix-ms] [DRYRUN] [RELATED 0|1]"
     ) { (reader: inout ArgumentReader) throws(CommandError) in
         var request = PrioritizeRequest(session: try reader.sessionID(), budget: try reader.count("budget"))
-        while let option = reader.optionWord() {
+        while let option = try reader.option() {
             switch option {
             case "STRATEGY": request.strategy = try reader.strategy()
             case "RESERVE": request.reserve = try reader.count("RESERVE")
@@ -105,7 +105,7 @@ enum SessionCommandDeclarations {
         syntax: "IMPORTANCE session path [AT unix-ms]"
     ) { (reader: inout ArgumentReader) throws(CommandError) in
         var request = ImportanceRequest(session: try reader.sessionID(), path: try reader.path())
-        while let option = reader.optionWord() {
+        while let option = try reader.option() {
             guard option == "AT" else { throw .syntax }
             request.at = try reader.timestamp()
         }
@@ -118,7 +118,7 @@ enum SessionCommandDeclarations {
         syntax: "TOP session [LIMIT n] [AT unix-ms] [RELATED 0|1]"
     ) { (reader: inout ArgumentReader) throws(CommandError) in
         var request = TopRequest(session: try reader.sessionID())
-        while let option = reader.optionWord() {
+        while let option = try reader.option() {
             switch option {
             case "LIMIT": request.limit = try reader.count("LIMIT")
             case "AT": request.at = try reader.timestamp()
@@ -135,7 +135,7 @@ enum SessionCommandDeclarations {
         syntax: "TOKENS text [ENCODING o200k_base|cl100k_base]"
     ) { (reader: inout ArgumentReader) throws(CommandError) in
         var request = TokensRequest(text: try reader.byteArray())
-        while let option = reader.optionWord() {
+        while let option = try reader.option() {
             guard option == "ENCODING" else { throw .syntax }
             request.encoding = try reader.encoding()
         }
@@ -148,7 +148,7 @@ enum SessionCommandDeclarations {
         syntax: "TOKENS.ESTIMATE bytes type [PATH path]"
     ) { (reader: inout ArgumentReader) throws(CommandError) in
         var request = TokenEstimateRequest(bytes: try reader.count("bytes"), type: try reader.resourceType())
-        while let option = reader.optionWord() {
+        while let option = try reader.option() {
             guard option == "PATH" else { throw .syntax }
             request.path = try reader.path()
         }
@@ -162,7 +162,7 @@ enum SessionCommandDeclarations {
     ) { (reader: inout ArgumentReader) throws(CommandError) in
         var request = LinkRequest(session: try reader.sessionID(), path: try reader.path(), relatedPath: try reader.path())
         guard request.path != request.relatedPath else { throw CommandError("LINK needs two different paths") }
-        while let option = reader.optionWord() {
+        while let option = try reader.option() {
             switch option {
             case "WEIGHT": request.weight = try reader.double("WEIGHT", in: CommandLimits.minLinkWeight...CommandLimits.maxLinkWeight)
             case "AT": request.at = try reader.timestamp()
@@ -177,7 +177,7 @@ enum SessionCommandDeclarations {
         summary: "The session's report: markdown, json, or one self-contained html page.", syntax: "METRICS session [FORMAT markdown|json|html]"
     ) { (reader: inout ArgumentReader) throws(CommandError) in
         var request = MetricsRequest(session: try reader.sessionID())
-        while let option = reader.optionWord() {
+        while let option = try reader.option() {
             guard option == "FORMAT" else { throw .syntax }
             request.format = try reader.word("format", ReportFormat.init(word:))
         }
