@@ -412,11 +412,12 @@ enum BatchWriter {
         try connection.execute("""
             INSERT INTO prioritizer.prioritization_runs
                 (org_id, run_id, session_id, agent_id, strategy, budget, resource_budget, chosen_count, chosen_tokens,
-                 captured_importance, total_importance, candidates, duration_us, chosen_paths, evaluated_at)
+                 captured_importance, total_importance, candidates, duration_us, chosen_paths, evaluated_at,
+                 resource_limit)
             VALUES (\(orgID), \(run.runID), \(run.sessionID), \(run.agentID), \(run.strategy), \(run.budget),
                     \(run.resourceBudget), \(run.chosenPaths.count), \(run.chosenTokens), \(run.capturedImportance),
                     \(run.totalImportance), \(run.candidates), \(run.durationMicros), \(run.chosenPaths),
-                    \(Date(unixMilliseconds: run.evaluatedAt)))
+                    \(Date(unixMilliseconds: run.evaluatedAt)), \(run.limit.map(Int64.init)))
             """)
         // Only the rows whose flag changes: those included before (migrations/0007's partial
         // index) and no longer chosen are cleared; the chosen (one probe per path) not yet

@@ -378,7 +378,7 @@ public final class PostgresResourceService: ResourceService {
             try connection.query("""
                 SELECT run_id, session_id, agent_id, strategy, budget, resource_budget, chosen_paths, chosen_tokens,
                        captured_importance, total_importance, candidates, duration_us,
-                       (extract(epoch FROM evaluated_at) * 1000)::bigint
+                       (extract(epoch FROM evaluated_at) * 1000)::bigint, resource_limit
                 FROM prioritizer.prioritization_runs
                 WHERE org_id = \(orgID) AND session_id = \(sessionID)
                 ORDER BY created_at DESC, run_id LIMIT 1
@@ -386,7 +386,7 @@ public final class PostgresResourceService: ResourceService {
                 PrioritizationRunRecord(
                     runID: try row.decode(0), sessionID: try row.decode(1), agentID: try row.decode(2),
                     strategy: try row.decode(3), budget: try row.decode(4), resourceBudget: try row.decode(5),
-                    chosenPaths: try row.decode(6), chosenTokens: try row.decode(7),
+                    limit: try row.decode(13, as: Int64?.self).map { Int(clamping: $0) }, chosenPaths: try row.decode(6), chosenTokens: try row.decode(7),
                     capturedImportance: try row.decode(8), totalImportance: try row.decode(9),
                     candidates: try row.decode(10), durationMicros: try row.decode(11), evaluatedAt: try row.decode(12)
                 )

@@ -155,6 +155,8 @@ public struct PrioritizationRunRecord: Hashable, Sendable {
     public var strategy: String
     public var budget: Int
     public var resourceBudget: Int
+    /// PRIORITIZE's LIMIT: at most this many resources chosen; nil without one.
+    public var limit: Int?
     public var chosenPaths: [String]
     public var chosenTokens: Int
     public var capturedImportance: Double
@@ -166,7 +168,7 @@ public struct PrioritizationRunRecord: Hashable, Sendable {
 
     public init(
         runID: UUID = UUID(), sessionID: UUID, agentID: UUID, strategy: String, budget: Int, resourceBudget: Int,
-        chosenPaths: [String], chosenTokens: Int, capturedImportance: Double, totalImportance: Double,
+        limit: Int? = nil, chosenPaths: [String], chosenTokens: Int, capturedImportance: Double, totalImportance: Double,
         candidates: Int, durationMicros: Int, evaluatedAt: Int64
     ) {
         self.runID = runID
@@ -175,6 +177,7 @@ public struct PrioritizationRunRecord: Hashable, Sendable {
         self.strategy = strategy
         self.budget = budget
         self.resourceBudget = resourceBudget
+        self.limit = limit
         self.chosenPaths = chosenPaths
         self.chosenTokens = chosenTokens
         self.capturedImportance = capturedImportance

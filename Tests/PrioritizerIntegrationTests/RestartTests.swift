@@ -173,4 +173,27 @@ import Testing
             try await client.close()
         }
     }
+
+    /// A recorded PRIORITIZE's LIMIT is stored with its run (migrations/0017): the report of a
+    /// session reloaded from the database names it too. Before, it was kept only in memory, and
+    /// the reloaded report showed the run without it.
+    @Test func aRunsLimitOutlivesARestart() async throws {
+        try await LiveServer.with { live in
+            var client = try await live.client(live.acme.token)
+            let session = try await client.createSession()
+            for path in ["a", "b", "c"] {
+                try await client.track(session: session, path: path, type: .code, access: .view, tokens: 10, at: epochMs)
+            }
+            let chosen = try await client.prioritize(session: session, budget: 1000, limit: 2, at: epochMs)
+            #expect(chosen.count == 2)
+            #expect(try await client.metrics(session: session).contains("- Budget: 1000 tokens, limit 2"))
+            #expect(try await live.count(
+                "SELECT count(*) FROM prioritizer.prioritization_runs WHERE session_id = \(session)::uuid AND resource_limit = 2") == 1)
+            try await client.close()
+            try await live.restart()
+            client = try await live.client(live.acme.token)
+            #expect(try await client.metrics(session: session).contains("- Budget: 1000 tokens, limit 2"))
+            try await client.close()
+        }
+    }
 }

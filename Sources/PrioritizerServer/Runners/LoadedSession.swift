@@ -76,7 +76,7 @@ extension PrioritizationRunSummary {
     /// A persisted run, for the report of a session reloaded from the database.
     init(_ run: PrioritizationRunRecord) {
         self.init(
-            strategy: (try? PackingStrategy(word: run.strategy)) ?? .optimal, budget: run.resourceBudget, limit: nil,
+            strategy: (try? PackingStrategy(word: run.strategy)) ?? .optimal, budget: run.resourceBudget, limit: run.limit,
             chosenCount: run.chosenPaths.count, chosenTokens: run.chosenTokens,
             capturedImportance: run.capturedImportance, totalImportance: run.totalImportance,
             candidates: run.candidates, duration: .microseconds(run.durationMicros), at: run.evaluatedAt)

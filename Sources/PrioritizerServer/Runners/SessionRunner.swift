@@ -299,7 +299,7 @@ actor SessionRunner {
         let run = PrioritizationRunRecord(
             sessionID: id, agentID: caller.agentID, strategy: request.strategy.rawValue.lowercased(),
             budget: Int(clamping: request.budget), resourceBudget: Int(clamping: resourceBudget),
-            chosenPaths: result.chosenPaths, chosenTokens: result.totalTokens,
+            limit: request.limit.map { Int(clamping: $0) }, chosenPaths: result.chosenPaths, chosenTokens: result.totalTokens,
             capturedImportance: result.totalImportance, totalImportance: total, candidates: result.candidateCount,
             durationMicros: Int(result.elapsed / .microseconds(1)),
             evaluatedAt: at)
