@@ -2,7 +2,8 @@ import Foundation
 import PQ
 
 /// Revocations made anywhere, heard as they commit: migrations/0012 notifies channel
-/// `prioritizer_agent_revoked` whenever an agent row is revoked or deleted.
+/// `prioritizer_agent_revoked` whenever an agent row is revoked or deleted, and migrations/0018
+/// counts them, since anyone may send that notice.
 extension PostgresResourceService {
     static let revocationChannel = "prioritizer_agent_revoked"
     /// How long one wait for a notification lasts: how soon a cancelled watch returns.
@@ -10,6 +11,8 @@ extension PostgresResourceService {
 
     public func watchRevocations(_ onRevoked: @escaping @Sendable () -> Void) async {
         var connection: PQConnection?
+        // The revocations counted when this node last told `onRevoked` (migrations/0018).
+        var seenEpoch: Int64?
         while !Task.isCancelled {
             do {
                 if connection == nil {
@@ -17,9 +20,17 @@ extension PostgresResourceService {
                     try await opened.executeScript("LISTEN \(Self.revocationChannel)")
                     connection = opened
                     // Whatever was revoked while nobody listened went unheard.
+                    seenEpoch = try await Self.revocationEpoch(on: opened)
                     onRevoked()
                 }
-                if try await !connection!.notifications(waitingUpTo: Self.revocationWait).isEmpty { onRevoked() }
+                // Anyone may send a notice: only a moved count is a revocation.
+                if try await !connection!.notifications(waitingUpTo: Self.revocationWait).isEmpty {
+                    let epoch = try await Self.revocationEpoch(on: connection!)
+                    if epoch != seenEpoch {
+                        seenEpoch = epoch
+                        onRevoked()
+                    }
+                }
             } catch {
                 await connection?.close()
                 connection = nil
@@ -28,5 +39,9 @@ extension PostgresResourceService {
             }
         }
         await connection?.close()
+    }
+
+    private static func revocationEpoch(on connection: PQConnection) async throws -> Int64 {
+        try await connection.query("SELECT epoch FROM prioritizer.revocation_epoch")[0].decode(0)
     }
 }

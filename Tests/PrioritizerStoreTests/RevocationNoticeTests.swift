@@ -1,0 +1,55 @@
+import Foundation
+import PQ
+import PrioritizerStore
+import Testing
+import TestSupport
+
+/// Any login may NOTIFY the revocation channel, analysts included; only a revocation counts.
+@Suite("Revocation notices") struct RevocationNoticeTests {
+    private final class Count: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func add() { lock.withLock { value += 1 } }
+        var current: Int { lock.withLock { value } }
+    }
+
+    /// Before migrations/0018 every notice, sent by anyone, made every node forget the logins it
+    /// had checked, so each connection's next request checked its token in the database again.
+    @Test func aNoticeWithoutARevocationIsIgnoredAndARevocationIsHeard() async throws {
+        try await ServiceFixture.with { fixture in
+            let heard = Count()
+            let watch = Task { await fixture.service.watchRevocations { heard.add() } }
+            defer { watch.cancel() }
+            try await eventually { heard.current == 1 }  // the watch's start: what it may have missed
+
+            let role = "analyst_" + String(UUID().uuidString.prefix(8)).lowercased()
+            try await fixture.service.grantAnalyst(orgID: fixture.org.orgID, role: role, password: "s3cret")
+            let analyst = try await PQConnection.connect(fixture.database.conninfo.replacingOccurrences(
+                of: "user=postgres", with: "user=\(role)"))
+            for _ in 0..<5 {
+                try await analyst.executeScript("NOTIFY prioritizer_agent_revoked")
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            await analyst.close()
+            // Each notice is read within a wait of 250 ms; give them twice that, and more.
+            try await Task.sleep(for: .seconds(1))
+            #expect(heard.current == 1, "notices without a revocation were acted on")
+
+            _ = try await fixture.service.createAgent(orgID: fixture.org.orgID, name: "bot", role: .agent)
+            #expect(try await fixture.service.revokeAgent(orgID: fixture.org.orgID, name: "bot"))
+            try await eventually { heard.current == 2 }
+        }
+    }
+
+    /// Waits up to 10 s for `condition`.
+    private func eventually(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !condition() {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("condition not met within 10 s")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
