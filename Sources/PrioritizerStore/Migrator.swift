@@ -96,9 +96,12 @@ public struct Migrator: Sendable {
             try check(applied: applied)
             guard let migration = migrations.first(where: { applied[$0.version] == nil }) else { return nil }
             try connection.executeScript(migration.sql)
+            // applied_at: when the migration ran, under the lock, not when its transaction began
+            // (now(), before the wait for the lock), so the ledger's times follow the order of
+            // application.
             try connection.execute("""
-                INSERT INTO prioritizer.schema_migrations (version, name, checksum)
-                VALUES (\(migration.version), \(migration.name), \(migration.checksum))
+                INSERT INTO prioritizer.schema_migrations (version, name, checksum, applied_at)
+                VALUES (\(migration.version), \(migration.name), \(migration.checksum), clock_timestamp())
                 """)
             return migration
         }
