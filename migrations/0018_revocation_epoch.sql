@@ -13,7 +13,11 @@ CREATE TABLE prioritizer.revocation_epoch (
 INSERT INTO prioritizer.revocation_epoch DEFAULT VALUES;
 
 -- SECURITY DEFINER: whoever may revoke an agent (the server's roles, an administrator in SQL)
--- counts the revocation, without a privilege on the table of their own.
+-- counts the revocation, without a privilege on the table of their own. No one else may execute
+-- it (below): a login that could would attach it to a trigger of its own temporary table, raise
+-- the count at will, and, holding the count's row locked in an open transaction, make every
+-- revocation wait. The triggers on `agents` still run it: PostgreSQL checks EXECUTE when a
+-- trigger is created, not when it fires.
 CREATE OR REPLACE FUNCTION prioritizer.notify_agent_revoked() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, prioritizer
@@ -24,3 +28,5 @@ BEGIN
     RETURN NULL;
 END
 $$;
+
+REVOKE ALL ON FUNCTION prioritizer.notify_agent_revoked() FROM PUBLIC;

@@ -41,6 +41,32 @@ import TestSupport
         }
     }
 
+    /// The function that counts revocations runs as its owner; no one else may execute it. An
+    /// analyst who could would put it on a trigger of a temporary table of its own, raise the
+    /// count at will, and keep the count's row locked so that every revocation waited.
+    @Test func analystsCannotRunTheRevocationCount() async throws {
+        try await ServiceFixture.with { fixture in
+            let role = "analyst_" + String(UUID().uuidString.prefix(8)).lowercased()
+            try await fixture.service.grantAnalyst(orgID: fixture.org.orgID, role: role, password: "s3cret")
+            let analyst = try await PQConnection.connect(fixture.database.conninfo.replacingOccurrences(
+                of: "user=postgres", with: "user=\(role)"))
+            try await analyst.executeScript("BEGIN READ WRITE; CREATE TEMP TABLE mine (x int)")
+            await #expect(throws: PQError.self) {
+                try await analyst.executeScript(
+                    "CREATE TRIGGER bump AFTER INSERT ON mine FOR EACH ROW EXECUTE FUNCTION prioritizer.notify_agent_revoked()")
+            }
+            try await analyst.executeScript("ROLLBACK")
+            await analyst.close()
+            let connection = try await fixture.database.connect()
+            #expect(try await connection.query("SELECT epoch FROM prioritizer.revocation_epoch")[0].decode(0, as: Int64.self) == 0)
+            // The server still counts revocations.
+            _ = try await fixture.service.createAgent(orgID: fixture.org.orgID, name: "bot", role: .agent)
+            #expect(try await fixture.service.revokeAgent(orgID: fixture.org.orgID, name: "bot"))
+            #expect(try await connection.query("SELECT epoch FROM prioritizer.revocation_epoch")[0].decode(0, as: Int64.self) == 1)
+            await connection.close()
+        }
+    }
+
     /// Waits up to 10 s for `condition`.
     private func eventually(_ condition: () -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(10)
