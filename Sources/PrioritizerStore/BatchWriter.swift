@@ -28,7 +28,6 @@ enum BatchWriter {
         knownHalfLives: [UUID: Double] = [:], commits: Bool = false, on connection: isolated PQConnection
     ) throws -> GroupResult {
         var result = GroupResult()
-        if !group.runs.isEmpty { try serializeRuns(of: group.runs.map(\.sessionID), on: connection) }
         let sessions = try readSessions(group, orgID: group.orgID, known: knownHalfLives, on: connection)
         result.accessCounts = Array(repeating: nil, count: group.events.count)
         let closedIDs = Set(sessions.filter(\.value.isClosed).keys)
@@ -385,15 +384,20 @@ enum BatchWriter {
     }
 
     /// Makes the transaction wait for any other transaction holding a run of these sessions (one
-    /// per node may), by locking each session's row of `run_locks` (migrations/0016) before
-    /// anything else: the upsert inserts a slot's row or locks the one there, until the
-    /// transaction ends. `writeRun` reads the flags a run left through its statement's snapshot:
-    /// two runs of one session written at once each missed the rows the other had just flagged,
-    /// and left a mix of both choices included. Taken first and in slot order, these locks form no
-    /// cycle with each other, nor with the row locks that every commit takes later (sessions last,
-    /// in id order). Not an advisory lock: any login may take those, and an analyst holding its
-    /// own session's key stalled this group commit, other organizations' writes included.
-    private static func serializeRuns(of sessions: [UUID], on connection: isolated PQConnection) throws {
+    /// per node may), by locking each session's row of `run_locks` (migrations/0016): the upsert
+    /// inserts a slot's row or locks the one there, until the transaction ends. `writeRun` reads
+    /// the flags a run left through its statement's snapshot: two runs of one session written at
+    /// once each missed the rows the other had just flagged, and left a mix of both choices
+    /// included. Not an advisory lock: any login may take those, and an analyst holding its own
+    /// session's key stalled the group commit, other organizations' writes included.
+    ///
+    /// The commit takes every group's slots at once, first thing, in slot order (see
+    /// `PostgresResourceService.commit`): slots are shared across sessions and organizations, so
+    /// taking each group's as the group starts deadlocked two commits whose groups met the same
+    /// two slots in opposite order, or met a slot after locking a session row the other needed.
+    /// Taken before anything else and in order, they form no cycle with each other, nor with the
+    /// row locks every commit takes later (sessions last, in id order).
+    static func serializeRuns(of sessions: [UUID], on connection: isolated PQConnection) throws {
         let slots = Set(sessions.map(runLockSlot)).sorted()
         try connection.execute(prepared: """
             INSERT INTO prioritizer.run_locks (slot) SELECT s FROM unnest(\(slots)) AS s ORDER BY s

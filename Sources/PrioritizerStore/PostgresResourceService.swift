@@ -414,7 +414,9 @@ public final class PostgresResourceService: ResourceService {
                 // A retry reads every session afresh (one may have been closed meanwhile).
                 let halfLives = attempt == 1 ? batch.sessionHalfLives : [:]
                 // BEGIN, the role and the first organization go with the first statement; the others switched to.
+                let runSessions = plan.groups.flatMap { $0.runs.map(\.sessionID) }
                 let results = try await tenantUntranslated(plan.groups[0].orgID, genericPlans: true) { connection in
+                    if !runSessions.isEmpty { try BatchWriter.serializeRuns(of: runSessions, on: connection) }
                     var results: [BatchWriter.GroupResult] = []
                     for (index, group) in plan.groups.enumerated() {
                         if index > 0 { try connection.switchTenant(group.orgID) }
