@@ -120,7 +120,9 @@ public final class PostgresResourceService: ResourceService {
         }
     }
 
+    /// Throws `StoreError.invalid` for a name `AgentName` refuses.
     public func createAgent(orgID: UUID, name: String, role: AgentRole) async throws -> AgentCredentials {
+        if let problem = AgentName.problem(with: name.utf8) { throw StoreError.invalid(problem) }
         let token = AgentToken.generate()
         let hash = PQBytes(AgentToken.hash(token))
         do {

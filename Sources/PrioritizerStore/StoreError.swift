@@ -9,12 +9,15 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case duplicate(String)
     /// Something the request names does not exist (in this organization).
     case notFound(String)
+    /// A value the store refuses whoever sends it (an agent name `AgentName` refuses).
+    case invalid(String)
 
     public var description: String {
         switch self {
         case .unavailable(let message): "database unavailable: \(message)"
         case .duplicate(let message): message
         case .notFound(let message): message
+        case .invalid(let message): message
         }
     }
 

@@ -57,6 +57,14 @@ import TestSupport
 
             #expect(try Self.run(["agent", "create", "--org", "acme", "x", "--role", "boss"] + url).status != 0)
             #expect(try Self.run(["agent", "create", "--org", "nowhere", "x"] + url).stderr.contains("no organization"))
+            // The command line keeps AGENT.CREATE's rule for names (AgentName): before, it created
+            // `default` and names with spaces, which AGENT.REVOKE then could not name.
+            for (name, reason) in [("default", "is reserved"), ("two words", "invalid agent name"),
+                                   ("prk_pasted", "the token prefix"), (String(repeating: "a", count: 65), "invalid agent name")] {
+                let refused = try Self.run(["agent", "create", "--org", "acme", name] + url)
+                #expect(refused.status != 0 && refused.stderr.contains(reason), "\(name): \(refused.stderr)")
+                #expect(refused.stderr.split(separator: "\n").count == 1, "\(refused.stderr)")
+            }
             #expect(try Self.run(["org", "create", "acme"] + url).stderr.contains("already exists"))
 
             #expect(try Self.run(["agent", "revoke", "--org", "acme", "bot"] + url).status == 0)

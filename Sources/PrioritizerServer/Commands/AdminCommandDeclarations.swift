@@ -29,25 +29,10 @@ enum AdminCommandDeclarations {
         summary: "The organization's agents: name, role, creation time, revoked.", syntax: "AGENT.LIST"
     ) { (_: inout ArgumentReader) throws(CommandError) in .agentList }
 
-    /// 1 to 64 letters, digits, `.`, `_` or `-`, not starting with `prk_`: safe in AUTH lines, logs
-    /// and `--json` output. `default` is reserved, because `AUTH default token` means "whoever owns the token".
+    /// A name by `AgentName`'s rule.
     static func agentName(_ reader: inout ArgumentReader) throws(CommandError) -> String {
         let bytes = try reader.byteArray()
-        let allowed = bytes.allSatisfy { byte in
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-                || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
-        }
-        let name = String(decoding: bytes, as: UTF8.self)
-        guard allowed, (1...CommandLimits.maxAgentNameBytes).contains(bytes.count) else {
-            throw CommandError("invalid agent name, use 1 to \(CommandLimits.maxAgentNameBytes) letters, digits, '.', '_' or '-'")
-        }
-        guard name.lowercased() != "default" else { throw CommandError("agent name 'default' is reserved") }
-        // A token pasted where a name belongs must not come back in an error reply ("no such
-        // agent '…'") or a log line: names never look like tokens.
-        guard !name.hasPrefix(AgentToken.prefix) else {
-            throw CommandError("agent names may not start with '\(AgentToken.prefix)', the token prefix")
-        }
-        return name
+        if let problem = AgentName.problem(with: bytes) { throw CommandError(problem) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -1,3 +1,4 @@
+import PrioritizerStore
 /// Bounds on argument values, so absurd numbers are refused with a clear error instead of
 /// reaching the domain or the database.
 public enum CommandLimits {
@@ -17,7 +18,7 @@ public enum CommandLimits {
     /// Longest session label, in UTF-8 bytes.
     public static let maxLabelBytes = 4096
     /// Longest agent name, in bytes.
-    public static let maxAgentNameBytes = 64
+    public static let maxAgentNameBytes = AgentName.maxBytes
     /// Longest client name (CLIENT SETNAME, HELLO SETNAME) and library name/version.
     public static let maxClientNameBytes = 256
     /// SESSION.LIST without LIMIT.

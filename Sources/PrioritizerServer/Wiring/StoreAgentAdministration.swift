@@ -17,6 +17,8 @@ public struct StoreAgentAdministration: AgentAdministration {
             return try await store.createAgent(orgID: caller.organizationID, name: name, role: role).token
         } catch StoreError.duplicate {
             throw CommandError("agent '\(name)' already exists")
+        } catch StoreError.invalid(let reason) {
+            throw CommandError(reason)
         } catch {
             throw SessionRunner.replyError(for: error)
         }
