@@ -56,5 +56,7 @@ extension PQError {
         public static let deadlockDetected = "40P01"
         /// A statement cancelled, e.g. by `statement_timeout`.
         public static let queryCanceled = "57014"
+        /// A lock not granted within `lock_timeout`.
+        public static let lockNotAvailable = "55P03"
     }
 }

@@ -33,6 +33,7 @@ public enum MigrationError: Error, CustomStringConvertible, Sendable {
     case checksumMismatch(version: Int, name: String)
     case unknownApplied(version: Int, name: String)
     case duplicateVersion(Int)
+    case lockNotAvailable(version: Int, name: String, attempts: Int)
 
     public var description: String {
         switch self {
@@ -42,6 +43,9 @@ public enum MigrationError: Error, CustomStringConvertible, Sendable {
             "the database has migration \(version) (\(name)) that this binary does not know; it is newer than this binary"
         case .duplicateVersion(let version):
             "two migration files share version \(version)"
+        case .lockNotAvailable(let version, let name, let attempts):
+            "migration \(version) (\(name)) could not lock the tables it changes in \(attempts) attempts: another "
+                + "session holds them (a transaction left open?); see pg_locks"
         }
     }
 }
@@ -53,11 +57,21 @@ public enum MigrationError: Error, CustomStringConvertible, Sendable {
 /// itself, then reads what is applied. Not an advisory lock: any login may take those, analysts
 /// included, and an analyst holding the key stalled every server's start. Locking the ledger
 /// needs privileges on it that only its owner has.
+///
+/// A migration's own locks are waited for at most `lockWait` at a time: a table's DDL waits for
+/// every transaction that has read the table to end (an analyst's report left open, say), and
+/// while it waits, every later statement on that table queues behind it, every node's TRACKs
+/// included. Past `lockWait` the migration gives way, waits as long again, and tries again, up to
+/// `lockAttempts` times, so the servers' traffic is never held up longer than `lockWait`.
 public struct Migrator: Sendable {
     public let migrations: [Migration]
+    public let lockWait: Duration
+    public let lockAttempts: Int
 
-    public init(migrations: [Migration] = Migration.embedded) {
+    public init(migrations: [Migration] = Migration.embedded, lockWait: Duration = .seconds(2), lockAttempts: Int = 150) {
         self.migrations = migrations.sorted { $0.version < $1.version }
+        self.lockWait = lockWait
+        self.lockAttempts = max(1, lockAttempts)
     }
 
     /// Returns the migrations applied by this call (empty when the schema was current).
@@ -81,20 +95,36 @@ public struct Migrator: Sendable {
         try checkUniqueVersions()
         try Self.createLedger(connection)
         var done: [Migration] = []
-        while let migration = try applyNext(connection) {
-            done.append(migration)
+        var attempts = 0
+        var attempting: Migration?
+        while true {
+            do {
+                guard let migration = try applyNext(connection, attempting: &attempting) else { return done }
+                done.append(migration)
+                attempts = 0
+            } catch let error as PQError where error.sqlState == PQError.State.lockNotAvailable {
+                attempts += 1
+                guard attempts < lockAttempts else {
+                    throw MigrationError.lockNotAvailable(
+                        version: attempting?.version ?? 0, name: attempting?.name ?? "", attempts: attempts)
+                }
+                // The connection's own thread: nothing else waits on it.
+                Thread.sleep(forTimeInterval: lockWait / .seconds(1))
+            }
         }
-        return done
     }
 
     /// Applies the first pending migration in a transaction of its own, holding the ledger's lock;
-    /// nil when none is pending.
-    private func applyNext(_ connection: isolated PQConnection) throws -> Migration? {
+    /// nil when none is pending. `attempting`: the migration it tried, for the error if it fails.
+    private func applyNext(_ connection: isolated PQConnection, attempting: inout Migration?) throws -> Migration? {
         try connection.transaction { connection in
             try connection.execute("LOCK TABLE prioritizer.schema_migrations IN SHARE ROW EXCLUSIVE MODE")
             let applied = try Self.applied(connection)
             try check(applied: applied)
             guard let migration = migrations.first(where: { applied[$0.version] == nil }) else { return nil }
+            attempting = migration
+            let waitMilliseconds = max(1, Int(lockWait / .milliseconds(1)))
+            try connection.execute("SELECT set_config('lock_timeout', \(String(waitMilliseconds)), true)")
             try connection.executeScript(migration.sql)
             // applied_at: when the migration ran, under the lock, not when its transaction began
             // (now(), before the wait for the lock), so the ledger's times follow the order of

@@ -132,4 +132,55 @@ import TestSupport
             await #expect(throws: MigrationError.self) { try await Migrator().verify(connection) }
         }
     }
+
+    /// A migration's DDL waits for every transaction that read its table to end, and while it
+    /// waits every later statement on that table queues behind it. The migrator waits at most
+    /// `lockWait` at a time, so a reader's open transaction (an analyst's report, say) delays the
+    /// migration, not everyone's traffic with it; it gives up after `lockAttempts`.
+    @Test func aMigrationWaitingForAReadersLockGivesWayToOtherTraffic() async throws {
+        try await withTestDatabase(migrated: true) { database in
+            let reader = try await database.connect()
+            try await reader.executeScript("BEGIN; SELECT count(*) FROM prioritizer.prioritization_runs")
+            let extra = Migration(
+                version: 9999, name: "9999_probe.sql", sql: "ALTER TABLE prioritizer.prioritization_runs ADD COLUMN probe int")
+            let migrator = Migrator(migrations: Migration.embedded + [extra], lockWait: .milliseconds(300), lockAttempts: 100)
+            let migrating = Task {
+                let connection = try await database.connect()
+                defer { Task { await connection.close() } }
+                return try await migrator.migrate(connection).map(\.version)
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            // Traffic on the table goes on while the migration waits (without the bound it
+            // queued behind the migration's pending lock until this statement timeout).
+            let traffic = try await database.connect()
+            try await traffic.executeScript("SET statement_timeout = '3s'")
+            for _ in 0..<3 {
+                _ = try await traffic.query("SELECT count(*) FROM prioritizer.prioritization_runs")
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            try await reader.executeScript("ROLLBACK")
+            #expect(try await migrating.value == [9999])
+            let column = try await traffic.query("""
+                SELECT count(*) FROM information_schema.columns
+                WHERE table_schema = 'prioritizer' AND table_name = 'prioritization_runs' AND column_name = 'probe'
+                """)[0].decode(0, as: Int.self)
+            #expect(column == 1)
+
+            // A reader that never ends: the migration gives up, naming itself.
+            try await reader.executeScript("BEGIN; SELECT count(*) FROM prioritizer.prioritization_runs")
+            let another = Migration(
+                version: 10000, name: "10000_probe.sql", sql: "ALTER TABLE prioritizer.prioritization_runs DROP COLUMN probe")
+            let connection = try await database.connect()
+            do {
+                _ = try await Migrator(
+                    migrations: Migration.embedded + [extra, another], lockWait: .milliseconds(100), lockAttempts: 3
+                ).migrate(connection)
+                Issue.record("the migration did not give up")
+            } catch let error as MigrationError {
+                #expect(error.description.hasPrefix("migration 10000 (10000_probe.sql) could not lock"), "\(error)")
+            }
+            try await reader.executeScript("ROLLBACK")
+            for handle in [reader, traffic, connection] { await handle.close() }
+        }
+    }
 }
