@@ -45,8 +45,15 @@ public struct CommandDispatcher: Sendable {
         case .rejected(let error):
             // Only error replies take this path: a second lookup to name a known command
             // called with the wrong arity costs nothing on the path of successful requests.
-            commandName = request.arguments.first.flatMap {
-                table.declaration(named: String(decoding: $0.readableBytesView, as: UTF8.self))?.name
+            let known = request.arguments.first.flatMap {
+                table.declaration(named: String(decoding: $0.readableBytesView, as: UTF8.self))
+            }
+            commandName = known?.name
+            // Before login, only the commands allowed then get their own errors; anything else
+            // gets NOAUTH (SPEC), where Redis answers unknown commands and wrong arity first,
+            // which tells a client without credentials what this server runs.
+            if state.identity == nil && !(known?.flags.contains(.allowedBeforeAuth) ?? false) {
+                return .immediate(CommandOutcome(CommandError.noAuth.reply))
             }
             return .immediate(CommandOutcome(error.reply))
         case .found(let found, let arguments):
