@@ -87,6 +87,32 @@ import TestSupport
         }
     }
 
+    /// INFO counts tracked events (SPEC: "commands, tracked events, commits, batch sizes"): the
+    /// TRACKs committed, apart from the other writes (recorded PRIORITIZE runs) and from TRACKs
+    /// refused.
+    @Test func infoCountsTrackedEventsApartFromOtherWrites() async throws {
+        try await LiveServer.with { live in
+            let client = try await live.client(live.acme.token)
+            let session = try await client.createSession()
+            let before = try await client.infoFields("stats")
+            for path in ["a.swift", "b.swift", "a.swift"] {
+                _ = try await client.track(session: session, path: path, type: .code, access: .view, tokens: 10)
+            }
+            _ = try await client.prioritize(session: session, budget: 100)
+            _ = try await client.call(["SESSION.CLOSE", session])
+            #expect(await errorLine { try await client.track(session: session, path: "c.swift", type: .code, access: .view) }
+                == "ERR session is closed")
+            let after = try await client.infoFields("stats")
+            func delta(_ key: String) -> Int? {
+                guard let was = before[key].flatMap({ Int($0) }), let now = after[key].flatMap({ Int($0) }) else { return nil }
+                return now - was
+            }
+            #expect(delta("tracked_events") == 3)
+            #expect(delta("writes_taken") == 4)
+            try await client.close()
+        }
+    }
+
     @Test func healthIsOkThenUnavailableWithoutTheDatabaseThenOkAgain() async throws {
         try await LiveServer.with(metrics: true) { live in
             let healthy = try await httpGet(port: live.metricsPort, path: "/health")

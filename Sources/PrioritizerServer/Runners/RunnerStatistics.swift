@@ -10,6 +10,8 @@ final class RunnerStatistics: @unchecked Sendable {
     private var commits = 0
     private var commitFailures = 0
     private var committedWrites = 0
+    /// TRACKs committed and answered their count: acknowledged events.
+    private var trackedEvents = 0
     private var largestBatch = 0
     private var busyRejections = 0
     private var sessionsLoaded = 0
@@ -43,10 +45,12 @@ final class RunnerStatistics: @unchecked Sendable {
     /// A TRACK was acknowledged `latency` after its runner took it.
     func trackCommitted(latency: Duration) { metrics?.trackCommitLatency.record(latency) }
 
-    func committed(batchSize: Int, duration: Duration) {
+    /// `tracked`: the batch's TRACKs that were written (not refused for a closed session).
+    func committed(batchSize: Int, tracked: Int, duration: Duration) {
         locked {
             commits += 1
             committedWrites += batchSize
+            trackedEvents += tracked
             largestBatch = max(largestBatch, batchSize)
             commitLatency.record(duration)
         }
@@ -67,6 +71,7 @@ final class RunnerStatistics: @unchecked Sendable {
             let average = commits > 0 ? Double(committedWrites) / Double(commits) : 0
             return (
                 [
+                    ("tracked_events", "\(trackedEvents)"),
                     ("writes_taken", "\(trackedWrites)"), ("commits", "\(commits)"),
                     ("commit_failures", "\(commitFailures)"), ("writes_committed", "\(committedWrites)"),
                     ("batch_size_avg", String(format: "%.1f", average)), ("batch_size_max", "\(largestBatch)"),

@@ -770,7 +770,9 @@ actor SessionRunner {
         do {
             let outcome = try await store.commit(batch)
             let committed = ContinuousClock.now
-            statistics.committed(batchSize: writes.count, duration: committed - started)
+            statistics.committed(
+                batchSize: writes.count, tracked: outcome.accessCounts.lazy.filter { $0 != nil }.count,
+                duration: committed - started)
             if statistics.metrics != nil {
                 for write in writes where write.isTrack { statistics.trackCommitted(latency: committed - write.takenAt) }
             }
