@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Logging
+import NIOCore
 import PQ
 import PrioritizerServer
 import PrioritizerStore
@@ -31,6 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        if let workers, workers <= 0 { throw ValidationError("--workers must be positive") }
     }
 
     /// Reads the certificate and key, before the database is started: a bad file fails at once.
@@ -91,7 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
 
             let signal = await shutdown.wait()
             logger.info("shutting down", metadata: ["signal": "\(signal)"])
-            try await server.shutdown()
+            try await server.shutdown(gracePeriod: limits.shutdownGrace)
             await runners.flushAll()
             await runners.leave()
             await endpoint?.shutdown()
@@ -158,6 +160,8 @@ struct ServeLimits: ParsableArguments {
     @Option(help: "Longest search of the optimal packing, milliseconds.") var packingTimeCapMs = 50
     @Option(help: "Longest a database statement may run before it is cancelled and answered -TRYAGAIN, milliseconds (0: no limit).")
     var statementTimeoutMs = Int(StatementLimits.defaultStatementTimeout / .milliseconds(1))
+    @Option(help: "Longest wait at shutdown for the requests already received to be answered, milliseconds (default: the statement timeout plus 5 s, so that a commit stalled on the database is answered -TRYAGAIN first; 35 s without a statement timeout).")
+    var shutdownGraceMs: Int?
 
     func validate() throws {
         let positive: [(String, Int)] = [
@@ -170,7 +174,7 @@ struct ServeLimits: ParsableArguments {
         for (flag, value) in positive where value <= 0 {
             throw ValidationError("\(flag) must be positive")
         }
-        if batchDelayMs < 0 || packingTimeCapMs < 0 || statementTimeoutMs < 0 {
+        if batchDelayMs < 0 || packingTimeCapMs < 0 || statementTimeoutMs < 0 || (shutdownGraceMs ?? 0) < 0 {
             throw ValidationError("durations must not be negative")
         }
     }
@@ -181,6 +185,12 @@ struct ServeLimits: ParsableArguments {
             limits: RESPLimits(
                 maxBulkBytes: maxBulkBytes, maxRequestBytes: maxRequestBytes, maxInlineBytes: maxInlineBytes,
                 maxArguments: maxArguments))
+    }
+
+    /// How long shutdown waits for replies before closing connections by force: past the
+    /// statement timeout, so that every request received is answered, -TRYAGAIN at worst.
+    var shutdownGrace: TimeAmount {
+        .milliseconds(Int64(shutdownGraceMs ?? (statementTimeoutMs == 0 ? 35_000 : statementTimeoutMs + 5_000)))
     }
 
     var statementLimits: StatementLimits {

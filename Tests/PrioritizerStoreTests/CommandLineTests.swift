@@ -99,6 +99,8 @@ import TestSupport
             (["serve", "--port", "abc"], "'abc' is invalid for '--port"),
             (["frob"], "Unexpected argument 'frob'"),
             (["serve", "--batch-size", "0"], "--batch-size must be positive"),
+            (["serve", "--workers", "0"], "--workers must be positive"),
+            (["serve", "--shutdown-grace-ms", "-1"], "durations must not be negative"),
             (["org", "create"], "Missing expected argument '<name>'"),
             (["tokens", "--encoding", "nope"], "unknown encoding 'nope'"),
         ]
