@@ -41,8 +41,12 @@ struct PrioritizerCommand: AsyncParsableCommand {
         }
     }
 
+    /// A reason of several lines (a tool's output, the end of a log) is joined with " | ": still
+    /// one line, with nothing dropped.
     private static func fail(_ reason: String, _ status: ExitCode) -> Never {
-        FileHandle.standardError.write(Data("error: \(reason)\n".utf8))
+        let line = reason.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.joined(separator: " | ")
+        FileHandle.standardError.write(Data("error: \(line)\n".utf8))
         exit(withError: status)
     }
 }

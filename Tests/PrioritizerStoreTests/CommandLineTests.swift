@@ -116,6 +116,32 @@ import TestSupport
         #expect(version.status == 0 && version.stdout.split(separator: "\n") == ["0.1.0"], "\(version)")
     }
 
+    /// An embedded cluster that cannot start: pg_ctl's output and the end of the server's log
+    /// make a reason of several lines, which is printed as one, its lines joined with " | ".
+    @Test func aFailureOfSeveralLinesIsPrintedAsOne() throws {
+        let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appending(path: "prioritizer-cli-\(UUID().uuidString.prefix(8))")
+        var environment: [String: String] = [:]
+        if let bin = ProcessInfo.processInfo.environment["PRIORITIZER_TEST_PG_BINDIR"] { environment["PRIORITIZER_PG_BINDIR"] = bin }
+        let embedded = try EmbeddedPostgres(dataDirectory: folder)
+        defer {
+            try? embedded.stop()
+            try? FileManager.default.removeItem(at: embedded.clusterDirectory)
+            try? FileManager.default.removeItem(at: folder)
+        }
+        let created = try Self.run(["org", "create", "acme", "--data-dir", folder.path], environment: environment)
+        #expect(created.status == 0, "\(created.stderr)")
+        try? embedded.stop()
+        let config = try FileHandle(forWritingTo: embedded.clusterDirectory.appending(path: "data/postgresql.conf"))
+        try config.seekToEnd()
+        try config.write(contentsOf: Data("\nshared_buffers = 'plenty'\n".utf8))
+        try config.close()
+        let failed = try Self.run(["org", "create", "other", "--data-dir", folder.path], environment: environment)
+        #expect(failed.status != 0)
+        #expect(failed.stderr.hasPrefix("error: ") && failed.stderr.contains("ends with: | ")
+                && failed.stderr.contains("shared_buffers"), "\(failed.stderr)")
+        #expect(failed.stderr.split(separator: "\n").count == 1, "\(failed.stderr)")
+    }
+
     @Test func tlsCertificateWithoutKeyIsRefused() throws {
         for arguments in [["--tls-cert", "cert.pem"], ["--tls-key", "key.pem"]] {
             let outcome = try Self.run(["serve", "--port", "0"] + arguments)
