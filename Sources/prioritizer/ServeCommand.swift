@@ -170,11 +170,13 @@ struct ServeLimits: ParsableArguments {
             ("--max-arguments", maxArguments), ("--batch-size", batchSize), ("--max-pending", maxPending),
             ("--commit-concurrency", commitConcurrency),
             ("--max-resident-resources", maxResidentResources),
+            // 0 would stop every search at once: `optimal` answering `density`'s packing, unsaid.
+            ("--packing-time-cap-ms", packingTimeCapMs),
         ]
         for (flag, value) in positive where value <= 0 {
             throw ValidationError("\(flag) must be positive")
         }
-        if batchDelayMs < 0 || packingTimeCapMs < 0 || statementTimeoutMs < 0 || (shutdownGraceMs ?? 0) < 0 {
+        if batchDelayMs < 0 || statementTimeoutMs < 0 || (shutdownGraceMs ?? 0) < 0 {
             throw ValidationError("durations must not be negative")
         }
     }

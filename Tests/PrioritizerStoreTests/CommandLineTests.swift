@@ -100,6 +100,7 @@ import TestSupport
             (["frob"], "Unexpected argument 'frob'"),
             (["serve", "--batch-size", "0"], "--batch-size must be positive"),
             (["serve", "--workers", "0"], "--workers must be positive"),
+            (["serve", "--packing-time-cap-ms", "0"], "--packing-time-cap-ms must be positive"),
             (["serve", "--shutdown-grace-ms=-1"], "durations must not be negative"),
             (["org", "create"], "Missing expected argument '<name>'"),
             (["tokens", "--encoding", "nope"], "unknown encoding 'nope'"),
