@@ -34,6 +34,8 @@ public enum MigrationError: Error, CustomStringConvertible, Sendable {
     case unknownApplied(version: Int, name: String)
     case duplicateVersion(Int)
     case lockNotAvailable(version: Int, name: String, attempts: Int)
+    /// `migrate`'s `stopWaiting` said to stop while the migration waited for a lock.
+    case interrupted(version: Int, name: String)
 
     public var description: String {
         switch self {
@@ -46,6 +48,8 @@ public enum MigrationError: Error, CustomStringConvertible, Sendable {
         case .lockNotAvailable(let version, let name, let attempts):
             "migration \(version) (\(name)) could not lock the tables it changes in \(attempts) attempts: another "
                 + "session holds them (a transaction left open?); see pg_locks"
+        case .interrupted(let version, let name):
+            "stopped while migration \(version) (\(name)) waited for the tables it changes; nothing of it was applied"
         }
     }
 }
@@ -61,8 +65,10 @@ public enum MigrationError: Error, CustomStringConvertible, Sendable {
 /// A migration's own locks are waited for at most `lockWait` at a time: a table's DDL waits for
 /// every transaction that has read the table to end (an analyst's report left open, say), and
 /// while it waits, every later statement on that table queues behind it, every node's TRACKs
-/// included. Past `lockWait` the migration gives way, waits as long again, and tries again, up to
-/// `lockAttempts` times, so the servers' traffic is never held up longer than `lockWait`.
+/// included. Past `lockWait` the migration steps back to a savepoint, waits as long again, and
+/// tries again, up to `lockAttempts` times, so the servers' traffic is never held up longer than
+/// `lockWait`. It keeps the ledger's lock meanwhile: other migrators wait on the ledger, which no
+/// traffic uses, instead of queueing on the table in its pauses.
 public struct Migrator: Sendable {
     public let migrations: [Migration]
     public let lockWait: Duration
@@ -75,10 +81,12 @@ public struct Migrator: Sendable {
     }
 
     /// Returns the migrations applied by this call (empty when the schema was current).
+    /// `stopWaiting` is asked between attempts at a lock (a shutdown signal): true ends the wait
+    /// with `MigrationError.interrupted`, the migration rolled back.
     @discardableResult
-    public func migrate(_ connection: PQConnection) async throws -> [Migration] {
+    public func migrate(_ connection: PQConnection, stopWaiting: @escaping @Sendable () -> Bool = { false }) async throws -> [Migration] {
         try await connection.withConnection { connection in
-            try self.migrateLocked(connection)
+            try self.migrateLocked(connection, stopWaiting: stopWaiting)
         }
     }
 
@@ -91,41 +99,41 @@ public struct Migrator: Sendable {
         }
     }
 
-    private func migrateLocked(_ connection: isolated PQConnection) throws -> [Migration] {
+    private func migrateLocked(_ connection: isolated PQConnection, stopWaiting: @Sendable () -> Bool) throws -> [Migration] {
         try checkUniqueVersions()
         try Self.createLedger(connection)
         var done: [Migration] = []
-        var attempts = 0
-        var attempting: Migration?
-        while true {
-            do {
-                guard let migration = try applyNext(connection, attempting: &attempting) else { return done }
-                done.append(migration)
-                attempts = 0
-            } catch let error as PQError where error.sqlState == PQError.State.lockNotAvailable {
-                attempts += 1
-                guard attempts < lockAttempts else {
-                    throw MigrationError.lockNotAvailable(
-                        version: attempting?.version ?? 0, name: attempting?.name ?? "", attempts: attempts)
-                }
-                // The connection's own thread: nothing else waits on it.
-                Thread.sleep(forTimeInterval: lockWait / .seconds(1))
-            }
+        while let migration = try applyNext(connection, stopWaiting: stopWaiting) {
+            done.append(migration)
         }
+        return done
     }
 
     /// Applies the first pending migration in a transaction of its own, holding the ledger's lock;
-    /// nil when none is pending. `attempting`: the migration it tried, for the error if it fails.
-    private func applyNext(_ connection: isolated PQConnection, attempting: inout Migration?) throws -> Migration? {
-        try connection.transaction { connection in
+    /// nil when none is pending.
+    private func applyNext(_ connection: isolated PQConnection, stopWaiting: @Sendable () -> Bool) throws -> Migration? {
+        try connection.transaction { connection -> Migration? in
             try connection.execute("LOCK TABLE prioritizer.schema_migrations IN SHARE ROW EXCLUSIVE MODE")
             let applied = try Self.applied(connection)
             try check(applied: applied)
             guard let migration = migrations.first(where: { applied[$0.version] == nil }) else { return nil }
-            attempting = migration
             let waitMilliseconds = max(1, Int(lockWait / .milliseconds(1)))
             try connection.execute("SELECT set_config('lock_timeout', \(String(waitMilliseconds)), true)")
-            try connection.executeScript(migration.sql)
+            var attempts = 0
+            while true {
+                try connection.executeScript("SAVEPOINT migration")
+                do {
+                    try connection.executeScript(migration.sql)
+                    break
+                } catch let error as PQError where error.sqlState == PQError.State.lockNotAvailable {
+                    try connection.executeScript("ROLLBACK TO SAVEPOINT migration")
+                    attempts += 1
+                    guard attempts < lockAttempts else {
+                        throw MigrationError.lockNotAvailable(version: migration.version, name: migration.name, attempts: attempts)
+                    }
+                    try pause(stopWaiting: stopWaiting, migration: migration)
+                }
+            }
             // applied_at: when the migration ran, under the lock, not when its transaction began
             // (now(), before the wait for the lock), so the ledger's times follow the order of
             // application.
@@ -135,6 +143,17 @@ public struct Migrator: Sendable {
                 """)
             return migration
         }
+    }
+
+    /// Waits `lockWait` before the next attempt, on the connection's own thread (nothing else waits
+    /// on it), looking at `stopWaiting` every tenth of a second.
+    private func pause(stopWaiting: @Sendable () -> Bool, migration: Migration) throws {
+        let until = ContinuousClock.now + lockWait
+        while ContinuousClock.now < until {
+            if stopWaiting() { throw MigrationError.interrupted(version: migration.version, name: migration.name) }
+            Thread.sleep(forTimeInterval: min(0.1, (until - ContinuousClock.now) / .seconds(1)))
+        }
+        if stopWaiting() { throw MigrationError.interrupted(version: migration.version, name: migration.name) }
     }
 
     /// Creates the schema and the ledger when missing. Two processes creating them at once may

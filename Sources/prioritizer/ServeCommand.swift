@@ -65,7 +65,15 @@ struct ServeCommand: AsyncParsableCommand {
         let tls = try loadTLS()
         var runnerConfiguration = limits.runnerConfiguration(workers: workers)
         if noRelations { runnerConfiguration.relations = nil }
-        let (conninfo, embedded) = try await openDatabase(logger: logger)
+        let conninfo: String
+        let embedded: EmbeddedPostgres?
+        do {
+            (conninfo, embedded) = try await openDatabase(logger: logger, shutdown: shutdown)
+        } catch MigrationError.interrupted(let version, let name) {
+            // A migration waiting for a table's lock gave way to the signal, rolled back whole.
+            logger.notice("stopped while a migration waited for a lock", metadata: ["version": "\(version)", "file": "\(name)"])
+            return
+        }
         do {
             let store = PostgresResourceService(
                 conninfo: conninfo, connections: runnerConfiguration.workers + 4, limits: limits.statementLimits)
@@ -108,7 +116,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// The configured database, or the embedded cluster started for this process; migrated.
-    private func openDatabase(logger: Logger) async throws -> (String, EmbeddedPostgres?) {
+    private func openDatabase(logger: Logger, shutdown: ShutdownSignal) async throws -> (String, EmbeddedPostgres?) {
         let conninfo: String
         var embedded: EmbeddedPostgres?
         switch database.location {
@@ -123,7 +131,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         do {
             let connection = try await PQConnection.connect(conninfo)
-            let applied = try await Migrator().migrate(connection)
+            let applied = try await Migrator().migrate(connection, stopWaiting: { shutdown.hasArrived })
             for migration in applied { logger.info("applied migration", metadata: ["file": "\(migration.name)"]) }
             await connection.close()
         } catch {
@@ -190,7 +198,8 @@ struct ServeLimits: ParsableArguments {
     }
 
     /// How long shutdown waits for replies before closing connections by force: past the
-    /// statement timeout, so that every request received is answered, -TRYAGAIN at worst.
+    /// statement timeout, so that a commit stalled on the database is answered -TRYAGAIN first.
+    /// (A runner's next commit, queued behind it and stalled in turn, may outlast it.)
     var shutdownGrace: TimeAmount {
         .milliseconds(Int64(shutdownGraceMs ?? (statementTimeoutMs == 0 ? 35_000 : statementTimeoutMs + 5_000)))
     }

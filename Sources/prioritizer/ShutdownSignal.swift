@@ -23,6 +23,14 @@ final class ShutdownSignal: @unchecked Sendable {
         return shutdown
     }
 
+    /// Whether a signal has come (for waits that look from time to time, such as a migration's
+    /// wait for a lock).
+    var hasArrived: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return received != nil
+    }
+
     /// The first signal's name, once one has come.
     func wait() async -> String {
         await withCheckedContinuation { continuation in

@@ -33,7 +33,17 @@ extension FaultTests {
                     "BEGIN; SELECT 1 FROM prioritizer.sessions WHERE session_id = '\(session)' FOR UPDATE")
                 let started = ContinuousClock.now
                 let stalled = Task { try await client.send(["TRACK", session, "a.swift", "code", "view"]) }
-                try await Task.sleep(for: .milliseconds(300))
+                // SIGTERM once the TRACK's commit waits on the lock: sent before the server read
+                // the TRACK, it would stop reading first, and the TRACK would not be received.
+                let watcher = try await PQConnection.connect(database.conninfo)
+                let deadline = ContinuousClock.now + .seconds(20)
+                while ContinuousClock.now < deadline {
+                    let waiting = try await watcher.query(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")
+                    if try waiting[0].decode(0, as: Int.self) > 0 { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                await watcher.close()
                 server.program.signal(SIGTERM)
                 let reply = await stalled.result
                 let waited = ContinuousClock.now - started

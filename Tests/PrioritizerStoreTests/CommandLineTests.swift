@@ -122,8 +122,9 @@ import TestSupport
     @Test func aFailureOfSeveralLinesIsPrintedAsOne() throws {
         let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appending(path: "prioritizer-cli-\(UUID().uuidString.prefix(8))")
         var environment: [String: String] = [:]
-        if let bin = ProcessInfo.processInfo.environment["PRIORITIZER_TEST_PG_BINDIR"] { environment["PRIORITIZER_PG_BINDIR"] = bin }
-        let embedded = try EmbeddedPostgres(dataDirectory: folder)
+        let bin = ProcessInfo.processInfo.environment["PRIORITIZER_TEST_PG_BINDIR"]
+        if let bin { environment["PRIORITIZER_PG_BINDIR"] = bin }
+        let embedded = try EmbeddedPostgres(dataDirectory: folder, binDirectory: bin.map { URL(fileURLWithPath: $0) })
         defer {
             try? embedded.stop()
             try? FileManager.default.removeItem(at: embedded.clusterDirectory)

@@ -110,7 +110,7 @@ import TestSupport
             14: "8f7921f592f93c4199a5ecda08c17ad4e4ec6d06f2ab7deeb084a2f4cdabdee6",
             15: "dbf66ffe34643cf71458efc790f91f5602d45075d7080e423af2939568464468",
             16: "328bf8ccb5f4ddd05f2d6526b4331511fd62599f2f581fd37c3e32ee5a78c12e",
-            17: "5417e145af719e2c73c034f307f8af8780b3206e19b5552b56aabeec305d90b8",
+            17: "44f776d541427a8a861ba0e2646ad0c5fe0e1c0ce4929f4e4979df7f4d820569",
             18: "d8132f0073ac85580985ff9ed68404fc6632088df1cc32e43d18ef7057092030",
         ]
         #expect(Set(Migration.embedded.map(\.version)) == Set(pinned.keys), "a migration was added or removed: pin it here")
@@ -133,54 +133,118 @@ import TestSupport
         }
     }
 
+    /// Waits until some session waits for an exclusive lock on `prioritization_runs`.
+    private static func untilAMigrationWaits(on connection: PQConnection) async throws {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            let waiting = try await connection.query("""
+                SELECT count(*) FROM pg_locks
+                WHERE NOT granted AND mode = 'AccessExclusiveLock' AND relation = 'prioritizer.prioritization_runs'::regclass
+                """)[0].decode(0, as: Int.self)
+            if waiting > 0 { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("no migration came to wait for the table's lock")
+    }
+
     /// A migration's DDL waits for every transaction that read its table to end, and while it
     /// waits every later statement on that table queues behind it. The migrator waits at most
-    /// `lockWait` at a time, so a reader's open transaction (an analyst's report, say) delays the
-    /// migration, not everyone's traffic with it; it gives up after `lockAttempts`.
-    @Test func aMigrationWaitingForAReadersLockGivesWayToOtherTraffic() async throws {
+    /// `lockWait` at a time, and holds the ledger meanwhile, so that other migrators wait there
+    /// instead of queueing on the table: a reader's open transaction (an analyst's report, say)
+    /// delays the migrations, not everyone's traffic with them.
+    @Test func migratorsWaitingForAReadersLockGiveWayToOtherTraffic() async throws {
         try await withTestDatabase(migrated: true) { database in
             let reader = try await database.connect()
             try await reader.executeScript("BEGIN; SELECT count(*) FROM prioritizer.prioritization_runs")
             let extra = Migration(
                 version: 9999, name: "9999_probe.sql", sql: "ALTER TABLE prioritizer.prioritization_runs ADD COLUMN probe int")
-            let migrator = Migrator(migrations: Migration.embedded + [extra], lockWait: .milliseconds(300), lockAttempts: 100)
-            let migrating = Task {
-                let connection = try await database.connect()
-                defer { Task { await connection.close() } }
-                return try await migrator.migrate(connection).map(\.version)
+            let migrator = Migrator(migrations: Migration.embedded + [extra], lockWait: .milliseconds(300), lockAttempts: 200)
+            let migrating = (0..<3).map { _ in
+                Task {
+                    let connection = try await database.connect()
+                    defer { Task { await connection.close() } }
+                    return try await migrator.migrate(connection).map(\.version)
+                }
             }
-            try await Task.sleep(for: .milliseconds(500))
-            // Traffic on the table goes on while the migration waits (without the bound it
-            // queued behind the migration's pending lock until this statement timeout).
             let traffic = try await database.connect()
-            try await traffic.executeScript("SET statement_timeout = '3s'")
-            for _ in 0..<3 {
+            try await Self.untilAMigrationWaits(on: traffic)
+            // How much of the time a statement arriving on the table would queue: about half (a
+            // wait, then a pause as long). Before, when a migrator gave way it freed the ledger
+            // too, the next one's wait followed at once, and the table was blocked 95-100% of
+            // the time, which is what every TRACK commit would have queued behind.
+            var samples = 0, blocked = 0
+            let until = ContinuousClock.now + .seconds(2.4)
+            while ContinuousClock.now < until {
+                let waiting = try await traffic.query("""
+                    SELECT count(*) FROM pg_locks
+                    WHERE NOT granted AND mode = 'AccessExclusiveLock' AND relation = 'prioritizer.prioritization_runs'::regclass
+                    """)[0].decode(0, as: Int.self)
+                samples += 1
+                if waiting > 0 { blocked += 1 }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(Double(blocked) / Double(samples) < 0.8, "blocked in \(blocked) of \(samples) samples")
+            // And a statement waits at most one migrator's wait (300 ms).
+            try await traffic.executeScript("SET statement_timeout = '800ms'")
+            for _ in 0..<6 {
                 _ = try await traffic.query("SELECT count(*) FROM prioritizer.prioritization_runs")
-                try await Task.sleep(for: .milliseconds(200))
+                try await Task.sleep(for: .milliseconds(100))
             }
             try await reader.executeScript("ROLLBACK")
-            #expect(try await migrating.value == [9999])
+            var applied: [[Int]] = []
+            for task in migrating { applied.append(try await task.value) }
+            #expect(applied.sorted { $0.count > $1.count } == [[9999], [], []])
             let column = try await traffic.query("""
                 SELECT count(*) FROM information_schema.columns
                 WHERE table_schema = 'prioritizer' AND table_name = 'prioritization_runs' AND column_name = 'probe'
                 """)[0].decode(0, as: Int.self)
             #expect(column == 1)
+            await reader.close()
+            await traffic.close()
+        }
+    }
 
-            // A reader that never ends: the migration gives up, naming itself.
+    /// A reader that never ends: the migration gives up after its attempts, or at once when told
+    /// to stop waiting (serve: a shutdown signal), rolled back either way.
+    @Test func aMigrationWaitingForeverGivesUpOrStops() async throws {
+        try await withTestDatabase(migrated: true) { database in
+            let reader = try await database.connect()
             try await reader.executeScript("BEGIN; SELECT count(*) FROM prioritizer.prioritization_runs")
-            let another = Migration(
-                version: 10000, name: "10000_probe.sql", sql: "ALTER TABLE prioritizer.prioritization_runs DROP COLUMN probe")
+            let extra = Migration(
+                version: 9999, name: "9999_probe.sql", sql: "ALTER TABLE prioritizer.prioritization_runs ADD COLUMN probe int")
             let connection = try await database.connect()
             do {
-                _ = try await Migrator(
-                    migrations: Migration.embedded + [extra, another], lockWait: .milliseconds(100), lockAttempts: 3
-                ).migrate(connection)
+                _ = try await Migrator(migrations: Migration.embedded + [extra], lockWait: .milliseconds(100), lockAttempts: 3)
+                    .migrate(connection)
                 Issue.record("the migration did not give up")
             } catch let error as MigrationError {
-                #expect(error.description.hasPrefix("migration 10000 (10000_probe.sql) could not lock"), "\(error)")
+                #expect(error.description.hasPrefix("migration 9999 (9999_probe.sql) could not lock"), "\(error)")
             }
+            let stop = StopFlag()
+            let stopping = Task {
+                try await Migrator(migrations: Migration.embedded + [extra], lockWait: .milliseconds(200), lockAttempts: 1000)
+                    .migrate(connection, stopWaiting: { stop.isSet })
+            }
+            try await Self.untilAMigrationWaits(on: reader)
+            stop.set()
+            do {
+                _ = try await stopping.value
+                Issue.record("the migration did not stop")
+            } catch let error as MigrationError {
+                #expect(error.description.hasPrefix("stopped while migration 9999"), "\(error)")
+            }
+            let ledger = try await connection.query("SELECT count(*) FROM prioritizer.schema_migrations WHERE version = 9999")
+            #expect(try ledger[0].decode(0, as: Int.self) == 0)
             try await reader.executeScript("ROLLBACK")
-            for handle in [reader, traffic, connection] { await handle.close() }
+            await reader.close()
+            await connection.close()
         }
+    }
+
+    private final class StopFlag: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = false
+        func set() { lock.withLock { value = true } }
+        var isSet: Bool { lock.withLock { value } }
     }
 }
