@@ -1,4 +1,5 @@
 import Foundation
+import PQ
 @testable import PrioritizerStore
 import TestSupport
 import Testing
@@ -39,5 +40,44 @@ import Glibc
         #expect(ending == .exited(0), "\(ending.map(\.description) ?? "still running 30 s after SIGTERM"); stderr: \(server.errors)")
         #expect(!FileManager.default.fileExists(atPath: pidFile.path), "the embedded cluster is still running")
         if !signalledBeforeListening { print("start-up signal test: the server was listening before the signal (the case after start-up)") }
+    }
+
+    /// Sent while a migration waits for a table that an open transaction has read (an analyst's
+    /// report): the wait ends at once, the migration is rolled back, and the server exits 0.
+    /// Before, the migrator's pauses looked at nothing, and a contended migration held the
+    /// signal off for up to ten minutes.
+    @Test func aSigtermWhileAMigrationWaitsForALockStopsAtOnce() async throws {
+        try await withTestDatabase(migrated: false) { database in
+            let connection = try await database.connect()
+            let before = Migration.embedded.filter { $0.version < 17 }  // 0017 alters prioritization_runs
+            try await Migrator(migrations: before).migrate(connection)
+            try await connection.executeScript("BEGIN; SELECT count(*) FROM prioritizer.prioritization_runs")
+            let server = try startServe(["--database-url", database.conninfo, "--host", "127.0.0.1", "--port", "0"])
+            let watcher = try await database.connect()
+            let deadline = ContinuousClock.now + .seconds(30)
+            var waiting = 0
+            while waiting == 0 && ContinuousClock.now < deadline {
+                waiting = try await watcher.query("""
+                    SELECT count(*) FROM pg_locks
+                    WHERE NOT granted AND relation = 'prioritizer.prioritization_runs'::regclass
+                    """)[0].decode(0, as: Int.self)
+                if waiting == 0 { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(waiting > 0, "the migration never waited; stderr: \(server.errors)")
+            let signalled = ContinuousClock.now
+            let ending = try await offloaded { () -> RunningProgram.Ending? in
+                server.signal(SIGTERM)
+                return try server.ending(before: ContinuousClock.now + .seconds(10))
+            }
+            #expect(ending == .exited(0), "\(ending.map(\.description) ?? "still running 10 s after SIGTERM"); stderr: \(server.errors)")
+            #expect(ContinuousClock.now - signalled < .seconds(5))
+            #expect(server.errors.contains("stopped while a migration waited for a lock"), "\(server.errors)")
+            let applied = try await watcher.query("SELECT count(*) FROM prioritizer.schema_migrations WHERE version = 17")
+            #expect(try applied[0].decode(0, as: Int.self) == 0)
+            try await connection.executeScript("ROLLBACK")
+            if ending == nil { server.signal(SIGKILL) }
+            await connection.close()
+            await watcher.close()
+        }
     }
 }
