@@ -37,6 +37,48 @@ import Testing
         }
     }
 
+    /// The longest paths the protocol takes, incompressible, fit every index they go into: the
+    /// resources' (organization, path) key and the relations' (organization, path, path) key,
+    /// written by the relation flush. Before the bound was 4,096 bytes, and one such path failed
+    /// the whole group commit (b-tree entries hold 2,704 bytes), other organizations' TRACKs
+    /// committed with it answered -ERR, and every relation flush after it failed again.
+    @Test func theLongestPathsAreWrittenAndRelated() async throws {
+        try await LiveServer.with { live in
+            let client = try await live.client(live.acme.token)
+            let other = try await live.client(live.globex.token)
+            let session = try await client.createSession()
+            let theirs = try await other.createSession()
+            func longest() -> String {
+                var generator = SystemRandomNumberGenerator()
+                return String((0..<1024).map { _ in "0123456789abcdef".randomElement(using: &generator)! })
+            }
+            let (first, second) = (longest(), longest())
+            // Pipelined with the other organization's TRACKs, so that they may share a commit.
+            async let mine: [RESPReply] = [
+                client.send(["TRACK", session, first, "code", "view", "TOKENS", "5"]),
+                client.send(["TRACK", session, second, "code", "view", "TOKENS", "5"]),
+            ]
+            async let others = other.track(session: theirs, path: "a.swift", type: .code, access: .view)
+            #expect(try await mine == [.integer(1), .integer(1)])
+            #expect(try await others == 1)
+            #expect(try await client.send(["TRACK", session, first + "a", "code", "view"])
+                == .error("ERR path is longer than 1024 bytes"))
+            let sql = try await live.sql()
+            let deadline = ContinuousClock.now + .seconds(10)
+            var related = 0
+            while related == 0 && ContinuousClock.now < deadline {
+                related = try await sql.query(
+                    "SELECT count(*) FROM prioritizer.resource_relations WHERE path = \(first) OR related_path = \(first)"
+                )[0].decode(0, as: Int.self)
+                if related == 0 { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(related > 0, "the relation of the two longest paths was not written")
+            await sql.close()
+            try await client.close()
+            try await other.close()
+        }
+    }
+
     @Test func rankingSurvivesUnderflowOfAncientEvents() async throws {
         try await LiveServer.with { live in
             let client = try await live.client(live.acme.token)

@@ -89,8 +89,14 @@ public struct ArgumentReader {
     /// Swift compares strings by canonical equivalence and PostgreSQL compares bytes; kept in one
     /// form, both see the same resources. Before, the second spelling counted as the first in
     /// memory and became a row of its own in the database.
+    ///
+    /// Control characters (a newline, an escape) are refused: a path is a name, and one holding a
+    /// newline wrote lines of its own into the markdown report.
     public mutating func path() throws(CommandError) -> String {
         let path = try text("path", maxBytes: CommandLimits.maxPathBytes, allowEmpty: false)
+        if path.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            throw CommandError("path must not contain control characters")
+        }
         if path.utf8.allSatisfy({ $0 < 0x80 }) { return path }
         let normalized = path.precomposedStringWithCanonicalMapping
         // A few characters grow under NFC (composition exclusions decompose).

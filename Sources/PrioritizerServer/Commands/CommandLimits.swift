@@ -13,8 +13,11 @@ public enum CommandLimits {
     /// LINK's WEIGHT bounds: a link is worth at most a thousand co-accesses.
     public static let minLinkWeight = 0.0
     public static let maxLinkWeight = 1000.0
-    /// Longest resource path, in UTF-8 bytes (Linux's PATH_MAX).
-    public static let maxPathBytes = 4096
+    /// Longest resource path, in UTF-8 bytes. PostgreSQL's b-tree entries hold at most 2,704
+    /// bytes, and a relation's key holds two paths (`resource_relations`' primary key): with 4,096
+    /// (Linux's PATH_MAX) one long path failed the whole group commit, other organizations'
+    /// writes in it included, and every relation flush after it.
+    public static let maxPathBytes = 1024
     /// Longest session label, in UTF-8 bytes.
     public static let maxLabelBytes = 4096
     /// Longest agent name, in bytes.
