@@ -35,7 +35,13 @@ final class ClientChannelHandler: ChannelDuplexHandler {
         let reply = unwrapInboundIn(data)
         if case .push = reply { return }
         guard let promise = waiting.popFirst() else {
-            failAll(.protocolViolation("reply without a request"))
+            // An error before any request is the server refusing the connection ("max number of
+            // clients reached", sent as it accepts): the calls fail with its words.
+            if case .error(let line) = reply {
+                failAll(.fromErrorLine(line))
+            } else {
+                failAll(.protocolViolation("reply without a request"))
+            }
             context.close(promise: nil)
             return
         }

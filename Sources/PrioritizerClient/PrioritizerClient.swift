@@ -64,9 +64,14 @@ public final class PrioritizerClient: Sendable {
         }
     }
 
-    /// Closes the connection; calls still waiting fail with `.connectionClosed`.
+    /// Closes the connection; calls still waiting fail with `.connectionClosed`. A connection the
+    /// server already closed (QUIT, shutdown) is closed already: nothing to report.
     public func close() async throws {
-        try await channel.close()
+        do {
+            try await channel.close()
+        } catch ChannelError.alreadyClosed {
+            return
+        }
     }
 
     // MARK: Raw requests

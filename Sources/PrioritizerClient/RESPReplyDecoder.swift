@@ -103,10 +103,18 @@ public struct RESPReplyDecoder: ByteToMessageDecoder {
         return value
     }
 
+    /// Longest blob accepted: far past any reply the server sends (its largest, a METRICS page,
+    /// is megabytes), and a bound on what a faulty peer can make this client buffer.
+    public static let maxBlobBytes = 1 << 30
+
     /// The bytes of a `$`/`=`/`!` blob; `.some(nil)` for a null blob, nil when incomplete.
     private static func readBlob(length text: String, _ buffer: inout ByteBuffer) throws -> [UInt8]?? {
         let count = try length(text)
         if count < 0 { return .some(nil) }
+        // Checked before `count + 2`, which overflowed (a trap) for a length near Int.max.
+        guard count <= maxBlobBytes else {
+            throw PrioritizerClientError.protocolViolation("blob of \(count) bytes, over \(maxBlobBytes)")
+        }
         guard buffer.readableBytes >= count + 2 else { return nil }
         let bytes = buffer.readBytes(length: count)!
         guard buffer.readBytes(length: 2) == [0x0d, 0x0a] else {

@@ -1,4 +1,5 @@
 import NIOCore
+import PrioritizerClient
 import Testing
 @testable import PrioritizerServer
 
@@ -126,6 +127,26 @@ struct EndToEndTests {
         }
     }
 
+    /// After QUIT the server closes the connection; the client's own close then has nothing to
+    /// do and does not throw (it threw NIO's alreadyClosed).
+    @Test func theClientClosesQuietlyAfterTheServerClosed() async throws {
+        try await withTestServer { port, _, _ in
+            let client = try await PrioritizerClient.connect(port: port, token: nil)
+            #expect(try await client.send(["QUIT"]) == .simpleString("OK"))
+            var closed = false
+            for _ in 0..<200 where !closed {
+                do {
+                    _ = try await client.send(["PING"])
+                    try await Task.sleep(for: .milliseconds(10))
+                } catch PrioritizerClientError.connectionClosed {
+                    closed = true
+                }
+            }
+            #expect(closed)
+            try await client.close()
+        }
+    }
+
     @Test func maxClientsRefusesTheNextConnection() async throws {
         try await withTestServer(ServerConfiguration(port: 0, maxClients: 1)) { port, server, _ in
             let first = try await RawConnection.connect(port: port)
@@ -135,6 +156,13 @@ struct EndToEndTests {
             #expect(try await second.receive { $0.hasSuffix("\r\n") } == "-ERR max number of clients reached\r\n")
             #expect(try await second.waitUntilClosed())
             #expect(server.statistics.snapshot.rejectedConnections == 1)
+            // The Swift client reports the server's reason, whether it came before the client's
+            // HELLO was sent or as its reply (before, the first read "reply without a request").
+            for _ in 0..<5 {
+                await #expect(throws: PrioritizerClientError.server(code: "ERR", message: "max number of clients reached")) {
+                    _ = try await PrioritizerClient.connect(port: port, token: "prk_unused")
+                }
+            }
             await first.close()
         }
     }

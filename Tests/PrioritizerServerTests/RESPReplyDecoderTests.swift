@@ -48,4 +48,15 @@ struct RESPReplyDecoderTests {
         var deep = ByteBuffer(string: String(repeating: "*1\r\n", count: 100) + ":1\r\n")
         #expect(throws: PrioritizerClientError.self) { try RESPReplyDecoder.parse(&deep) }
     }
+
+    /// A blob length near Int.max made `count + 2` overflow: the client process trapped on one
+    /// header from a faulty peer. Lengths past `maxBlobBytes` are refused instead.
+    @Test func refusesBlobLengthsPastItsBound() throws {
+        for header in ["$9223372036854775807\r\n", "=9223372036854775806\r\n", "!\(RESPReplyDecoder.maxBlobBytes + 1)\r\n"] {
+            var buffer = ByteBuffer(string: header)
+            #expect(throws: PrioritizerClientError.self, "\(header)") { try RESPReplyDecoder.parse(&buffer) }
+        }
+        var withinBound = ByteBuffer(string: "$1000\r\nabc")
+        #expect(try RESPReplyDecoder.parse(&withinBound) == nil, "incomplete, within the bound: wait for more")
+    }
 }
