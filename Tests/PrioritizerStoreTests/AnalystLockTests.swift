@@ -84,4 +84,23 @@ import TestSupport
             await analyst.close()
         }
     }
+
+    /// Each analyst role has at most 8 connections and 10-minute statement and idle-transaction
+    /// timeouts (migrations/0019): before, one analyst could take every connection the database
+    /// allows, or keep a transaction, and its read locks, open for good.
+    @Test func analystRolesHaveBoundsOfTheirOwn() async throws {
+        try await ServiceFixture.with { fixture in
+            let role = "analyst_" + String(UUID().uuidString.prefix(8)).lowercased()
+            try await fixture.service.grantAnalyst(orgID: fixture.org.orgID, role: role, password: "s3cret")
+            let conninfo = fixture.database.conninfo.replacingOccurrences(of: "user=postgres", with: "user=\(role)")
+            var connections: [PQConnection] = []
+            for _ in 0..<8 { connections.append(try await PQConnection.connect(conninfo)) }
+            await #expect(throws: PQError.self, "a ninth connection") { try await PQConnection.connect(conninfo) }
+            let settings = try await connections[0].query(
+                "SELECT current_setting('statement_timeout'), current_setting('idle_in_transaction_session_timeout')")[0]
+            #expect(try settings.decode(0, as: String.self) == "10min")
+            #expect(try settings.decode(1, as: String.self) == "10min")
+            for connection in connections { await connection.close() }
+        }
+    }
 }

@@ -112,6 +112,7 @@ import TestSupport
             16: "328bf8ccb5f4ddd05f2d6526b4331511fd62599f2f581fd37c3e32ee5a78c12e",
             17: "44f776d541427a8a861ba0e2646ad0c5fe0e1c0ce4929f4e4979df7f4d820569",
             18: "d8132f0073ac85580985ff9ed68404fc6632088df1cc32e43d18ef7057092030",
+            19: "ea7297b345f84c79ebe8caa3105b53efe78009bf86a14e8a830f594e63476ac3",
         ]
         #expect(Set(Migration.embedded.map(\.version)) == Set(pinned.keys), "a migration was added or removed: pin it here")
         for migration in Migration.embedded {
