@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// A request on its way out, with the promise its reply will complete.
@@ -17,6 +18,13 @@ final class ClientChannelHandler: ChannelDuplexHandler {
 
     private var waiting = CircularBuffer<EventLoopPromise<RESPReply>>()
     private var closedError: PrioritizerClientError?
+    /// Why the connection ended, for the calls whose writes find the channel closed and never
+    /// reach this handler.
+    private let endReason: ConnectionEndReason
+
+    init(endReason: ConnectionEndReason = ConnectionEndReason()) {
+        self.endReason = endReason
+    }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
@@ -63,9 +71,13 @@ final class ClientChannelHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
+    /// Fails every waiting call with the first reason the connection ended for (the server's
+    /// refusal, say, rather than the close that followed it).
     private func failAll(_ error: PrioritizerClientError) {
         closedError = closedError ?? error
-        while let promise = waiting.popFirst() { promise.fail(error) }
+        endReason.record(error)
+        let reason = closedError ?? error
+        while let promise = waiting.popFirst() { promise.fail(reason) }
     }
 
     static func encode(_ arguments: [[UInt8]], into buffer: inout ByteBuffer) {
@@ -76,4 +88,17 @@ final class ClientChannelHandler: ChannelDuplexHandler {
             buffer.writeStaticString("\r\n")
         }
     }
+}
+
+/// The first reason a connection ended, shared by its handler (which learns it) and its client
+/// (whose writes to a closed channel never reach the handler).
+final class ConnectionEndReason: @unchecked Sendable {
+    private let lock = NIOLock()
+    private var reason: PrioritizerClientError?
+
+    func record(_ error: PrioritizerClientError) {
+        lock.withLock { if reason == nil { reason = error } }
+    }
+
+    var value: PrioritizerClientError? { lock.withLock { reason } }
 }

@@ -9,12 +9,14 @@ import NIOSSL
 /// request. Error replies throw `PrioritizerClientError.server(code:message:)`.
 public final class PrioritizerClient: Sendable {
     private let channel: any Channel
+    private let endReason: ConnectionEndReason
 
     /// The HELLO map the server answered with (server, version, proto, id, …).
     public let hello: [String: RESPReply]
 
-    private init(channel: any Channel, hello: [String: RESPReply]) {
+    private init(channel: any Channel, endReason: ConnectionEndReason, hello: [String: RESPReply]) {
         self.channel = channel
+        self.endReason = endReason
         self.hello = hello
     }
 
@@ -35,6 +37,7 @@ public final class PrioritizerClient: Sendable {
         let tlsContext = try tls.map { try NIOSSLContext(configuration: $0) }
         // SNI carries names only; NIOSSL checks an IP address against the peer's address itself.
         let serverName = tlsServerName ?? ((try? SocketAddress(ipAddress: host, port: 0)) == nil ? host : nil)
+        let endReason = ConnectionEndReason()
         let channel = try await ClientBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelInitializer { channel in
@@ -45,19 +48,19 @@ public final class PrioritizerClient: Sendable {
                     }
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(RESPReplyDecoder()),
-                        ClientChannelHandler(),
+                        ClientChannelHandler(endReason: endReason),
                     ])
                 }
             }
             .connect(host: host, port: port)
             .get()
-        let unauthenticated = PrioritizerClient(channel: channel, hello: [:])
+        let unauthenticated = PrioritizerClient(channel: channel, endReason: endReason, hello: [:])
         guard let token else { return unauthenticated }
         var words = ["HELLO", "3", "AUTH", agent, token]
         if let clientName { words += ["SETNAME", clientName] }
         do {
             let reply = try await unauthenticated.call(words)
-            return PrioritizerClient(channel: channel, hello: reply.dictionary ?? [:])
+            return PrioritizerClient(channel: channel, endReason: endReason, hello: reply.dictionary ?? [:])
         } catch {
             try? await channel.close()
             throw error
@@ -82,7 +85,8 @@ public final class PrioritizerClient: Sendable {
         let written = channel.eventLoop.makePromise(of: Void.self)
         // A write to a closed channel never reaches the handler that owns the reply queue;
         // failing the reply here keeps the caller from waiting forever.
-        written.futureResult.whenFailure { _ in promise.fail(PrioritizerClientError.connectionClosed) }
+        let endReason = self.endReason
+        written.futureResult.whenFailure { _ in promise.fail(endReason.value ?? PrioritizerClientError.connectionClosed) }
         channel.writeAndFlush(PendingRequest(arguments: arguments, promise: promise), promise: written)
         return try await promise.futureResult.get()
     }

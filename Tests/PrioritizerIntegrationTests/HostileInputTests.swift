@@ -110,7 +110,8 @@ import Glibc
         (w("IMPORTANCE", "{s}") + [[0x00]], "ERR path must be valid UTF-8 without NUL bytes"),
         (w("TOKENS.ESTIMATE", "10", "CODE", "PATH") + [[0x61, 0x00]], "ERR path must be valid UTF-8 without NUL bytes"),
         (w("TRACK", "{s}", "", "CODE", "VIEW"), "ERR path must not be empty"),
-        (w("TRACK", "{s}", String(repeating: "p", count: 4097), "CODE", "VIEW"), "ERR path is longer than 4096 bytes"),
+        (w("TRACK", "{s}", String(repeating: "p", count: 1025), "CODE", "VIEW"), "ERR path is longer than 1024 bytes"),
+        (w("TRACK", "{s}", String(repeating: "p", count: 4097), "CODE", "VIEW"), "ERR path is longer than 1024 bytes"),
         (w("SESSION.CREATE", "LABEL") + [[0x6c, 0x00]], "ERR LABEL must be valid UTF-8 without NUL bytes"),
         (w("SESSION.CREATE", "LABEL") + [[0xff]], "ERR LABEL must be valid UTF-8 without NUL bytes"),
         // Absurd numbers.
