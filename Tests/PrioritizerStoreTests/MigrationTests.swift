@@ -134,6 +134,17 @@ import TestSupport
         }
     }
 
+    /// A migration that needs `prioritization_runs`' exclusive lock.
+    private static let probeMigration = Migration(
+        version: 9999, name: "9999_probe.sql", sql: "ALTER TABLE prioritizer.prioritization_runs ADD COLUMN probe int")
+
+    /// A connection in a transaction that has read `prioritization_runs` (and holds its read lock).
+    private static func openReader(of database: TestDatabase) async throws -> PQConnection {
+        let reader = try await database.connect()
+        try await reader.executeScript("BEGIN; SELECT count(*) FROM prioritizer.prioritization_runs")
+        return reader
+    }
+
     /// Waits until some session waits for an exclusive lock on `prioritization_runs`.
     private static func untilAMigrationWaits(on connection: PQConnection) async throws {
         let deadline = ContinuousClock.now + .seconds(20)
@@ -155,10 +166,8 @@ import TestSupport
     /// delays the migrations, not everyone's traffic with them.
     @Test func migratorsWaitingForAReadersLockGiveWayToOtherTraffic() async throws {
         try await withTestDatabase(migrated: true) { database in
-            let reader = try await database.connect()
-            try await reader.executeScript("BEGIN; SELECT count(*) FROM prioritizer.prioritization_runs")
-            let extra = Migration(
-                version: 9999, name: "9999_probe.sql", sql: "ALTER TABLE prioritizer.prioritization_runs ADD COLUMN probe int")
+            let reader = try await Self.openReader(of: database)
+            let extra = Self.probeMigration
             let migrator = Migrator(migrations: Migration.embedded + [extra], lockWait: .milliseconds(300), lockAttempts: 200)
             let migrating = (0..<3).map { _ in
                 Task {
@@ -209,10 +218,8 @@ import TestSupport
     /// to stop waiting (serve: a shutdown signal), rolled back either way.
     @Test func aMigrationWaitingForeverGivesUpOrStops() async throws {
         try await withTestDatabase(migrated: true) { database in
-            let reader = try await database.connect()
-            try await reader.executeScript("BEGIN; SELECT count(*) FROM prioritizer.prioritization_runs")
-            let extra = Migration(
-                version: 9999, name: "9999_probe.sql", sql: "ALTER TABLE prioritizer.prioritization_runs ADD COLUMN probe int")
+            let reader = try await Self.openReader(of: database)
+            let extra = Self.probeMigration
             let connection = try await database.connect()
             do {
                 _ = try await Migrator(migrations: Migration.embedded + [extra], lockWait: .milliseconds(100), lockAttempts: 3)
