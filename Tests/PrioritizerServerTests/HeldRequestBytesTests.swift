@@ -38,6 +38,39 @@ import Glibc
     }
 }
 
+/// Requests read and not yet answered are bounded by their bytes too.
+@Suite struct InFlightRequestBytesTests {
+    /// 32 TRACKs pipelined, each with a megabyte of CONTENT and a path the test backend takes
+    /// 100 ms over (one connection's TRACKs run one after another). The server reads on only
+    /// while the large requests it has read and not answered hold less than
+    /// `--max-request-bytes` (here about a megabyte), so the client's send of 32 MB ends only
+    /// when most of them have run: the rest fit the sockets' buffers. Before, only their count
+    /// (1,024) was bounded: the server read all 32 MB at once, and the send ended when one had
+    /// started.
+    @Test func largeRequestsReadAndNotAnsweredAreBoundedByTheirBytes() async throws {
+        let megabyte = 1 << 20
+        let limits = RESPLimits(maxBulkBytes: megabyte, maxRequestBytes: megabyte + 256, maxInlineBytes: 64 * 1024, maxArguments: 16)
+        try await withTestServer(ServerConfiguration(port: 0, limits: limits)) { port, _, backend in
+            let socket = try BlockingSocket(port: port, sendTimeoutMilliseconds: 30_000)
+            _ = try await offloaded { socket.send(Array("AUTH agent-token\r\nSESSION.CREATE\r\n".utf8)) }
+            let created = try await offloaded { socket.receive(5 + 5 + 36 + 2) }
+            let session = String(decoding: created[10..<46], as: UTF8.self)
+            let words = ["TRACK", session, "slow/a", "code", "view", "CONTENT"]
+            var track = Array("*\(words.count + 1)\r\n".utf8)
+            for word in words { track += Array("$\(word.utf8.count)\r\n\(word)\r\n".utf8) }
+            track += Array("$\(megabyte)\r\n".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: megabyte) + [13, 10]
+            let all = Array([[UInt8]](repeating: track, count: 32).joined())
+            let expected = Array((1...32).map { Array(":\($0)\r\n".utf8) }.joined())
+            let receiving = Task { try await offloaded { socket.receive(expected.count) } }
+            let sent = try await offloaded { socket.send(all) }
+            let startedWhenSent = await backend.slowTracksStarted
+            #expect(sent == all.count)
+            #expect(try await receiving.value == expected)
+            #expect(startedWhenSent >= 16, "the send of 32 MB ended when \(startedWhenSent) TRACKs had started")
+        }
+    }
+}
+
 /// Replies to a client that does not read are bounded too: requests already read are held
 /// while the socket is not writable.
 @Suite struct UnreadRepliesTests {

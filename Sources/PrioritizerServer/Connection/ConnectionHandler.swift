@@ -11,8 +11,10 @@ import NIOCore
 /// - each reply is encoded in the protocol version in force when its request was dispatched
 ///   (HELLO's own reply in the version it selects).
 ///
-/// Back-pressure: once `maxPipelinedRequests` requests are outstanding, or the socket stops
-/// being writable because the client does not read, the handler stops asking for more bytes.
+/// Back-pressure: once `maxPipelinedRequests` requests are outstanding, or large requests holding
+/// `--max-request-bytes` between them are (a count alone let one connection keep a thousand
+/// requests of 64 MiB each read and waiting), or the socket stops being writable because the
+/// client does not read, the handler stops asking for more bytes.
 /// Requests already read when the socket stops being writable are held, not dispatched, until it
 /// is writable again: one read burst holds up to a megabyte of requests, and answering a burst of
 /// small requests with large replies (HELP: 6 bytes in, 3.7 KB out) would otherwise buffer
@@ -36,6 +38,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Requests that arrived while a barrier was in flight, in arrival order, and their bytes.
     private var heldRequests = CircularBuffer<RESPRequest>()
     private var heldBytes = 0
+    /// Bytes of the large requests dispatched and not yet answered, by reply slot. Small ones are
+    /// not tracked: the count bound covers them, and a TRACK should not pay a table entry.
+    private var largeRequestsInFlight: [UInt64: Int] = [:]
+    private var largeBytesInFlight = 0
+    private static let largeRequestBytes = 64 * 1024
     /// Reading stops while the held requests' bytes reach this (`--max-request-bytes`): a barrier
     /// may take seconds (a throttled AUTH), and the request count alone let a client that never
     /// logs in park gigabytes of arguments behind it.
@@ -115,6 +122,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         active = false
         replies.removeAll()
+        largeRequestsInFlight.removeAll()
+        largeBytesInFlight = 0
         removeHeldRequests()
         context.fireChannelInactive()
     }
@@ -208,6 +217,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     private func handle(_ request: RESPRequest, context: ChannelHandlerContext) {
         let sequence = replies.reserve()
+        if request.byteCount >= Self.largeRequestBytes {
+            largeRequestsInFlight[sequence] = request.byteCount
+            largeBytesInFlight += request.byteCount
+        }
         let version = state.protocolVersion
         var commandName: String?
         let result = dispatcher.dispatch(request, state: state, commandName: &commandName)
@@ -309,6 +322,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     private func complete(_ sequence: UInt64, with outcome: CommandOutcome, version: RESPProtocolVersion, context: ChannelHandlerContext) {
+        if let bytes = largeRequestsInFlight.removeValue(forKey: sequence) { largeBytesInFlight -= bytes }
         guard replies.contains(sequence) else { return }
         outcome.update.apply(to: &state)
         syncLoginGate()
@@ -415,7 +429,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     private func mustHoldReads(context: ChannelHandlerContext) -> Bool {
         closing || draining || replies.count + heldRequests.count >= maxPipelinedRequests || heldBytes >= maxHeldBytes
-            || !context.channel.isWritable
+            || largeBytesInFlight >= maxHeldBytes || !context.channel.isWritable
     }
 
     private func resumeReadingIfPossible(context: ChannelHandlerContext) {
