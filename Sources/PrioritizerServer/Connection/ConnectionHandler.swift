@@ -322,7 +322,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     private func complete(_ sequence: UInt64, with outcome: CommandOutcome, version: RESPProtocolVersion, context: ChannelHandlerContext) {
-        if let bytes = largeRequestsInFlight.removeValue(forKey: sequence) { largeBytesInFlight -= bytes }
+        if !largeRequestsInFlight.isEmpty, let bytes = largeRequestsInFlight.removeValue(forKey: sequence) {
+            largeBytesInFlight -= bytes
+        }
         guard replies.contains(sequence) else { return }
         outcome.update.apply(to: &state)
         syncLoginGate()
