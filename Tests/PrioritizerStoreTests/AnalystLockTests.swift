@@ -18,17 +18,10 @@ import TestSupport
         withUnsafeBytes(of: session.uuid) { $0.loadUnaligned(as: Int64.self) }
     }
 
-    private static func analyst(of fixture: ServiceFixture) async throws -> PQConnection {
-        let role = "analyst_" + String(UUID().uuidString.prefix(8)).lowercased()
-        try await fixture.service.grantAnalyst(orgID: fixture.org.orgID, role: role, password: "s3cret")
-        return try await PQConnection.connect(fixture.database.conninfo.replacingOccurrences(
-            of: "user=postgres", with: "user=\(role)"))
-    }
-
     @Test func anAnalystHoldingTheFormerKeysStallsNeitherAMigrationNorARun() async throws {
         try await ServiceFixture.with { fixture in
             let session = try await fixture.newSession()
-            let analyst = try await Self.analyst(of: fixture)
+            let analyst = try await fixture.newAnalyst()
             try await analyst.query(
                 "SELECT pg_advisory_lock(\(Self.formerMigrationKey)), pg_advisory_lock(\(Self.formerRunKey(session.sessionID)))")
 
@@ -67,7 +60,7 @@ import TestSupport
 
     @Test func analystsCannotTakeTheLedgerLockNorARunLock() async throws {
         try await ServiceFixture.with { fixture in
-            let analyst = try await Self.analyst(of: fixture)
+            let analyst = try await fixture.newAnalyst()
             for mode in ["ACCESS SHARE", "SHARE ROW EXCLUSIVE"] {
                 await #expect(throws: PQError.self, "LOCK \(mode)") {
                     try await analyst.executeScript("BEGIN; LOCK TABLE prioritizer.schema_migrations IN \(mode) MODE")
@@ -90,9 +83,7 @@ import TestSupport
     /// allows, or keep a transaction, and its read locks, open for good.
     @Test func analystRolesHaveBoundsOfTheirOwn() async throws {
         try await ServiceFixture.with { fixture in
-            let role = "analyst_" + String(UUID().uuidString.prefix(8)).lowercased()
-            try await fixture.service.grantAnalyst(orgID: fixture.org.orgID, role: role, password: "s3cret")
-            let conninfo = fixture.database.conninfo.replacingOccurrences(of: "user=postgres", with: "user=\(role)")
+            let conninfo = try await fixture.newAnalystConninfo()
             var connections: [PQConnection] = []
             for _ in 0..<8 { connections.append(try await PQConnection.connect(conninfo)) }
             await #expect(throws: PQError.self, "a ninth connection") { try await PQConnection.connect(conninfo) }

@@ -22,10 +22,7 @@ import TestSupport
             defer { watch.cancel() }
             try await eventually { heard.current == 1 }  // the watch's start: what it may have missed
 
-            let role = "analyst_" + String(UUID().uuidString.prefix(8)).lowercased()
-            try await fixture.service.grantAnalyst(orgID: fixture.org.orgID, role: role, password: "s3cret")
-            let analyst = try await PQConnection.connect(fixture.database.conninfo.replacingOccurrences(
-                of: "user=postgres", with: "user=\(role)"))
+            let analyst = try await fixture.newAnalyst()
             for _ in 0..<5 {
                 try await analyst.executeScript("NOTIFY prioritizer_agent_revoked")
                 try await Task.sleep(for: .milliseconds(100))
@@ -46,10 +43,7 @@ import TestSupport
     /// count at will, and keep the count's row locked so that every revocation waited.
     @Test func analystsCannotRunTheRevocationCount() async throws {
         try await ServiceFixture.with { fixture in
-            let role = "analyst_" + String(UUID().uuidString.prefix(8)).lowercased()
-            try await fixture.service.grantAnalyst(orgID: fixture.org.orgID, role: role, password: "s3cret")
-            let analyst = try await PQConnection.connect(fixture.database.conninfo.replacingOccurrences(
-                of: "user=postgres", with: "user=\(role)"))
+            let analyst = try await fixture.newAnalyst()
             try await analyst.executeScript("BEGIN READ WRITE; CREATE TEMP TABLE mine (x int)")
             await #expect(throws: PQError.self) {
                 try await analyst.executeScript(

@@ -26,6 +26,18 @@ struct ServiceFixture {
             orgID: org.orgID, NewSession(agentID: admin.agent.agentID, label: label, halfLifeSeconds: halfLifeSeconds))
     }
 
+    /// A new analyst role of the organization (`grant_analyst`); the conninfo that logs in as it.
+    func newAnalystConninfo() async throws -> String {
+        let role = "analyst_" + String(UUID().uuidString.prefix(8)).lowercased()
+        try await service.grantAnalyst(orgID: org.orgID, role: role, password: "s3cret")
+        return database.conninfo.replacingOccurrences(of: "user=postgres", with: "user=\(role)")
+    }
+
+    /// A connection as a new analyst role of the organization.
+    func newAnalyst() async throws -> PQConnection {
+        try await PQConnection.connect(try await newAnalystConninfo())
+    }
+
     func event(
         _ session: SessionRecord, _ path: String, _ access: AccessType = .view, at: Int64,
         type: ResourceType = .code, modified: Bool = false, tokens: Int? = nil, size: Int? = nil
