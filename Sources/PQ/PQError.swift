@@ -56,6 +56,8 @@ extension PQError {
         public static let deadlockDetected = "40P01"
         /// A statement cancelled, e.g. by `statement_timeout`.
         public static let queryCanceled = "57014"
+        public static let duplicateSchema = "42P06"
+        public static let duplicateTable = "42P07"
         /// A lock not granted within `lock_timeout`.
         public static let lockNotAvailable = "55P03"
     }

@@ -17,9 +17,8 @@ final class ClientChannelHandler: ChannelDuplexHandler {
     typealias OutboundOut = ByteBuffer
 
     private var waiting = CircularBuffer<EventLoopPromise<RESPReply>>()
-    private var closedError: PrioritizerClientError?
-    /// Why the connection ended, for the calls whose writes find the channel closed and never
-    /// reach this handler.
+    /// Why the connection ended, once it has: later writes fail with it here, and so do the calls
+    /// whose writes find the channel closed and never reach this handler.
     private let endReason: ConnectionEndReason
 
     init(endReason: ConnectionEndReason = ConnectionEndReason()) {
@@ -28,9 +27,9 @@ final class ClientChannelHandler: ChannelDuplexHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
-        if let closedError {
-            request.promise.fail(closedError)
-            promise?.fail(closedError)
+        if let ended = endReason.value {
+            request.promise.fail(ended)
+            promise?.fail(ended)
             return
         }
         waiting.append(request.promise)
@@ -74,9 +73,7 @@ final class ClientChannelHandler: ChannelDuplexHandler {
     /// Fails every waiting call with the first reason the connection ended for (the server's
     /// refusal, say, rather than the close that followed it).
     private func failAll(_ error: PrioritizerClientError) {
-        closedError = closedError ?? error
-        endReason.record(error)
-        let reason = closedError ?? error
+        let reason = endReason.record(error)
         while let promise = waiting.popFirst() { promise.fail(reason) }
     }
 
@@ -96,8 +93,12 @@ final class ConnectionEndReason: @unchecked Sendable {
     private let lock = NIOLock()
     private var reason: PrioritizerClientError?
 
-    func record(_ error: PrioritizerClientError) {
-        lock.withLock { if reason == nil { reason = error } }
+    /// Keeps `error` unless a reason came first; the reason kept.
+    func record(_ error: PrioritizerClientError) -> PrioritizerClientError {
+        lock.withLock {
+            if reason == nil { reason = error }
+            return reason!
+        }
     }
 
     var value: PrioritizerClientError? { lock.withLock { reason } }

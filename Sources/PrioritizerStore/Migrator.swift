@@ -149,11 +149,12 @@ public struct Migrator: Sendable {
     /// on it), looking at `stopWaiting` every tenth of a second.
     private func pause(stopWaiting: @Sendable () -> Bool, migration: Migration) throws {
         let until = ContinuousClock.now + lockWait
-        while ContinuousClock.now < until {
+        while true {
             if stopWaiting() { throw MigrationError.interrupted(version: migration.version, name: migration.name) }
-            Thread.sleep(forTimeInterval: min(0.1, (until - ContinuousClock.now) / .seconds(1)))
+            let left = until - ContinuousClock.now
+            guard left > .zero else { return }
+            Thread.sleep(forTimeInterval: min(0.1, left / .seconds(1)))
         }
-        if stopWaiting() { throw MigrationError.interrupted(version: migration.version, name: migration.name) }
     }
 
     /// Creates the schema and the ledger when missing. Two processes creating them at once may
@@ -180,9 +181,8 @@ public struct Migrator: Sendable {
         }
     }
 
-    /// unique_violation, duplicate_schema, duplicate_table.
     private static func lostCatalogRace(_ error: PQError) -> Bool {
-        ["23505", "42P06", "42P07"].contains(error.sqlState ?? "")
+        [PQError.State.uniqueViolation, PQError.State.duplicateSchema, PQError.State.duplicateTable].contains(error.sqlState ?? "")
     }
 
     /// Checksums a migration's file had when some database may have applied it, before an edit

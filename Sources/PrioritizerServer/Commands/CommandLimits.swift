@@ -1,4 +1,3 @@
-import PrioritizerStore
 /// Bounds on argument values, so absurd numbers are refused with a clear error instead of
 /// reaching the domain or the database.
 public enum CommandLimits {
@@ -20,8 +19,6 @@ public enum CommandLimits {
     public static let maxPathBytes = 1024
     /// Longest session label, in UTF-8 bytes.
     public static let maxLabelBytes = 4096
-    /// Longest agent name, in bytes.
-    public static let maxAgentNameBytes = AgentName.maxBytes
     /// Longest client name (CLIENT SETNAME, HELLO SETNAME) and library name/version.
     public static let maxClientNameBytes = 256
     /// SESSION.LIST without LIMIT.
