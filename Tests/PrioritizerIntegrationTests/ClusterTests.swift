@@ -640,7 +640,12 @@ import Testing
         try await FaultTests.DatabaseOutageTests.withPrivateCluster { cluster in
             let store = PostgresResourceService(conninfo: cluster.conninfo, connections: 1)
             try await offloaded { try cluster.stop() }
-            let membership = ClusterMembership(store: store, logger: Self.quietLogger())
+            // A patience well past the cluster's restart: on a machine busy with the whole suite
+            // that restart once took longer than the default 10 s, and the join rightly gave up.
+            // That the join waits at all is what is checked.
+            var timing = ClusterMembership.Timing()
+            timing.joinPatience = .seconds(60)
+            let membership = ClusterMembership(store: store, timing: timing, logger: Self.quietLogger())
             let joining = Task { try await membership.join(address: "late") }
             try await Task.sleep(for: .milliseconds(600))
             try await cluster.start()
