@@ -1,7 +1,9 @@
 import Foundation
 import PQ
 import PrioritizerClient
+import PrioritizerServer
 import PrioritizerStore
+import TestSupport
 import Testing
 
 /// Organizations never see each other: another organization's session id is answered exactly as
@@ -119,6 +121,61 @@ import Testing
             #expect(try await live.count("SELECT count(DISTINCT org_id) FROM prioritizer.resources WHERE path = 'shared/README.md'") == 2)
             try await acme.close()
             try await globex.close()
+        }
+    }
+
+    /// While a session's failed group commit is cleaned up (another commit still in flight), its
+    /// own organization is told to try again, and another organization is answered as for an
+    /// unknown id. Before, both got TRYAGAIN, which told the other organization the id exists.
+    /// The failure is a trigger on the failing session's log rows; the other commit is held on a
+    /// lock the test holds, which keeps the window open.
+    @Test func anotherOrganizationsSessionIsUnknownWhileItsFailedCommitIsCleanedUp() async throws {
+        try await LiveServer.with(configuration: RunnerConfiguration(workers: 1)) { live in
+            let acme = try await live.client(live.acme.token)
+            let globex = try await live.client(live.globex.token)
+            let failing = try await acme.createSession(label: "failing")
+            let held = try await acme.createSession(label: "held")
+            for session in [failing, held] {
+                _ = try await acme.track(session: session, path: "warm.swift", type: .code, access: .view, tokens: 5)
+            }
+            let sql = try await live.sql()
+            try await sql.executeScript("""
+                CREATE FUNCTION public.fail_log_row() RETURNS trigger LANGUAGE plpgsql AS
+                    $$ BEGIN RAISE EXCEPTION 'the test fails this commit'; END $$;
+                CREATE TRIGGER fail_log_row BEFORE INSERT ON prioritizer.access_logs FOR EACH ROW
+                    WHEN (NEW.session_id = '\(failing)') EXECUTE FUNCTION public.fail_log_row();
+                """)
+            try await sql.execute("BEGIN")
+            try await sql.execute("SELECT 1 FROM prioritizer.sessions WHERE session_id = \(held)::uuid FOR UPDATE")
+            let heldClient = try await live.client(live.acme.token)
+            let heldReply = Task { try await heldClient.send(["TRACK", held, "held.swift", "CODE", "VIEW"]) }
+            #expect(try await eventually(.seconds(10)) {
+                try await live.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") > 0
+            })
+            // A burst large enough to commit beside the held commit (`minimumOverlappingBatch`).
+            let port = live.port, token = live.acme.token
+            let replies = try await offloaded {
+                let socket = try RawSocket(port: port)
+                var payload = RawSocket.encode(["AUTH", token])
+                for index in 0..<64 { payload += RawSocket.encode(["TRACK", failing, "f\(index).swift", "CODE", "VIEW"]) }
+                try socket.write(payload)
+                return try socket.readReplies(65)
+            }
+            #expect(replies.dropFirst().allSatisfy { errorLine(of: $0) != nil }, "\(replies.suffix(2))")
+            let unknown = UUID().uuidString.lowercased()
+            for words in [["TRACK", failing, "x.swift", "CODE", "VIEW"], ["SESSION.GET", failing], ["TOP", failing]] {
+                let foreign = try await globex.send(words)
+                #expect(errorLine(of: foreign) == noSession, "\(words[0]) answered \(foreign)")
+                var random = words
+                random[1] = unknown
+                #expect(foreign == (try await globex.send(random)))
+            }
+            // The window was open: the session's own organization is still told to try again.
+            #expect(errorLine(of: try await acme.send(["SESSION.GET", failing]))?.hasPrefix("TRYAGAIN") == true)
+            try await sql.execute("ROLLBACK")
+            #expect(try await heldReply.value == .integer(1))
+            await sql.close()
+            for client in [acme, globex, heldClient] { try await client.close() }
         }
     }
 

@@ -503,7 +503,12 @@ actor SessionRunner {
     /// when it must be loaded; throws for another organization's session or one whose writes failed.
     private func markUsedIfLoaded(_ id: UUID, for caller: AuthenticatedIdentity) throws -> Bool {
         useCounter += 1
-        if failedSessions[id] != nil { throw CommandError.tryAgain }
+        // The organization first: another organization's session is unknown to the caller, in
+        // this window too (its TRYAGAIN would tell that the id exists).
+        if let failed = failedSessions[id] {
+            guard failed.orgID == caller.organizationID else { throw CommandError.noSuchSession }
+            throw CommandError.tryAgain
+        }
         guard let index = sessions.index(forKey: id) else { return false }
         guard sessions.values[index].record.orgID == caller.organizationID else { throw CommandError.noSuchSession }
         sessions.values[index].lastUsed = useCounter
@@ -732,7 +737,8 @@ actor SessionRunner {
     private var exclusiveInFlight = false
     /// A commit failed: start nothing new until the batches in flight have settled.
     private var draining = false
-    private var failedSessions: [UUID: CommandError] = [:]
+    /// Sessions whose writes failed, until `dropFailedSessions`: their organization and the failure.
+    private var failedSessions: [UUID: (orgID: UUID, failure: CommandError)] = [:]
 
     private func delayElapsed() {
         pump()
@@ -850,7 +856,7 @@ actor SessionRunner {
                 }
             }
             if let failure {
-                failedSessions[id] = failure
+                failedSessions[id] = (writes[run.lowerBound].orgID, failure)
                 draining = true
             }
         }
@@ -870,7 +876,7 @@ actor SessionRunner {
         pending.removeAll { failedSessions[$0.sessionID] != nil }
         queuedWrites.release(doomed.count)
         for write in doomed {
-            let failure = failedSessions[write.sessionID] ?? .tryAgain
+            let failure = failedSessions[write.sessionID]?.failure ?? .tryAgain
             if sessions[write.sessionID] != nil { sessions[write.sessionID]!.pendingWrites -= 1 }
             write.settle(failure: failure)
         }
