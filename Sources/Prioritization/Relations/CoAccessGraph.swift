@@ -4,8 +4,9 @@
 /// Memory is bounded per resource: once a resource has twice `neighboursPerResource` neighbours,
 /// the weakest are dropped down to `neighboursPerResource` (amortized, so an update stays O(1)
 /// on average); and per organization: past `maxRelations`, the weakest quarter of all relations
-/// is dropped (amortized the same way). The graph also remembers each resource's latest token count, so resources a
-/// session never touched can be packed.
+/// is dropped (amortized the same way). The graph also remembers each related resource's latest token count, so
+/// resources a session never touched can be packed; and its paths are bounded too: those no relation names any more
+/// are forgotten once they are as many as the rest (`compactPaths`).
 ///
 /// Changes since the last `takeChanges()` are tracked so a writer can persist only those: a flag
 /// on each changed relation and a queue of the resources holding one (setting a flag next to the
@@ -31,8 +32,13 @@ public struct CoAccessGraph: Sendable {
     public internal(set) var relationCount = 0
     /// The latest time any relation was strengthened: what global pruning values weights at.
     var newest = Int64.min
-    /// Tells windows which graph their ids belong to (see `CoAccessWindow.bind`).
-    let identity = UInt64.random(in: 1...UInt64.max)
+    /// Tells windows which graph their ids belong to (see `CoAccessWindow.bind`); a new one each
+    /// time the paths are renumbered (`compactPaths`).
+    var identity = UInt64.random(in: 1...UInt64.max)
+    /// The path count at which the next `compactPathsIfNeeded` renumbers (see `compactPaths`).
+    var pathCompactionFloor = CoAccessGraph.defaultPathCompactionFloor
+    /// The paths kept by the last compaction.
+    var pathsAfterCompaction = 0
     /// Reused for the partners of each access, so an observe allocates nothing in steady state.
     private var partners: [UInt32] = []
 
@@ -61,12 +67,14 @@ public struct CoAccessGraph: Sendable {
     /// Relates `a` and `b` with `weight` observed at `time` (both directions).
     public mutating func strengthen(_ a: String, _ b: String, by weight: Double, at time: Int64) {
         guard a != b, weight > 0 else { return }
+        compactPathsIfNeeded()
         strengthen(intern(a), intern(b), by: weight, at: time)
     }
 
     /// One access in a session: relates `path` to every other path of the session's window and
     /// remembers its token count. What TRACK feeds, and the in-process replay the same way.
     public mutating func observe(_ path: String, tokens: Int?, at time: Int64, in window: inout CoAccessWindow) {
+        compactPathsIfNeeded()
         let id = intern(path)
         if let tokens { tokenCounts[Int(id)] = tokens }
         window.bind(to: identity) { intern($0) }
@@ -101,6 +109,7 @@ public struct CoAccessGraph: Sendable {
     }
 
     public mutating func setTokens(_ tokens: Int, for path: String) {
+        compactPathsIfNeeded()
         tokenCounts[Int(intern(path))] = tokens
     }
 
