@@ -29,16 +29,25 @@ public final class PrioritizerClient: Sendable {
     ///     `TLSConfiguration.makeClientConfiguration()` with `trustRoots` set to the server's CA.
     ///   - tlsServerName: the name the certificate must carry (and SNI); `host` when nil. When
     ///     both are nil or `host` is an IP address, the certificate must name that address.
+    ///   - connectTimeout: how long the TCP connection may take to open.
+    ///   - requestTimeout: how long a request may wait for its reply once written (nil: as long
+    ///     as it takes). Past it the connection is closed and every call waiting on it throws
+    ///     `.timedOut`: replies answer requests in order, so one missing reply ends the connection.
+    ///     A timed-out write may still have been carried out. Choose it above the server's
+    ///     `--statement-timeout-ms`, which bounds a request's commit.
     public static func connect(
         host: String = "127.0.0.1", port: Int = 7420, token: String?, agent: String = "default",
         clientName: String? = nil, tls: TLSConfiguration? = nil, tlsServerName: String? = nil,
+        connectTimeout: Duration = .seconds(10), requestTimeout: Duration? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> PrioritizerClient {
         let tlsContext = try tls.map { try NIOSSLContext(configuration: $0) }
         // SNI carries names only; NIOSSL checks an IP address against the peer's address itself.
         let serverName = tlsServerName ?? ((try? SocketAddress(ipAddress: host, port: 0)) == nil ? host : nil)
         let endReason = ConnectionEndReason()
+        let requestTimeout = requestTimeout.map(TimeAmount.init)
         let channel = try await ClientBootstrap(group: group)
+            .connectTimeout(TimeAmount(connectTimeout))
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -48,7 +57,7 @@ public final class PrioritizerClient: Sendable {
                     }
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(RESPReplyDecoder()),
-                        ClientChannelHandler(endReason: endReason),
+                        ClientChannelHandler(endReason: endReason, requestTimeout: requestTimeout),
                     ])
                 }
             }

@@ -5,6 +5,9 @@ public enum PrioritizerClientError: Error, Sendable, Hashable {
     case server(code: String, message: String)
     /// The connection closed before the reply arrived.
     case connectionClosed
+    /// A request went unanswered for the client's request timeout: the connection was closed,
+    /// and every call waiting on it failed so (the request may still have been carried out).
+    case timedOut
     /// The server's bytes were not valid RESP.
     case protocolViolation(String)
     /// A reply of a shape the command never answers with.
