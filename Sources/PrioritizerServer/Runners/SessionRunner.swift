@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOPosix
 import Prioritization
 import PrioritizerStore
 
@@ -113,8 +114,19 @@ actor SessionRunner {
     }
 
     func submitTrack(_ request: TrackRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<Int64> {
+        var request = request
         let id = request.session.uuid
         try await ensureWritable(id, for: caller)
+        var contentDigest: [UInt8]?
+        if let content = request.content, content.count > Self.inlineTextLimit {
+            let tokenizer = Self.tokenizer(loaded(id, { $0.encoding })!)
+            let (tokens, digest) = try await Self.offLoops { (tokenizer.count(bytes: content), ContentDigest.sha256(content)) }
+            // What the CONTENT gives, stated: it takes precedence over TOKENS and SIZE as CONTENT would.
+            request.content = nil
+            request.tokens = Int64(tokens)
+            contentDigest = digest
+            try await ensureWritable(id, for: caller)
+        }
         // Alone, the reply counts from memory: a copy kept from before must match the database.
         if let epoch = membership.currentAloneEpoch, !loaded(id, { $0.isTrusted(aloneIn: epoch) })! {
             try await ensureReadable(id, for: caller)
@@ -125,8 +137,9 @@ actor SessionRunner {
             // Nothing in the request, and the resource is new to the session: the organization's
             // last known count, which another session may have reported (SPEC's last resort). Once
             // per resource and session; later accesses keep the session's own count.
+            let path = request.path
             tokens = try await storeCall {
-                try await self.store.lastKnownTokenCount(orgID: caller.organizationID, path: request.path)
+                try await self.store.lastKnownTokenCount(orgID: caller.organizationID, path: path)
             }
             try await ensureWritable(id, for: caller)
             closed = loaded(id, { $0.isClosed })!
@@ -134,7 +147,20 @@ actor SessionRunner {
         guard !closed else { throw CommandError.sessionClosed }
         let period = membership.currentAloneEpoch
         let trusted = loaded(id, { $0.isTrusted(aloneIn: period) })!
-        return try take(request, tokens: tokens, by: caller, countedInPeriod: trusted ? period : nil, pumping: true)
+        return try take(
+            request, tokens: tokens, contentDigest: contentDigest, by: caller, countedInPeriod: trusted ? period : nil,
+            pumping: true)
+    }
+
+    /// CONTENT and PROMPT texts up to this many bytes are counted on the runner; longer ones on
+    /// NIO's blocking pool (`offLoops`), as TOKENS counts them.
+    static let inlineTextLimit = TokenizerTokenCounting.inlineCountLimit
+
+    /// Runs `work` on NIO's blocking thread pool. The runners run on the event loops (Swift
+    /// concurrency's executor here), so a CONTENT of 64 MiB counted in place stalled every
+    /// connection of one loop for as long as it took (about half a second in a release build).
+    private static func offLoops<T: Sendable>(_ work: @escaping @Sendable () -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive(work)
     }
 
     /// A connection's consecutive TRACKs in one call: each in order that needs no wait (session
@@ -194,12 +220,13 @@ actor SessionRunner {
     ) throws -> CommitTicket<Int64>? {
         let id = request.session.uuid
         guard closing[id] == nil, try markUsedIfLoaded(id, for: caller) else { return nil }
+        if let content = request.content, content.count > Self.inlineTextLimit { return nil }
         let (closed, tokens, newWithoutCount, trusted) = trackFacts(request, aloneIn: epoch)
         if epoch != nil && !trusted { return nil }
         guard !closed else { throw CommandError.sessionClosed }
         if newWithoutCount { return nil }
         // Taken only from a copy trusted in `epoch` when alone, so counted in that period.
-        return try take(request, tokens: tokens, by: caller, countedInPeriod: epoch, pumping: false)
+        return try take(request, tokens: tokens, contentDigest: nil, by: caller, countedInPeriod: epoch, pumping: false)
     }
 
     /// What taking a TRACK depends on, read from its loaded session in one lookup: whether the
@@ -220,7 +247,8 @@ actor SessionRunner {
     /// alone period in which its copy is trusted, if it is (`PendingWrite.countedInPeriod`);
     /// `pumping`: offer it to the group commit now (else the caller pumps).
     private func take(
-        _ request: TrackRequest, tokens: Int?, by caller: AuthenticatedIdentity, countedInPeriod: Int?, pumping: Bool
+        _ request: TrackRequest, tokens: Int?, contentDigest: [UInt8]?, by caller: AuthenticatedIdentity,
+        countedInPeriod: Int?, pumping: Bool
     ) throws -> CommitTicket<Int64> {
         let id = request.session.uuid
         guard queuedWrites.admit() else {
@@ -244,7 +272,7 @@ actor SessionRunner {
         residentResources += added
 
         let ticket = CommitTicket<Int64>()
-        let contentHash = request.content.map { ContentDigest.sha256($0) }
+        let contentHash = contentDigest ?? request.content.map { ContentDigest.sha256($0) }
         let access = TrackedAccess(
             sessionID: id, agentID: caller.agentID, path: request.path, type: request.type,
             access: request.access, at: at, modified: request.modified, sizeBytes: request.size.map(Int.init),
@@ -260,8 +288,17 @@ actor SessionRunner {
     func submitPrioritize(_ request: PrioritizeRequest, by caller: AuthenticatedIdentity) async throws -> CommitTicket<[ContextEntry]> {
         let id = request.session.uuid
         try await ensureReadable(id, for: caller)
+        var promptTokens: Int64 = 0
+        if let prompt = request.prompt {
+            let tokenizer = Self.tokenizer(sessions[id]!.encoding)
+            if prompt.count > Self.inlineTextLimit {
+                promptTokens = Int64(try await Self.offLoops { tokenizer.count(bytes: prompt) })
+                try await ensureReadable(id, for: caller)
+            } else {
+                promptTokens = Int64(tokenizer.count(bytes: prompt))
+            }
+        }
         let at = request.at ?? clock.nowMilliseconds()
-        let promptTokens = request.prompt.map { Int64(Self.tokenizer(sessions[id]!.encoding).count(bytes: $0)) } ?? 0
         // Below zero when RESERVE and the prompt exceed the budget: then nothing fits, not even
         // an empty file (a budget clamped to 0 still took the 0-token resources).
         let resourceBudget = request.budget - request.reserve - promptTokens
