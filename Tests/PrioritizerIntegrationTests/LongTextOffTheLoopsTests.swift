@@ -75,13 +75,31 @@ import Testing
         }
     }
 
+    /// Whether, in one of `attempts` runs of `request`, no PING waited half as long as it took.
+    /// With the count on a loop, the connections of that loop wait about as long as the request
+    /// in every run; with it off the loops they wait milliseconds, unless the machine is starved
+    /// (the whole suite runs on two cores), which a later attempt rides out.
+    static func answeredDuring(
+        attempts: Int = 3, _ request: @escaping @Sendable () async throws -> Void, port: Int, token: String
+    ) async throws -> Bool {
+        var seen: [String] = []
+        for _ in 0..<attempts {
+            let (longest, took) = try await pingsDuring(request, port: port, token: token)
+            if longest * 2 < took { return true }
+            seen.append("a PING waited \(longest) during a request of \(took)")
+        }
+        Issue.record("\(seen.joined(separator: "; "))")
+        return false
+    }
+
     @Test func aLongContentIsCountedWhileOtherConnectionsAreAnswered() async throws {
         try await Self.withServe { client, port, token, database in
             let session = try await client.createSession(label: "long content")
             let content = Self.text(bytes: 8 * 1024 * 1024)
-            let (longest, took) = try await Self.pingsDuring({ () async throws in
-                #expect(try await client.track(session: session, path: "big.swift", type: .code, access: .view, content: content) == 1)
+            let answered = try await Self.answeredDuring({ () async throws in
+                #expect(try await client.track(session: session, path: "big.swift", type: .code, access: .view, content: content) > 0)
             }, port: port, token: token)
+            #expect(answered)
             // The count the CONTENT gave, as TOKENS counts it (off the loops too), and its digest.
             let tokens = try await client.tokens(content)
             #expect(try await client.top(session: session).map(\.tokens) == [tokens])
@@ -90,7 +108,6 @@ import Testing
                 "SELECT encode(content_sha256, 'hex') FROM prioritizer.resources WHERE path = 'big.swift'")
             #expect(try digests.map { try $0.decode(0, as: String.self) } == [SHA256Digest.hash(Array(content.utf8)).map { String(format: "%02x", $0) }.joined()])
             await sql.close()
-            #expect(longest * 2 < took, "a PING waited \(longest) during a TRACK of \(took)")
         }
     }
 
@@ -100,14 +117,14 @@ import Testing
             #expect(try await client.track(session: session, path: "a.swift", type: .code, access: .view, tokens: 10) == 1)
             let prompt = Self.text(bytes: 4 * 1024 * 1024)
             let promptTokens = try await client.tokens(prompt)
-            let (longest, took) = try await Self.pingsDuring({ () async throws in
+            let answered = try await Self.answeredDuring({ () async throws in
                 // The prompt leaves exactly the 10 tokens a.swift needs.
                 let chosen = try await client.prioritize(session: session, budget: promptTokens + 10, prompt: prompt, dryRun: true)
                 #expect(chosen.map(\.path) == ["a.swift"])
                 let none = try await client.prioritize(session: session, budget: promptTokens + 9, prompt: prompt, dryRun: true)
                 #expect(none.isEmpty)
             }, port: port, token: token)
-            #expect(longest * 2 < took, "a PING waited \(longest) during two PRIORITIZEs of \(took)")
+            #expect(answered)
         }
     }
 }
