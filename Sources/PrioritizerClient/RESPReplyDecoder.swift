@@ -1,7 +1,7 @@
 import NIOCore
 
 /// Decodes replies of either protocol version. A reply is parsed only once it has fully
-/// arrived (the parse runs on a copy of the buffer and commits on success), and no length a
+/// arrived (`RESPReplyScanner` tells when, resuming its scan as bytes come), and no length a
 /// header declares is ever reserved ahead of the bytes.
 public struct RESPReplyDecoder: ByteToMessageDecoder {
     public typealias InboundOut = RESPReply
@@ -10,12 +10,28 @@ public struct RESPReplyDecoder: ByteToMessageDecoder {
     /// the stack.
     public static let maxDepth = 64
 
+    private var scanner = RESPReplyScanner()
+    /// Replies parsed: one per reply, however many reads it arrived in.
+    private(set) var parses = 0
+
     public init() {}
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let reply = try Self.parse(&buffer) else { return .needMoreData }
+        guard let reply = try next(from: &buffer) else { return .needMoreData }
         context.fireChannelRead(Self.wrapInboundOut(reply))
         return .continue
+    }
+
+    /// The next whole reply at the front of `buffer`, consuming it; nil (nothing consumed) while
+    /// it has not fully arrived.
+    public mutating func next(from buffer: inout ByteBuffer) throws -> RESPReply? {
+        guard let length = try scanner.completeReplyLength(in: buffer) else { return nil }
+        let start = buffer.readerIndex
+        parses += 1
+        guard let reply = try Self.parse(&buffer), buffer.readerIndex - start == length else {
+            throw PrioritizerClientError.protocolViolation("a reply scanned whole did not parse as scanned")
+        }
+        return reply
     }
 
     public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {

@@ -1,5 +1,5 @@
 import NIOCore
-import PrioritizerClient
+@testable import PrioritizerClient
 import Testing
 
 @Suite("Client reply decoder")
@@ -15,13 +15,22 @@ struct RESPReplyDecoderTests {
         .set([.integer(7)]), .integer(9), .error("ERR x"),
     ]
 
+    /// Through the parser alone, and through the decoder (its scan resumed chunk by chunk):
+    /// both must read the same replies.
     static func decodeAll(_ chunks: [ArraySlice<UInt8>]) throws -> [RESPReply] {
         var buffer = ByteBuffer()
         var replies: [RESPReply] = []
+        var decoder = RESPReplyDecoder()
+        var decoderBuffer = ByteBuffer()
+        var decoded: [RESPReply] = []
         for chunk in chunks {
             buffer.writeBytes(chunk)
             while let reply = try RESPReplyDecoder.parse(&buffer) { replies.append(reply) }
+            decoderBuffer.writeBytes(chunk)
+            while let reply = try decoder.next(from: &decoderBuffer) { decoded.append(reply) }
         }
+        #expect(decoded == replies)
+        #expect(decoder.parses == replies.count)
         return replies
     }
 
@@ -36,6 +45,32 @@ struct RESPReplyDecoderTests {
         }
     }
 
+    /// A TOP of 20,000 entries arriving in 2,000 reads: parsed once, when whole. Before, every
+    /// read parsed it from its start (2,000 parses, about a million entries built and dropped).
+    @Test func aLongReplyInManyReadsIsParsedOnce() throws {
+        var text = "*20000\r\n"
+        for index in 0..<20_000 { text += "*3\r\n$\("src/f\(index).swift".utf8.count)\r\nsrc/f\(index).swift\r\n,0.5\r\n:\(index)\r\n" }
+        text += "+OK\r\n"
+        let bytes = Array(text.utf8)
+        let size = bytes.count / 2_000 + 1
+        let chunks = stride(from: 0, to: bytes.count, by: size).map { bytes[$0..<min($0 + size, bytes.count)] }
+        var decoder = RESPReplyDecoder()
+        var buffer = ByteBuffer()
+        var replies: [RESPReply] = []
+        for chunk in chunks {
+            buffer.writeBytes(chunk)
+            while let reply = try decoder.next(from: &buffer) { replies.append(reply) }
+        }
+        #expect(replies.count == 2 && replies[1] == .simpleString("OK"))
+        guard case .array(let entries) = replies[0] else {
+            Issue.record("not an array: the first reply")
+            return
+        }
+        #expect(entries.count == 20_000)
+        #expect(entries.last == .array([.bulkString(Array("src/f19999.swift".utf8)), .double(0.5), .integer(19_999)]))
+        #expect(decoder.parses == 2)
+    }
+
     @Test func resp2ShapesReadAsTheirMeaning() {
         let flatMap = RESPReply.array([.bulkString(Array("a".utf8)), .integer(1)])
         #expect(flatMap.dictionary?["a"] == .integer(1))
@@ -43,10 +78,13 @@ struct RESPReplyDecoderTests {
     }
 
     @Test func rejectsGarbage() {
-        var buffer = ByteBuffer(string: "?what\r\n")
-        #expect(throws: PrioritizerClientError.self) { try RESPReplyDecoder.parse(&buffer) }
-        var deep = ByteBuffer(string: String(repeating: "*1\r\n", count: 100) + ":1\r\n")
-        #expect(throws: PrioritizerClientError.self) { try RESPReplyDecoder.parse(&deep) }
+        for text in ["?what\r\n", String(repeating: "*1\r\n", count: 100) + ":1\r\n", "*x\r\n", "$-7\r\n"] {
+            var buffer = ByteBuffer(string: text)
+            #expect(throws: PrioritizerClientError.self) { try RESPReplyDecoder.parse(&buffer) }
+            var decoder = RESPReplyDecoder()
+            buffer = ByteBuffer(string: text)
+            #expect(throws: PrioritizerClientError.self) { try decoder.next(from: &buffer) }
+        }
     }
 
     /// A blob length near Int.max made `count + 2` overflow: the client process trapped on one
