@@ -54,10 +54,12 @@ struct ClientTimeoutTests {
 
     @Test func answeredRequestsAndIdleTimeDoNotTimeOut() async throws {
         try await withTestServer { port, _, _ in
-            let client = try await PrioritizerClient.connect(port: port, token: "agent-token", requestTimeout: .milliseconds(400))
+            // Long enough for a PING under the whole suite's load on two cores (400 ms was not).
+            let client = try await PrioritizerClient.connect(port: port, token: "agent-token", requestTimeout: .seconds(5))
             for _ in 0..<20 { #expect(try await client.ping() == "PONG") }
-            // Idle past the timeout with nothing waiting: no timer runs.
-            try await Task.sleep(for: .milliseconds(800))
+            // Idle past the timeout with nothing waiting: no timer runs (one left from an
+            // answered request would fire meanwhile and end the connection).
+            try await Task.sleep(for: .seconds(6))
             try await withThrowingTaskGroup(of: String.self) { group in
                 for index in 0..<50 { group.addTask { try await client.ping("\(index)") } }
                 var answers = 0
