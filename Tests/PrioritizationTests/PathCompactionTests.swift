@@ -130,6 +130,25 @@ import TestSupport
         #expect(graph.relationCount == 6)
     }
 
+    /// A path whose count a session stated, but that was related to nothing yet when the paths
+    /// were compacted, keeps its count through the session's window: once related, it is offered
+    /// with it. Before, the count was gone until some TRACK stated it again.
+    @Test func aCountInAWindowOutlivesACompaction() {
+        var graph = CoAccessGraph()
+        var window = CoAccessWindow()
+        var other = CoAccessWindow()
+        graph.observe("first.swift", tokens: 100, at: Self.t0, in: &window)
+        graph.observe("elsewhere.swift", tokens: 5, at: Self.t0, in: &other)
+        graph.compactPaths()
+        #expect(graph.tokens(of: "first.swift") == nil)
+        graph.observe("second.swift", tokens: nil, at: Self.t0 + 1, in: &window)
+        #expect(Set(graph.neighbours(of: "second.swift").keys) == ["first.swift"])
+        #expect(graph.tokens(of: "first.swift") == 100)
+        var state = SessionState()
+        state.apply(AccessEvent(path: "second.swift", type: .code, access: .view, at: Self.t0 + 1, tokens: 7))
+        #expect(state.relatedCandidates(graph, at: Self.t0 + 2).map(\.tokens) == [100])
+    }
+
     static func expectSameLearning(
         _ compacting: CoAccessGraph, _ plain: CoAccessGraph, paths: Set<String>, states: [SessionState], at time: Int64
     ) {

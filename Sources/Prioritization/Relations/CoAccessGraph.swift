@@ -77,11 +77,18 @@ public struct CoAccessGraph: Sendable {
         compactPathsIfNeeded()
         let id = intern(path)
         if let tokens { tokenCounts[Int(id)] = tokens }
-        window.bind(to: identity) { intern($0) }
+        window.bind(to: identity) { path, tokens in
+            let id = intern(path)
+            // A count this numbering forgot (the path was related to nothing when compacted).
+            if tokenCounts[Int(id)] == nil, let tokens { tokenCounts[Int(id)] = tokens }
+            return id
+        }
         var partners = self.partners
         self.partners = []
         partners.removeAll(keepingCapacity: true)
-        window.observe(id, path: path, at: time, window: model.windowMilliseconds, capacity: model.windowCapacity, partners: &partners)
+        window.observe(
+            id, path: path, tokens: tokenCounts[Int(id)], at: time, window: model.windowMilliseconds,
+            capacity: model.windowCapacity, partners: &partners)
         for partner in partners { strengthen(id, partner, by: 1, at: time) }
         self.partners = partners
     }
@@ -131,9 +138,25 @@ public struct CoAccessGraph: Sendable {
 
     /// Up to `limit` of the changes since the previous calls (the rest stay for the next call).
     /// A relation taken counts as stored from then on: its write may commit.
+    ///
+    /// DELETEs go first. Each stands for a row an earlier write stored, so taking them first
+    /// keeps them to what the writes' own pace leaves; when upserts went first, relations that
+    /// keep changing filled every periodic write, and the DELETEs of rows since dropped waited
+    /// forever, piling up in memory and as stale rows in the table.
     public mutating func takeChanges(limit: Int = .max) -> Changes {
         var changes = Changes()
         var budget = limit
+        // One `take` of the whole chunk, not a key at a time: popping keys one by one rescans the
+        // buckets emptied before (`Set.popFirst` made draining a few hundred thousand changes
+        // quadratic: minutes of CPU, under the lock).
+        if budget > 0 && removals.count > 0 {
+            for key in removals.take(limit: budget) {
+                let (from, to) = Self.relation(key)
+                lists[Int(from)].removalDone()
+                changes.removed.append(Edge(from: paths[from], to: paths[to]))
+            }
+            budget -= changes.removed.count
+        }
         var done = 0
         while done < queued.count, budget > 0 {
             let id = Int(queued[done])
@@ -155,16 +178,6 @@ public struct CoAccessGraph: Sendable {
         }
         pendingUpserts -= changes.upserted.count
         queued.removeFirst(done)
-        // One `take` of the whole chunk, not a key at a time: popping keys one by one rescans the
-        // buckets emptied before (`Set.popFirst` made draining a few hundred thousand changes
-        // quadratic: minutes of CPU, under the lock).
-        if budget > 0 {
-            for key in removals.take(limit: budget) {
-                let (from, to) = Self.relation(key)
-                lists[Int(from)].removalDone()
-                changes.removed.append(Edge(from: paths[from], to: paths[to]))
-            }
-        }
         return changes
     }
 

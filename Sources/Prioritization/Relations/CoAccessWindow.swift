@@ -4,14 +4,16 @@
 /// newest access seen (events may arrive out of order), at most `capacity` of them (the latest).
 ///
 /// Holds the paths' ids in the graph it feeds (`CoAccessGraph.observe`), so the per-access scan
-/// compares integers. The paths themselves are kept too: should the window ever meet another
-/// graph (an organization's relations loaded anew), it re-interns them there instead of relating
-/// unrelated ids.
+/// compares integers. The paths themselves are kept too, with their latest known token counts:
+/// should the window meet another numbering (an organization's relations loaded anew, or its
+/// paths compacted), it re-interns them there instead of relating unrelated ids, and hands on
+/// the counts the graph has not kept.
 public struct CoAccessWindow: Sendable {
     struct Entry: Sendable {
         var id: UInt32
         var path: String
         var at: Int64
+        var tokens: Int?
     }
 
     private var recent: [Entry] = []
@@ -21,17 +23,19 @@ public struct CoAccessWindow: Sendable {
 
     public init() {}
 
-    /// Makes the ids those of graph `identity`, re-interning the paths if they were another's.
-    mutating func bind(to identity: UInt64, intern: (String) -> UInt32) {
+    /// Makes the ids those of graph `identity`, re-interning the paths (with their token counts)
+    /// if they were another's.
+    mutating func bind(to identity: UInt64, intern: (String, Int?) -> UInt32) {
         guard graph != identity else { return }
-        for index in recent.indices { recent[index].id = intern(recent[index].path) }
+        for index in recent.indices { recent[index].id = intern(recent[index].path, recent[index].tokens) }
         graph = identity
     }
 
     /// Records an access and appends to `partners` the other paths accessed within `window` ms
     /// of it, in the order the window holds them (the order relations are strengthened in).
+    /// `tokens`: the path's latest known token count.
     mutating func observe(
-        _ id: UInt32, path: String, at time: Int64, window: Int64, capacity: Int, partners: inout [UInt32]
+        _ id: UInt32, path: String, tokens: Int?, at time: Int64, window: Int64, capacity: Int, partners: inout [UInt32]
     ) {
         var index: Int?
         for (i, entry) in recent.enumerated() {
@@ -43,8 +47,9 @@ public struct CoAccessWindow: Sendable {
         }
         if let index {
             recent[index].at = max(recent[index].at, time)
+            if let tokens { recent[index].tokens = tokens }
         } else {
-            recent.append(Entry(id: id, path: path, at: time))
+            recent.append(Entry(id: id, path: path, at: time, tokens: tokens))
         }
         newest = max(newest, time)
         let horizon = newest &- window

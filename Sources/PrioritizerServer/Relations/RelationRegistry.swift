@@ -13,7 +13,8 @@ import PrioritizerStore
 /// whose +OK promises no more than that. They are written about once per `flushInterval`, outside the group commits, so TRACK pays no
 /// database work for them. Each periodic write takes at most `maxRelationsPerFlush` changed
 /// relations, so under heavy load relation writes take a bounded share of the database and the
-/// rest wait (memory stays bounded: a relation waits once however often it changes). A crash
+/// rest wait (memory stays bounded: a relation waits once however often it changes, and the
+/// DELETEs of dropped rows are taken first, so upserts cannot hold them back forever). A crash
 /// loses what had not been written — the relations then are weaker, never wrong — and a graceful
 /// shutdown writes everything.
 actor RelationRegistry {
