@@ -33,17 +33,23 @@ struct RESPReplyScanner {
                         throw PrioritizerClientError.protocolViolation("blob of \(count) bytes, over \(RESPReplyDecoder.maxBlobBytes)")
                     }
                     guard buffer.writerIndex - next >= count + 2 else { return nil }
+                    guard buffer.getInteger(at: next + count, as: UInt16.self) == 0x0d0a else {
+                        throw PrioritizerClientError.protocolViolation("blob not followed by CRLF")
+                    }
                     next += count + 2
                 }
             case UInt8(ascii: "*"), UInt8(ascii: "~"), UInt8(ascii: ">"):
-                opened = max(try Self.length(header), 0)
+                opened = try Self.elementCount(header)
             case UInt8(ascii: "%"):
-                opened = 2 * max(try Self.length(header), 0)
+                opened = 2 * (try Self.elementCount(header))
             case UInt8(ascii: "|"):
                 // An attribute's pairs, then the value it annotates.
-                opened = 2 * max(try Self.length(header), 0) + 1
-            case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: ":"), UInt8(ascii: "_"), UInt8(ascii: ","),
-                 UInt8(ascii: "#"), UInt8(ascii: "("):
+                opened = 2 * (try Self.elementCount(header)) + 1
+            case UInt8(ascii: ":"):
+                guard Int64(String(buffer: header)) != nil else {
+                    throw PrioritizerClientError.protocolViolation("bad integer '\(String(buffer: header))'")
+                }
+            case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: ","), UInt8(ascii: "#"), UInt8(ascii: "("):
                 break
             default:
                 throw PrioritizerClientError.protocolViolation("unknown reply type byte \(type)")
@@ -77,6 +83,16 @@ struct RESPReplyScanner {
         let view = buffer.viewBytes(at: from, length: buffer.writerIndex - from)!
         guard let cr = view.firstIndex(of: 0x0d), cr + 1 < view.endIndex, view[cr + 1] == 0x0a else { return nil }
         return from + (cr - view.startIndex)
+    }
+
+    /// An aggregate's element count (0 for a null one). Counts past `maxBlobBytes` are refused:
+    /// no reply holds that many, and doubling a count near Int.max for a map trapped.
+    private static func elementCount(_ header: ByteBuffer) throws -> Int {
+        let count = try length(header)
+        guard count <= RESPReplyDecoder.maxBlobBytes else {
+            throw PrioritizerClientError.protocolViolation("aggregate of \(count) elements, over \(RESPReplyDecoder.maxBlobBytes)")
+        }
+        return max(count, 0)
     }
 
     private static func length(_ header: ByteBuffer) throws -> Int {

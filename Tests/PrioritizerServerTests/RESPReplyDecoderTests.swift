@@ -43,6 +43,8 @@ struct RESPReplyDecoderTests {
         for split in 0...bytes.count {
             #expect(try Self.decodeAll([bytes[..<split], bytes[split...]]) == Self.expected, "split at \(split)")
         }
+        // One byte a read: the scan resumes inside every kind of element and aggregate.
+        #expect(try Self.decodeAll(bytes.indices.map { bytes[$0...$0] }) == Self.expected)
     }
 
     /// A TOP of 20,000 entries arriving in 2,000 reads: parsed once, when whole. Before, every
@@ -93,6 +95,12 @@ struct RESPReplyDecoderTests {
         for header in ["$9223372036854775807\r\n", "=9223372036854775806\r\n", "!\(RESPReplyDecoder.maxBlobBytes + 1)\r\n"] {
             var buffer = ByteBuffer(string: header)
             #expect(throws: PrioritizerClientError.self, "\(header)") { try RESPReplyDecoder.parse(&buffer) }
+        }
+        // Aggregate counts too: the decoder's scan doubled a map's count, which trapped near Int.max.
+        for header in ["%4611686018427387904\r\n", "|4611686018427387904\r\n", "*9223372036854775807\r\n", "$5\r\nhelloXY"] {
+            var buffer = ByteBuffer(string: header)
+            var decoder = RESPReplyDecoder()
+            #expect(throws: PrioritizerClientError.self, "\(header)") { try decoder.next(from: &buffer) }
         }
         var withinBound = ByteBuffer(string: "$1000\r\nabc")
         #expect(try RESPReplyDecoder.parse(&withinBound) == nil, "incomplete, within the bound: wait for more")
