@@ -10,10 +10,12 @@ import Glibc
 @Suite("PrioritizerClient request timeout", .timeLimit(.minutes(1)))
 struct ClientTimeoutTests {
     /// A TCP port that accepts connections (the kernel completes them from the backlog) and
-    /// never answers: a server stalled, or a network path lost mid-request.
-    final class SilentListener {
+    /// never answers: a server stalled, or a network path lost mid-request. With `answering`, it
+    /// accepts one connection and answers its first read with one PONG, then falls silent.
+    final class SilentListener: @unchecked Sendable {
         let fd: Int32
         let port: Int
+        private var accepted: Int32 = -1
 
         init() throws {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -34,7 +36,21 @@ struct ClientTimeoutTests {
             port = Int(UInt16(bigEndian: address.sin_port))
         }
 
-        deinit { close(fd) }
+        func answerOnce() {
+            Thread {
+                let connection = accept(self.fd, nil, nil)
+                guard connection >= 0 else { return }
+                self.accepted = connection
+                var bytes = [UInt8](repeating: 0, count: 4096)
+                guard recv(connection, &bytes, bytes.count, 0) > 0 else { return }
+                _ = Array("+PONG\r\n".utf8).withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            }.start()
+        }
+
+        deinit {
+            if accepted >= 0 { close(accepted) }
+            close(fd)
+        }
     }
 
     @Test func anUnansweredRequestTimesOutAndEndsTheConnection() async throws {
@@ -50,6 +66,36 @@ struct ClientTimeoutTests {
         // The connection is gone: a later call fails at once with the same reason.
         await #expect(throws: PrioritizerClientError.timedOut) { try await client.ping() }
         try await client.close()
+    }
+
+    /// Two requests in flight, the first answered: the timer moves on to the second, which
+    /// times out. (A reply that stopped the timer without starting the next left it waiting forever.)
+    @Test func aRequestBehindAnAnsweredOneStillTimesOut() async throws {
+        let listener = try SilentListener()
+        listener.answerOnce()
+        let client = try await PrioritizerClient.connect(port: listener.port, token: nil, requestTimeout: .milliseconds(300))
+        // Should the second wait on forever, closing the connection ends it (as another failure).
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(20))
+            try await client.close()
+        }
+        let first = Task { try await client.send(["PING"]) }
+        let second = Task { try await client.send(["PING"]) }
+        var answered = 0, timedOut = 0
+        for call in [first, second] {
+            do {
+                #expect(try await call.value == .simpleString("PONG"))
+                answered += 1
+            } catch PrioritizerClientError.timedOut {
+                timedOut += 1
+            } catch {
+                Issue.record("neither answered nor timed out: \(error)")
+            }
+        }
+        watchdog.cancel()
+        #expect(answered == 1 && timedOut == 1)
+        try await client.close()
+        _ = listener
     }
 
     @Test func answeredRequestsAndIdleTimeDoNotTimeOut() async throws {
