@@ -97,7 +97,8 @@ import Testing
             let session = try await client.createSession(label: "long content")
             let content = Self.text(bytes: 8 * 1024 * 1024)
             let answered = try await Self.answeredDuring({ () async throws in
-                #expect(try await client.track(session: session, path: "big.swift", type: .code, access: .view, content: content) > 0)
+                // CONTENT takes precedence over TOKENS, counted off the loops as in place.
+                #expect(try await client.track(session: session, path: "big.swift", type: .code, access: .view, tokens: 5, content: content) > 0)
             }, port: port, token: token)
             #expect(answered)
             // The count the CONTENT gave, as TOKENS counts it (off the loops too), and its digest.

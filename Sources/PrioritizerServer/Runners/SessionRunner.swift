@@ -119,6 +119,12 @@ actor SessionRunner {
         try await ensureWritable(id, for: caller)
         var contentDigest: [UInt8]?
         if let content = request.content, content.count > Self.inlineTextLimit {
+            // Refused now if it would be refused after the count: no long count for nothing.
+            guard !loaded(id, { $0.isClosed })! else { throw CommandError.sessionClosed }
+            guard !queuedWrites.isFull else {
+                statistics.rejectedBusy()
+                throw CommandError.busy
+            }
             let tokenizer = Self.tokenizer(loaded(id, { $0.encoding })!)
             let (tokens, digest) = try await Self.offLoops { (tokenizer.count(bytes: content), ContentDigest.sha256(content)) }
             // What the CONTENT gives, stated: it takes precedence over TOKENS and SIZE as CONTENT would.
@@ -160,7 +166,12 @@ actor SessionRunner {
     /// concurrency's executor here), so a CONTENT of 64 MiB counted in place stalled every
     /// connection of one loop for as long as it took (about half a second in a release build).
     private static func offLoops<T: Sendable>(_ work: @escaping @Sendable () -> T) async throws -> T {
-        try await NIOThreadPool.singleton.runIfActive(work)
+        do {
+            return try await NIOThreadPool.singleton.runIfActive(work)
+        } catch {
+            // The pool is shutting down with the process: nothing was taken.
+            throw CommandError.tryAgain
+        }
     }
 
     /// A connection's consecutive TRACKs in one call: each in order that needs no wait (session
