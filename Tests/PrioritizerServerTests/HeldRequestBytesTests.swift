@@ -195,6 +195,29 @@ final class BlockingSocket: @unchecked Sendable {
         }
     }
 
+    /// A client not logged in has nothing more read while its login is being decided. A failed
+    /// AUTH waits (the throttle) with the login gate open, and reading went on meanwhile: a
+    /// large request sent during that wait was read and held, then answered NOAUTH, so a stream
+    /// of failing AUTHs let a client without credentials hold `--max-request-bytes` at a time.
+    /// Now the request's bytes are read once the login has failed, and refused as before login.
+    @Test func nothingIsReadWhileTheLoginOfAClientNotLoggedInIsDecided() async throws {
+        try await withTestServer { port, _, _ in
+            let socket = try BlockingSocket(port: port, sendTimeoutMilliseconds: 2_000)
+            let refusal = Array(RESPReplyEncoder.encoded(CommandError.wrongPass.reply, version: .resp2).readableBytesView)
+            // Eight failures (five free, then 100, 200, 400 ms): the ninth waits 800 ms.
+            for _ in 0..<8 {
+                _ = try await offloaded { socket.send(Array("AUTH wrong-token\r\n".utf8)) }
+                #expect(try await offloaded { socket.receive(refusal.count) } == refusal)
+            }
+            _ = try await offloaded { socket.send(Array("AUTH wrong-token\r\n".utf8)) }
+            try await Task.sleep(for: .milliseconds(200))
+            _ = try await offloaded { socket.send(Self.bulkPing(100_000)) }
+            let refused = Array("-ERR Protocol error: unauthenticated bulk length\r\n".utf8)
+            #expect(try await offloaded { socket.receive(refusal.count + refused.count) } == refusal + refused)
+            #expect(try await offloaded { socket.receive(1) }.isEmpty, "closed")
+        }
+    }
+
     /// A client that pipelines its AUTH and a large request in one write is served, as Redis
     /// serves it; and a logged-in client sends large requests freely.
     @Test func aLoginInFlightAdmitsTheRequestsPipelinedAfterIt() async throws {

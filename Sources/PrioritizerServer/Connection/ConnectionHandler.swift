@@ -431,8 +431,15 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     private func mustHoldReads(context: ChannelHandlerContext) -> Bool {
         closing || draining || replies.count + heldRequests.count >= maxPipelinedRequests || heldBytes >= maxHeldBytes
-            || largeBytesInFlight >= maxHeldBytes || !context.channel.isWritable
+            || largeBytesInFlight >= maxHeldBytes || !context.channel.isWritable || loginPending
     }
+
+    /// A client not logged in has a login in flight: nothing more is read until it is decided.
+    /// The login gate is open meanwhile (the requests of the read burst that carried the login
+    /// are decoded to the full limits), and a failed AUTH kept it open for its throttled wait:
+    /// reading on, a client without credentials held up to `--max-request-bytes` of requests
+    /// behind each of a stream of failing AUTHs.
+    private var loginPending: Bool { barrierInFlight && state.identity == nil }
 
     private func resumeReadingIfPossible(context: ChannelHandlerContext) {
         guard readHeld, active, !mustHoldReads(context: context) else { return }
