@@ -218,6 +218,43 @@ final class BlockingSocket: @unchecked Sendable {
         }
     }
 
+    /// Before login an inline request is held to the same ten words as a multibulk one: a 64 KiB
+    /// line of one-letter words was up to 32,000 arguments for a client without credentials.
+    @Test func inlineRequestsBeforeLoginAreHeldToTenWords() async throws {
+        try await withTestServer { port, _, _ in
+            let ten = try BlockingSocket(port: port, sendTimeoutMilliseconds: 2_000)
+            _ = try await offloaded { ten.send(Array("PING a b c d e f g h i\r\n".utf8)) }
+            let wrongArity = Array("-ERR wrong number of arguments for 'ping' command\r\n".utf8)
+            #expect(try await offloaded { ten.receive(wrongArity.count) } == wrongArity)
+            let eleven = try BlockingSocket(port: port, sendTimeoutMilliseconds: 2_000)
+            _ = try await offloaded { eleven.send(Array("PING a b c d e f g h i j\r\n".utf8)) }
+            let refused = Array("-ERR Protocol error: unauthenticated inline arguments\r\n".utf8)
+            #expect(try await offloaded { eleven.receive(refused.count) } == refused)
+            #expect(try await offloaded { eleven.receive(1) }.isEmpty, "closed")
+        }
+    }
+
+    /// A client not logged in pipelines at most `--max-pipeline` requests behind a login in
+    /// flight: one write of an AUTH and 3,000 PINGs has the first 1,024 answered after the
+    /// AUTH, then the connection refused and closed. Before, a read burst was decoded and held
+    /// whole (150,000 `AUTH x` lines in one megabyte, each waiting out the throttle in turn).
+    @Test func aClientNotLoggedInPipelinesAtMostTheCapBehindALogin() async throws {
+        try await withTestServer { port, _, _ in
+            let socket = try BlockingSocket(port: port, sendTimeoutMilliseconds: 2_000)
+            var burst = Array("AUTH wrong-token\r\n".utf8)
+            for _ in 0..<3_000 { burst += Array("PING\r\n".utf8) }
+            let bytes = burst
+            _ = try await offloaded { socket.send(bytes) }
+            // Everything until the server closes (more than it sends, so read to the end).
+            let answered = try await offloaded { socket.receive(1 << 20) }
+            let lines = String(decoding: answered, as: UTF8.self).split(separator: "\r\n")
+            #expect(lines.first == "-WRONGPASS invalid token")
+            #expect(lines.dropFirst().prefix(1_024).allSatisfy { $0 == "+PONG" })
+            #expect(lines.count == 1 + 1_024 + 1, "\(lines.count) lines")
+            #expect(lines.last == "-ERR Protocol error: too many requests before login")
+        }
+    }
+
     /// A client that pipelines its AUTH and a large request in one write is served, as Redis
     /// serves it; and a logged-in client sends large requests freely.
     @Test func aLoginInFlightAdmitsTheRequestsPipelinedAfterIt() async throws {

@@ -87,6 +87,15 @@ final class ConnectionHandler: ChannelDuplexHandler {
         // of the socket) would run with no one to answer.
         guard !closing, active else { return }
         if mustHoldRequests(context: context) {
+            // A read burst is decoded whole, and the caps stop reading only after it: a client not
+            // logged in could have a megabyte of tiny requests held at once (150,000 `AUTH x`,
+            // each waiting out the throttle in turn). It has no use for more than the cap: refused
+            // past it, after the requests held before, as a protocol error is.
+            if state.identity == nil && heldRequests.count >= maxPipelinedRequests {
+                heldProtocolError = .unauthenticatedPipeline
+                closing = true
+                return
+            }
             heldRequests.append(request)
             heldBytes += request.byteCount
         } else {

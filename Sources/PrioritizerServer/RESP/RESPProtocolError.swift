@@ -25,6 +25,10 @@ public struct RESPProtocolError: Error, Sendable, Hashable, CustomStringConverti
     static let tooManyArguments = RESPProtocolError("too many arguments")
     static let unauthenticatedMultibulkLength = RESPProtocolError("unauthenticated multibulk length")
     static let unauthenticatedBulkLength = RESPProtocolError("unauthenticated bulk length")
+    /// An inline request of more words than a client may send before logging in.
+    static let unauthenticatedInlineArguments = RESPProtocolError("unauthenticated inline arguments")
+    /// More requests held behind a login than a client not logged in may pipeline.
+    static let unauthenticatedPipeline = RESPProtocolError("too many requests before login")
 
     static func expectedDollar(got byte: UInt8) -> RESPProtocolError {
         RESPProtocolError("expected '$', got '\(printable(byte))'")

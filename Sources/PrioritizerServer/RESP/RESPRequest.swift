@@ -12,10 +12,15 @@ public struct RESPRequest: Sendable, Hashable {
         self.arguments = arguments
     }
 
-    /// The bytes of its arguments (what holding it keeps in memory, near enough).
+    /// What holding it keeps in memory, near enough: its arguments' bytes, and a buffer's worth of
+    /// bookkeeping per argument (`argumentOverhead`). Counting the bytes alone, an inline line of
+    /// 32,000 one-letter arguments counted 32 KB for what held several megabytes.
     var byteCount: Int {
-        arguments.reduce(0) { $0 + $1.readableBytes }
+        arguments.reduce(0) { $0 + $1.readableBytes + Self.argumentOverhead }
     }
+
+    /// A `ByteBuffer` in the array, with its share of the storage's header.
+    static let argumentOverhead = 32
 
     public init(_ words: String...) {
         self.arguments = words.map { ByteBuffer(string: $0) }

@@ -179,6 +179,12 @@ public struct RESPRequestDecoder: ByteToMessageDecoder {
         buffer.moveReaderIndex(forwardBy: newline + 1 - view.startIndex)
         if words.isEmpty { return .skipped }
         if words.count > limits.maxArguments { throw .tooManyArguments }
-        return .request(RESPRequest(arguments: words.map { ByteBuffer(bytes: $0) }))
+        if beforeLogin && words.count > limitsBeforeLogin.maxArguments { throw .unauthenticatedInlineArguments }
+        // One storage for all the words, each argument a slice of it: a buffer each was an
+        // allocation per word (up to 32,000 in a 64 KiB line).
+        var joined = ByteBuffer()
+        joined.reserveCapacity(words.reduce(0) { $0 + $1.count })
+        for word in words { joined.writeBytes(word) }
+        return .request(RESPRequest(arguments: words.map { joined.readSlice(length: $0.count)! }))
     }
 }
