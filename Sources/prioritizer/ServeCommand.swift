@@ -184,6 +184,18 @@ struct ServeLimits: ParsableArguments {
         for (flag, value) in positive where value <= 0 {
             throw ValidationError("\(flag) must be positive")
         }
+        // Far past any sane setting, and low enough that the sums the server makes of them
+        // (a connection's largest frame: a bulk, two header lines and their CRLFs) cannot overflow:
+        // `--max-bulk-bytes` near Int.max trapped on the first connection.
+        let bounded: [(String, Int, Int)] = [
+            ("--max-bulk-bytes", maxBulkBytes, 1 << 32), ("--max-request-bytes", maxRequestBytes, 1 << 32),
+            ("--max-inline-bytes", maxInlineBytes, 1 << 30), ("--max-arguments", maxArguments, 1 << 24),
+            ("--max-clients", maxClients, 1 << 20), ("--max-pipeline", maxPipeline, 1 << 20),
+            ("--batch-size", batchSize, 1 << 20), ("--max-pending", maxPending, 1 << 30),
+        ]
+        for (flag, value, bound) in bounded where value > bound {
+            throw ValidationError("\(flag) must be at most \(bound)")
+        }
         if batchDelayMs < 0 || statementTimeoutMs < 0 || (shutdownGraceMs ?? 0) < 0 {
             throw ValidationError("durations must not be negative")
         }

@@ -102,6 +102,8 @@ import TestSupport
             (["serve", "--workers", "0"], "--workers must be positive"),
             (["serve", "--packing-time-cap-ms", "0"], "--packing-time-cap-ms must be positive"),
             (["serve", "--shutdown-grace-ms=-1"], "durations must not be negative"),
+            (["serve", "--max-bulk-bytes", "9223372036854775000"], "--max-bulk-bytes must be at most 4294967296"),
+            (["serve", "--max-arguments", "100000000"], "--max-arguments must be at most 16777216"),
             (["org", "create"], "Missing expected argument '<name>'"),
             (["tokens", "--encoding", "nope"], "unknown encoding 'nope'"),
         ]
