@@ -79,6 +79,39 @@ import Testing
         }
     }
 
+    /// A TRACK that states no count, for a resource new to its session, reads the organization's
+    /// last known count; a TRACK with a count of its own that arrives during that read is taken
+    /// first, and its count stands. Before, the read's older count was applied on top of it, in
+    /// memory and in the rows. The read is held on a lock on `resources` the test takes.
+    @Test func aCountStatedDuringTheLastKnownCountsReadStands() async throws {
+        try await LiveServer.with(configuration: RunnerConfiguration(workers: 1)) { live in
+            let first = try await live.client(live.acme.token)
+            let second = try await live.client(live.acme.token)
+            let elsewhere = try await first.createSession(label: "elsewhere")
+            #expect(try await first.track(session: elsewhere, path: "p.swift", type: .code, access: .view, tokens: 50) == 1)
+            let session = try await first.createSession(label: "raced")
+            #expect(try await first.track(session: session, path: "warm.swift", type: .code, access: .view, tokens: 1) == 1)
+            let blocker = try await live.sql()
+            try await blocker.execute("BEGIN")
+            try await blocker.execute("LOCK TABLE prioritizer.resources IN ACCESS EXCLUSIVE MODE")
+            let uncounted = Task { try await first.track(session: session, path: "p.swift", type: .code, access: .view) }
+            #expect(try await eventually(.seconds(10)) { try await live.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") >= 1 })
+            let counted = Task { try await second.track(session: session, path: "p.swift", type: .code, access: .edit, tokens: 80) }
+            // Taken in memory at once; its commit waits on the lock too.
+            #expect(try await eventually(.seconds(10)) { try await live.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") >= 2 })
+            try await blocker.execute("ROLLBACK")
+            await blocker.close()
+            #expect(Set([try await uncounted.value, try await counted.value]) == [1, 2])
+            #expect(try await first.top(session: session).first { $0.path == "p.swift" }?.tokens == 80)
+            #expect(try await live.count("""
+                SELECT sr.token_count FROM prioritizer.session_resources sr JOIN prioritizer.resources r USING (org_id, resource_id)
+                WHERE sr.session_id = \(session)::uuid AND r.path = 'p.swift'
+                """) == 80)
+            try await first.close()
+            try await second.close()
+        }
+    }
+
     @Test func rankingSurvivesUnderflowOfAncientEvents() async throws {
         try await LiveServer.with { live in
             let client = try await live.client(live.acme.token)

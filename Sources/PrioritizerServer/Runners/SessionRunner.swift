@@ -144,11 +144,15 @@ actor SessionRunner {
             // last known count, which another session may have reported (SPEC's last resort). Once
             // per resource and session; later accesses keep the session's own count.
             let path = request.path
-            tokens = try await storeCall {
+            let lastKnown = try await storeCall {
                 try await self.store.lastKnownTokenCount(orgID: caller.organizationID, path: path)
             }
             try await ensureWritable(id, for: caller)
-            closed = loaded(id, { $0.isClosed })!
+            // Another TRACK may have brought the resource into the session meanwhile, with a count
+            // of its own: that count stands (the organization's, read before it, may be older).
+            let now = trackFacts(request)
+            closed = now.closed
+            tokens = now.newWithoutCount ? lastKnown : now.tokens
         }
         guard !closed else { throw CommandError.sessionClosed }
         let period = membership.currentAloneEpoch
