@@ -629,6 +629,11 @@ actor SessionRunner {
             throw CommandError.noSuchSession
         }
         guard let old = sessions[id] else { return }
+        // Closed here while the copy was read: the read may predate the close's commit.
+        if old.record.closedAt != nil && fresh.record.closedAt == nil {
+            fresh.record.closedAt = old.record.closedAt
+            fresh.isStale = true
+        }
         var queuedRun = false
         for write in pending where write.sessionID == id {
             switch write.item {
@@ -680,7 +685,9 @@ actor SessionRunner {
         let bound = configuration.residentResourcesPerRunner
         guard residentResources > bound else { return }
         let idle = sessions.values
-            .filter { $0.pendingWrites == 0 && $0.record.sessionID != keeping }
+            // Not one being closed: reloaded from a read taken before the close committed, its
+            // copy would say open after the close's +OK.
+            .filter { $0.pendingWrites == 0 && $0.record.sessionID != keeping && closing[$0.record.sessionID] == nil }
             .map { (id: $0.record.sessionID, lastUsed: $0.lastUsed) }
             .sorted { $0.lastUsed < $1.lastUsed }
         for candidate in idle where residentResources > bound {
