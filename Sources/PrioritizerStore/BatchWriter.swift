@@ -239,7 +239,7 @@ enum BatchWriter {
                 if stored.differs(from: wanted[slot]) {
                     changed.append(slot)
                 } else {
-                    learned[path] = .init(resourceID: id, facts: stored)
+                    learned[path] = .init(resourceID: id, facts: stored, wasOnlyRead: true)
                 }
             }
         }

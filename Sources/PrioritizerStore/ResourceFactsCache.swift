@@ -11,6 +11,9 @@ final class ResourceFactsCache: @unchecked Sendable {
     struct Entry {
         let resourceID: UUID
         let facts: StoredResourceFacts
+        /// Read by the batch without writing (or locking) the row: another batch in flight may
+        /// have written newer facts and remembered them first.
+        var wasOnlyRead = false
     }
 
     private struct Key: Hashable {
@@ -49,7 +52,12 @@ final class ResourceFactsCache: @unchecked Sendable {
         defer { lock.unlock() }
         guard generation == self.generation else { return }
         if entries.count + learned.count > capacity { entries.removeAll(keepingCapacity: true) }
-        for (path, entry) in learned { entries[Key(org: org, path: path)] = entry }
+        for (path, entry) in learned {
+            let key = Key(org: org, path: path)
+            // What a batch only read never replaces what another wrote: the read may be older.
+            if entry.wasOnlyRead && entries[key] != nil { continue }
+            entries[key] = entry
+        }
     }
 
     /// Readies the cache for a batch written in period `epoch` of being the database's only

@@ -31,6 +31,29 @@ import Testing
         #expect(cache.entries(org: Self.org, paths: ["p.swift"])[0] == nil)
     }
 
+    /// Two batches in flight: A reads the row (5 tokens) without writing it, B writes 9 and
+    /// commits first, then A commits. What A only read must not replace what B wrote: a later
+    /// TRACK stating 5 would be skipped as already stored, leaving 9 in the row. Written facts
+    /// still replace whatever was cached, and a read fills a path not cached.
+    @Test func factsOnlyReadNeverReplaceFactsWritten() {
+        let cache = ResourceFactsCache()
+        let a = cache.entering(1), b = cache.entering(1)
+        let resource = UUID()
+        func entry(_ tokens: Int, onlyRead: Bool) -> [String: ResourceFactsCache.Entry] {
+            ["p.swift": ResourceFactsCache.Entry(
+                resourceID: resource, facts: StoredResourceFacts(type: "CODE", sizeBytes: nil, tokenCount: tokens, contentSHA256: nil),
+                wasOnlyRead: onlyRead)]
+        }
+        cache.remember(org: Self.org, entry(9, onlyRead: false), enteredAt: b)
+        cache.remember(org: Self.org, entry(5, onlyRead: true), enteredAt: a)
+        #expect(cache.entries(org: Self.org, paths: ["p.swift"])[0]?.facts.tokenCount == 9)
+        cache.remember(org: Self.org, entry(12, onlyRead: false), enteredAt: cache.entering(1))
+        #expect(cache.entries(org: Self.org, paths: ["p.swift"])[0]?.facts.tokenCount == 12)
+        let fresh = ResourceFactsCache()
+        fresh.remember(org: Self.org, entry(5, onlyRead: true), enteredAt: fresh.entering(1))
+        #expect(fresh.entries(org: Self.org, paths: ["p.swift"])[0]?.facts.tokenCount == 5)
+    }
+
     /// Batches of one period, however many, keep what they learn.
     @Test func batchesOfOnePeriodKeepWhatTheyLearn() {
         let cache = ResourceFactsCache()
