@@ -112,6 +112,32 @@ import Testing
         }
     }
 
+    /// A recorded PRIORITIZE of a closed session is written without rolling its batch back
+    /// first. The runner handed the batch the closed session as open; its version raise then
+    /// refused it, and the whole batch (every organization's writes in it) was rolled back and
+    /// written again. Counted in `pg_stat_database.xact_rollback`.
+    @Test func aRunOfAClosedSessionIsWrittenWithoutARollback() async throws {
+        try await LiveServer.with(configuration: RunnerConfiguration(workers: 1)) { live in
+            let client = try await live.client(live.acme.token)
+            let session = try await client.createSession(label: "closed")
+            #expect(try await client.track(session: session, path: "a.swift", type: .code, access: .view, tokens: 10) == 1)
+            try await client.sessionClose(session)
+            let rollbacks = "SELECT xact_rollback::bigint FROM pg_stat_database WHERE datname = current_database()"
+            let stats = try await live.sql()
+            _ = try await stats.query("SELECT pg_stat_clear_snapshot()")
+            let before = try await stats.query(PQQuery(stringLiteral: rollbacks))[0].decode(0, as: Int.self)
+            for _ in 0..<3 { #expect(try await client.prioritize(session: session, budget: 100).map(\.path) == ["a.swift"]) }
+            #expect(try await live.count("SELECT count(*) FROM prioritizer.prioritization_runs WHERE session_id = \(session)::uuid") == 3)
+            // The statistics collector reports with a delay: wait for it, then read a fresh snapshot.
+            try await Task.sleep(for: .seconds(1))
+            _ = try await stats.query("SELECT pg_stat_clear_snapshot()")
+            let after = try await stats.query(PQQuery(stringLiteral: rollbacks))[0].decode(0, as: Int.self)
+            #expect(after == before, "\(after - before) transactions rolled back")
+            await stats.close()
+            try await client.close()
+        }
+    }
+
     @Test func rankingSurvivesUnderflowOfAncientEvents() async throws {
         try await LiveServer.with { live in
             let client = try await live.client(live.acme.token)

@@ -828,8 +828,11 @@ actor SessionRunner {
             }
         }
         batch.resourceFactsEpoch = membership.currentAloneEpoch
+        // Open sessions only: one known closed (a recorded PRIORITIZE may name it) is read from
+        // its row, so that the batch does not count it as open, have its version raise refuse
+        // it, and roll back whole to be written again.
         writes.forEachRun(by: { $0.sessionID }) { id, _ in
-            if let halfLife = loaded(id, { $0.record.halfLifeSeconds }) { batch.sessionHalfLives[id] = halfLife }
+            if let halfLife = loaded(id, { $0.isClosed ? nil : $0.record.halfLifeSeconds }) { batch.sessionHalfLives[id] = halfLife }
         }
         let started = ContinuousClock.now
         do {
