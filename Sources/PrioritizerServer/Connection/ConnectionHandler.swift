@@ -87,11 +87,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
         // of the socket) would run with no one to answer.
         guard !closing, active else { return }
         if mustHoldRequests(context: context) {
-            // A read burst is decoded whole, and the caps stop reading only after it: a client not
-            // logged in could have a megabyte of tiny requests held at once (150,000 `AUTH x`,
-            // each waiting out the throttle in turn). It has no use for more than the cap: refused
-            // past it, after the requests held before, as a protocol error is.
-            if state.identity == nil && heldRequests.count >= maxPipelinedRequests {
+            // A read burst is decoded whole, and the caps stop reading only after it. A client not
+            // logged in, with no login in flight, whose replies pile up unread has no use for more
+            // than the cap: refused past it, after the requests held before, as a protocol error
+            // is. (Behind a login in flight they may be many: they are judged once it is decided.)
+            if state.identity == nil && !barrierInFlight && heldRequests.count >= maxPipelinedRequests {
                 heldProtocolError = .unauthenticatedPipeline
                 closing = true
                 return
@@ -249,6 +249,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 self.complete(sequence, with: outcome, version: version, context: context)
                 self.barrierInFlight = false
                 self.syncLoginGate()
+                // A login failed with more requests held behind it than a client may pipeline:
+                // one megabyte of `AUTH x` lines was 150,000 requests held, each AUTH then waiting
+                // out the throttle in turn. Those are refused together, and the connection closed.
+                // (After a login that worked, as many as a pipeline sent are answered, as Redis does.)
+                if self.state.identity == nil && self.heldRequests.count > self.maxPipelinedRequests {
+                    self.removeHeldRequests()
+                    self.heldProtocolError = nil
+                    self.answerProtocolError(.unauthenticatedPipeline, context: context)
+                    return
+                }
                 self.releaseHeldRequests(context: context)
                 self.resumeReadingIfPossible(context: context)
                 // A half-closed client whose last request was this barrier: nothing else will.
