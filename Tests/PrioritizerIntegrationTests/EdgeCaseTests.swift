@@ -138,6 +138,48 @@ import Testing
         }
     }
 
+    /// Two batches of one session in flight, the first failing: the second's TRACKs are answered
+    /// the database's counts, without the failed batch's events. Before, the node's own counts
+    /// (kept while batches overlap) were answered, and they counted the events never written:
+    /// 64…127 for a resource the database then held 64 accesses of. The first batch fails on a
+    /// trigger (a TRACK stating 777 tokens), after its session-resource rows are locked, so the
+    /// second waits for its rollback and commits after it has been settled.
+    @Test func afterAFailedBatchTheNextIsAnsweredTheDatabasesCounts() async throws {
+        try await LiveServer.with(configuration: RunnerConfiguration(workers: 1, maxBatch: 64)) { live in
+            let client = try await live.client(live.acme.token)
+            let session = try await client.createSession(label: "failed batch")
+            #expect(try await client.track(session: session, path: "a.swift", type: .code, access: .view, tokens: 5) == 1)
+            let sql = try await live.sql()
+            try await sql.executeScript("""
+                CREATE FUNCTION public.fail_777() RETURNS trigger LANGUAGE plpgsql AS
+                    $$ BEGIN RAISE EXCEPTION 'the test fails this commit'; END $$;
+                CREATE TRIGGER fail_777 BEFORE INSERT ON prioritizer.access_logs FOR EACH ROW
+                    WHEN (NEW.token_count = 777) EXECUTE FUNCTION public.fail_777();
+                """)
+            await sql.close()
+            let port = live.port, token = live.acme.token
+            let replies = try await offloaded {
+                let socket = try RawSocket(port: port)
+                var payload = RawSocket.encode(["AUTH", token])
+                for index in 0..<128 {
+                    payload += RawSocket.encode(index == 62
+                        ? ["TRACK", session, "fail.swift", "CODE", "VIEW", "TOKENS", "777"]
+                        : ["TRACK", session, "a.swift", "CODE", "VIEW"])
+                }
+                try socket.write(payload)
+                return try socket.readReplies(129)
+            }
+            let tracks = Array(replies.dropFirst())
+            #expect(tracks.prefix(64).allSatisfy { errorLine(of: $0) != nil }, "\(tracks.prefix(2))")
+            #expect(Array(tracks.suffix(64)) == (2...65).map { RESPReply.integer(Int64($0)) }, "\(tracks.suffix(3))")
+            #expect(try await live.count("""
+                SELECT sr.access_count FROM prioritizer.session_resources sr JOIN prioritizer.resources r USING (org_id, resource_id)
+                WHERE sr.session_id = \(session)::uuid AND r.path = 'a.swift'
+                """) == 65)
+            try await client.close()
+        }
+    }
+
     @Test func rankingSurvivesUnderflowOfAncientEvents() async throws {
         try await LiveServer.with { live in
             let client = try await live.client(live.acme.token)

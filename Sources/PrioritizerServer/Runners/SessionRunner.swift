@@ -906,7 +906,10 @@ actor SessionRunner {
                 // A TRACK the commit gave no count was not written: another node closed the session.
                 if failure == nil && write.isTrack && accessCount == nil { closedElsewhere = true }
                 // The own count stands in only for a count the commit gave: nil stays nil either way.
-                let ownExact = overlapped || (write.countedInPeriod != nil && write.countedInPeriod == period)
+                // Not once an earlier batch of the session failed: the copy counted its events,
+                // which were never written, so the database's count is the true one.
+                let ownExact = failedSessions[id] == nil
+                    && (overlapped || (write.countedInPeriod != nil && write.countedInPeriod == period))
                 if ownExact, accessCount != nil, case .access(_, _, let own) = write.item { accessCount = own }
                 write.settle(failure: failure, accessCount: accessCount)
             }
