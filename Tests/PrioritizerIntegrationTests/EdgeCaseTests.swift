@@ -141,41 +141,65 @@ import Testing
     /// Two batches of one session in flight, the first failing: the second's TRACKs are answered
     /// the database's counts, without the failed batch's events. Before, the node's own counts
     /// (kept while batches overlap) were answered, and they counted the events never written:
-    /// 64…127 for a resource the database then held 64 accesses of. The first batch fails on a
-    /// trigger (a TRACK stating 777 tokens), after its session-resource rows are locked, so the
-    /// second waits for its rollback and commits after it has been settled.
+    /// 65…127 for a resource the database then held 64 accesses of.
+    ///
+    /// How the test orders them: the first batch (connection one: a.swift, c.swift, and a TRACK
+    /// stating 777 tokens, which a trigger refuses) is held on a lock on c.swift's row until the
+    /// second (connection two: a.swift, b.swift) is in flight behind it on a.swift; then it fails,
+    /// and the second is held on a lock on b.swift's row until the first's failures are answered.
+    /// Rows are locked in resource order, and the ids are time-ordered: a, b, c.
     @Test func afterAFailedBatchTheNextIsAnsweredTheDatabasesCounts() async throws {
         try await LiveServer.with(configuration: RunnerConfiguration(workers: 1, maxBatch: 64)) { live in
             let client = try await live.client(live.acme.token)
             let session = try await client.createSession(label: "failed batch")
-            #expect(try await client.track(session: session, path: "a.swift", type: .code, access: .view, tokens: 5) == 1)
-            let sql = try await live.sql()
-            try await sql.executeScript("""
+            for path in ["a.swift", "b.swift", "c.swift"] {
+                #expect(try await client.track(session: session, path: path, type: .code, access: .view, tokens: 5) == 1)
+            }
+            let setup = try await live.sql()
+            try await setup.executeScript("""
                 CREATE FUNCTION public.fail_777() RETURNS trigger LANGUAGE plpgsql AS
                     $$ BEGIN RAISE EXCEPTION 'the test fails this commit'; END $$;
                 CREATE TRIGGER fail_777 BEFORE INSERT ON prioritizer.access_logs FOR EACH ROW
                     WHEN (NEW.token_count = 777) EXECUTE FUNCTION public.fail_777();
                 """)
-            await sql.close()
-            let port = live.port, token = live.acme.token
-            let replies = try await offloaded {
-                let socket = try RawSocket(port: port)
-                var payload = RawSocket.encode(["AUTH", token])
-                for index in 0..<128 {
-                    payload += RawSocket.encode(index == 62
-                        ? ["TRACK", session, "fail.swift", "CODE", "VIEW", "TOKENS", "777"]
-                        : ["TRACK", session, "a.swift", "CODE", "VIEW"])
-                }
-                try socket.write(payload)
-                return try socket.readReplies(129)
+            await setup.close()
+            func lockRow(_ path: String) async throws -> PQConnection {
+                let holder = try await live.sql()
+                try await holder.execute("BEGIN")
+                try await holder.execute("""
+                    SELECT 1 FROM prioritizer.session_resources sr JOIN prioritizer.resources r USING (org_id, resource_id)
+                    WHERE sr.session_id = \(session)::uuid AND r.path = \(path) FOR UPDATE OF sr
+                    """)
+                return holder
             }
-            let tracks = Array(replies.dropFirst())
-            #expect(tracks.prefix(64).allSatisfy { errorLine(of: $0) != nil }, "\(tracks.prefix(2))")
-            #expect(Array(tracks.suffix(64)) == (2...65).map { RESPReply.integer(Int64($0)) }, "\(tracks.suffix(3))")
+            func waiters() async throws -> Int {
+                try await live.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
+            }
+            let holdsFirst = try await lockRow("c.swift"), holdsSecond = try await lockRow("b.swift")
+            func burst(_ paths: (Int) -> [String]) -> [UInt8] {
+                var payload = RawSocket.encode(["AUTH", live.acme.token])
+                for index in 0..<64 { payload += RawSocket.encode(["TRACK", session] + paths(index)) }
+                return payload
+            }
+            let one = try RawSocket(port: live.port), two = try RawSocket(port: live.port)
+            let firstBurst = burst { $0 == 62 ? ["fail.swift", "CODE", "VIEW", "TOKENS", "777"] : [$0 == 63 ? "c.swift" : "a.swift", "CODE", "VIEW"] }
+            try await offloaded { try one.write(firstBurst) }
+            #expect(try await eventually(.seconds(10)) { try await waiters() >= 1 })
+            let secondBurst = burst { [$0 == 63 ? "b.swift" : "a.swift", "CODE", "VIEW"] }
+            try await offloaded { try two.write(secondBurst) }
+            #expect(try await eventually(.seconds(10)) { try await waiters() >= 2 })
+            try await holdsFirst.execute("ROLLBACK")
+            let failed = try await offloaded { try one.readReplies(65) }
+            try await holdsSecond.execute("ROLLBACK")
+            let answered = try await offloaded { try two.readReplies(65) }
+            await holdsFirst.close()
+            await holdsSecond.close()
+            #expect(failed.dropFirst().allSatisfy { errorLine(of: $0) != nil }, "\(failed.suffix(2))")
+            #expect(Array(answered.dropFirst()) == (2...64).map { RESPReply.integer(Int64($0)) } + [.integer(2)], "\(answered.suffix(3))")
             #expect(try await live.count("""
                 SELECT sr.access_count FROM prioritizer.session_resources sr JOIN prioritizer.resources r USING (org_id, resource_id)
                 WHERE sr.session_id = \(session)::uuid AND r.path = 'a.swift'
-                """) == 65)
+                """) == 64)
             try await client.close()
         }
     }
