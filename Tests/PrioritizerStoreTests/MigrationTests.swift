@@ -193,7 +193,10 @@ import TestSupport
                 if waiting > 0 { blocked += 1 }
                 try await Task.sleep(for: .milliseconds(20))
             }
-            #expect(Double(blocked) / Double(samples) < 0.8, "blocked in \(blocked) of \(samples) samples")
+            // Under 0.9: the behaviour before blocked 95–100% of samples (115 of 116 in session 25);
+            // this one about half alone, and 0.8 in one full run of the suite on two cores, whose
+            // load stretches the migrator's waits (a 0.8 bound failed there at exactly 0.8).
+            #expect(Double(blocked) / Double(samples) < 0.9, "blocked in \(blocked) of \(samples) samples")
             // And a statement waits at most one migrator's wait (300 ms).
             try await traffic.executeScript("SET statement_timeout = '800ms'")
             for _ in 0..<6 {
