@@ -63,8 +63,7 @@ public struct RESPReplyDecoder: ByteToMessageDecoder {
             }
             return .error(body)
         case UInt8(ascii: ":"):
-            guard let value = Int64(body) else { throw PrioritizerClientError.protocolViolation("bad integer '\(body)'") }
-            return .integer(value)
+            return .integer(try integer(body))
         case UInt8(ascii: "$"):
             guard let bytes = try readBlob(length: body, &buffer) else { return nil }
             return bytes.map(RESPReply.bulkString) ?? .null
@@ -114,9 +113,26 @@ public struct RESPReplyDecoder: ByteToMessageDecoder {
         }
     }
 
-    private static func length(_ text: String) throws -> Int {
+    /// A header's length: a count or -1 (null). Also what `RESPReplyScanner` reads headers with.
+    static func length(_ text: String) throws -> Int {
         guard let value = Int(text), value >= -1 else { throw PrioritizerClientError.protocolViolation("bad length '\(text)'") }
         return value
+    }
+
+    /// A `:` reply's value.
+    static func integer(_ text: String) throws -> Int64 {
+        guard let value = Int64(text) else { throw PrioritizerClientError.protocolViolation("bad integer '\(text)'") }
+        return value
+    }
+
+    /// A blob header's length (-1: null), refused past `maxBlobBytes`: checked before `count + 2`,
+    /// which overflowed (a trap) for a length near Int.max.
+    static func blobLength(_ text: String) throws -> Int {
+        let count = try length(text)
+        guard count <= maxBlobBytes else {
+            throw PrioritizerClientError.protocolViolation("blob of \(count) bytes, over \(maxBlobBytes)")
+        }
+        return count
     }
 
     /// Longest blob accepted: far past any reply the server sends (its largest, a METRICS page,
@@ -125,12 +141,8 @@ public struct RESPReplyDecoder: ByteToMessageDecoder {
 
     /// The bytes of a `$`/`=`/`!` blob; `.some(nil)` for a null blob, nil when incomplete.
     private static func readBlob(length text: String, _ buffer: inout ByteBuffer) throws -> [UInt8]?? {
-        let count = try length(text)
+        let count = try blobLength(text)
         if count < 0 { return .some(nil) }
-        // Checked before `count + 2`, which overflowed (a trap) for a length near Int.max.
-        guard count <= maxBlobBytes else {
-            throw PrioritizerClientError.protocolViolation("blob of \(count) bytes, over \(maxBlobBytes)")
-        }
         guard buffer.readableBytes >= count + 2 else { return nil }
         let bytes = buffer.readBytes(length: count)!
         guard buffer.readBytes(length: 2) == [0x0d, 0x0a] else {

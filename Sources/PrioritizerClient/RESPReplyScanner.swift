@@ -27,11 +27,8 @@ struct RESPReplyScanner {
             var opened = 0
             switch type {
             case UInt8(ascii: "$"), UInt8(ascii: "="), UInt8(ascii: "!"):
-                let count = try Self.length(header)
+                let count = try RESPReplyDecoder.blobLength(String(buffer: header))
                 if count >= 0 {
-                    guard count <= RESPReplyDecoder.maxBlobBytes else {
-                        throw PrioritizerClientError.protocolViolation("blob of \(count) bytes, over \(RESPReplyDecoder.maxBlobBytes)")
-                    }
                     guard buffer.writerIndex - next >= count + 2 else { return nil }
                     guard buffer.getInteger(at: next + count, as: UInt16.self) == 0x0d0a else {
                         throw PrioritizerClientError.protocolViolation("blob not followed by CRLF")
@@ -46,9 +43,7 @@ struct RESPReplyScanner {
                 // An attribute's pairs, then the value it annotates.
                 opened = 2 * (try Self.elementCount(header)) + 1
             case UInt8(ascii: ":"):
-                guard Int64(String(buffer: header)) != nil else {
-                    throw PrioritizerClientError.protocolViolation("bad integer '\(String(buffer: header))'")
-                }
+                _ = try RESPReplyDecoder.integer(String(buffer: header))
             case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: ","), UInt8(ascii: "#"), UInt8(ascii: "("):
                 break
             default:
@@ -88,16 +83,11 @@ struct RESPReplyScanner {
     /// An aggregate's element count (0 for a null one). Counts past `maxBlobBytes` are refused:
     /// no reply holds that many, and doubling a count near Int.max for a map trapped.
     private static func elementCount(_ header: ByteBuffer) throws -> Int {
-        let count = try length(header)
+        let count = try RESPReplyDecoder.length(String(buffer: header))
         guard count <= RESPReplyDecoder.maxBlobBytes else {
             throw PrioritizerClientError.protocolViolation("aggregate of \(count) elements, over \(RESPReplyDecoder.maxBlobBytes)")
         }
         return max(count, 0)
     }
 
-    private static func length(_ header: ByteBuffer) throws -> Int {
-        let text = String(buffer: header)
-        guard let value = Int(text), value >= -1 else { throw PrioritizerClientError.protocolViolation("bad length '\(text)'") }
-        return value
-    }
 }
