@@ -17,10 +17,11 @@ extension CoAccessGraph {
     }
 
     /// Renumbers the paths, keeping only those a relation (either end), a pending DELETE or the
-    /// queue of lists to write names, in their old order, so that every walk in id order (global pruning) visits the relations as
-    /// before. A forgotten path's token count goes with it, as it would on a reload of the
-    /// organization (which reads token counts for related paths only). Windows hold ids of the old
-    /// numbering: the new `identity` makes each re-intern its paths on its next access.
+    /// queue of lists to write names, in their old order, so that every walk in id order (global
+    /// pruning) visits the relations as before. A forgotten path's token count goes with it, as it
+    /// would on a reload of the organization (which reads token counts for related paths only).
+    /// Windows hold ids of the old numbering: the new `identity` makes each re-intern its paths
+    /// (handing back their counts) on its next access.
     mutating func compactPaths() {
         let count = paths.count
         let dropped = removals.take(limit: .max)

@@ -4,9 +4,10 @@
 /// Memory is bounded per resource: once a resource has twice `neighboursPerResource` neighbours,
 /// the weakest are dropped down to `neighboursPerResource` (amortized, so an update stays O(1)
 /// on average); and per organization: past `maxRelations`, the weakest quarter of all relations
-/// is dropped (amortized the same way). The graph also remembers each related resource's latest token count, so
-/// resources a session never touched can be packed; and its paths are bounded too: those no relation names any more
-/// are forgotten once they are as many as the rest (`compactPaths`).
+/// is dropped (amortized the same way). The graph also remembers each related resource's latest
+/// token count, so resources a session never touched can be packed; and its paths are bounded
+/// too: those no relation names any more are forgotten once they are as many as the rest
+/// (`compactPaths`).
 ///
 /// Changes since the last `takeChanges()` are tracked so a writer can persist only those: a flag
 /// on each changed relation and a queue of the resources holding one (setting a flag next to the
@@ -35,7 +36,7 @@ public struct CoAccessGraph: Sendable {
     /// Tells windows which graph their ids belong to (see `CoAccessWindow.bind`); a new one each
     /// time the paths are renumbered (`compactPaths`).
     var identity = UInt64.random(in: 1...UInt64.max)
-    /// The path count at which the next `compactPathsIfNeeded` renumbers (see `compactPaths`).
+    /// No compaction below this many paths (`compactPathsIfNeeded`); tests lower it.
     var pathCompactionFloor = CoAccessGraph.defaultPathCompactionFloor
     /// The paths kept by the last compaction.
     var pathsAfterCompaction = 0
