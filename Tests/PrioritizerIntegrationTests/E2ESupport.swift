@@ -50,6 +50,24 @@ extension LiveServer {
         return try await connection.query(query)[0].decode(0, as: Int.self)
     }
 
+    /// Connections of the test database waiting for a lock (a commit the test holds up).
+    func lockWaiters() async throws -> Int {
+        try await count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
+    }
+
+    /// Makes every commit writing a log row that matches `condition` (SQL over `NEW`, the row)
+    /// fail with an error, through a trigger: how a test makes one group commit fail.
+    func failLogRows(where condition: String) async throws {
+        let connection = try await sql()
+        try await connection.executeScript("""
+            CREATE FUNCTION public.fail_log_row() RETURNS trigger LANGUAGE plpgsql AS
+                $$ BEGIN RAISE EXCEPTION 'the test fails this commit'; END $$;
+            CREATE TRIGGER fail_log_row BEFORE INSERT ON prioritizer.access_logs FOR EACH ROW
+                WHEN (\(condition)) EXECUTE FUNCTION public.fail_log_row();
+            """)
+        await connection.close()
+    }
+
     /// A client of an agent of `org` with `role`, made directly in the store.
     func client(org: AgentCredentials, name: String, role: AgentRole) async throws -> (PrioritizerClient, String) {
         let credentials = try await store.createAgent(orgID: org.agent.orgID, name: name, role: role)

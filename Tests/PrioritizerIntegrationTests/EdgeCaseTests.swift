@@ -95,10 +95,10 @@ import Testing
             try await blocker.execute("BEGIN")
             try await blocker.execute("LOCK TABLE prioritizer.resources IN ACCESS EXCLUSIVE MODE")
             let uncounted = Task { try await first.track(session: session, path: "p.swift", type: .code, access: .view) }
-            #expect(try await eventually(.seconds(10)) { try await live.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") >= 1 })
+            #expect(try await eventually(.seconds(10)) { try await live.lockWaiters() >= 1 })
             let counted = Task { try await second.track(session: session, path: "p.swift", type: .code, access: .edit, tokens: 80) }
             // Taken in memory at once; its commit waits on the lock too.
-            #expect(try await eventually(.seconds(10)) { try await live.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") >= 2 })
+            #expect(try await eventually(.seconds(10)) { try await live.lockWaiters() >= 2 })
             try await blocker.execute("ROLLBACK")
             await blocker.close()
             #expect(Set([try await uncounted.value, try await counted.value]) == [1, 2])
@@ -155,14 +155,7 @@ import Testing
             for path in ["a.swift", "b.swift", "c.swift"] {
                 #expect(try await client.track(session: session, path: path, type: .code, access: .view, tokens: 5) == 1)
             }
-            let setup = try await live.sql()
-            try await setup.executeScript("""
-                CREATE FUNCTION public.fail_777() RETURNS trigger LANGUAGE plpgsql AS
-                    $$ BEGIN RAISE EXCEPTION 'the test fails this commit'; END $$;
-                CREATE TRIGGER fail_777 BEFORE INSERT ON prioritizer.access_logs FOR EACH ROW
-                    WHEN (NEW.token_count = 777) EXECUTE FUNCTION public.fail_777();
-                """)
-            await setup.close()
+            try await live.failLogRows(where: "NEW.token_count = 777")
             func lockRow(_ path: String) async throws -> PQConnection {
                 let holder = try await live.sql()
                 try await holder.execute("BEGIN")
@@ -171,9 +164,6 @@ import Testing
                     WHERE sr.session_id = \(session)::uuid AND r.path = \(path) FOR UPDATE OF sr
                     """)
                 return holder
-            }
-            func waiters() async throws -> Int {
-                try await live.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
             }
             let holdsFirst = try await lockRow("c.swift"), holdsSecond = try await lockRow("b.swift")
             func burst(_ paths: (Int) -> [String]) -> [UInt8] {
@@ -184,10 +174,10 @@ import Testing
             let one = try RawSocket(port: live.port), two = try RawSocket(port: live.port)
             let firstBurst = burst { $0 == 62 ? ["fail.swift", "CODE", "VIEW", "TOKENS", "777"] : [$0 == 63 ? "c.swift" : "a.swift", "CODE", "VIEW"] }
             try await offloaded { try one.write(firstBurst) }
-            #expect(try await eventually(.seconds(10)) { try await waiters() >= 1 })
+            #expect(try await eventually(.seconds(10)) { try await live.lockWaiters() >= 1 })
             let secondBurst = burst { [$0 == 63 ? "b.swift" : "a.swift", "CODE", "VIEW"] }
             try await offloaded { try two.write(secondBurst) }
-            #expect(try await eventually(.seconds(10)) { try await waiters() >= 2 })
+            #expect(try await eventually(.seconds(10)) { try await live.lockWaiters() >= 2 })
             try await holdsFirst.execute("ROLLBACK")
             let failed = try await offloaded { try one.readReplies(65) }
             try await holdsSecond.execute("ROLLBACK")

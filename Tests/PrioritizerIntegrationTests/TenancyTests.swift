@@ -138,20 +138,13 @@ import Testing
             for session in [failing, held] {
                 _ = try await acme.track(session: session, path: "warm.swift", type: .code, access: .view, tokens: 5)
             }
+            try await live.failLogRows(where: "NEW.session_id = '\(failing)'")
             let sql = try await live.sql()
-            try await sql.executeScript("""
-                CREATE FUNCTION public.fail_log_row() RETURNS trigger LANGUAGE plpgsql AS
-                    $$ BEGIN RAISE EXCEPTION 'the test fails this commit'; END $$;
-                CREATE TRIGGER fail_log_row BEFORE INSERT ON prioritizer.access_logs FOR EACH ROW
-                    WHEN (NEW.session_id = '\(failing)') EXECUTE FUNCTION public.fail_log_row();
-                """)
             try await sql.execute("BEGIN")
             try await sql.execute("SELECT 1 FROM prioritizer.sessions WHERE session_id = \(held)::uuid FOR UPDATE")
             let heldClient = try await live.client(live.acme.token)
             let heldReply = Task { try await heldClient.send(["TRACK", held, "held.swift", "CODE", "VIEW"]) }
-            #expect(try await eventually(.seconds(10)) {
-                try await live.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") > 0
-            })
+            #expect(try await eventually(.seconds(10)) { try await live.lockWaiters() > 0 })
             // A burst large enough to commit beside the held commit (`minimumOverlappingBatch`).
             let port = live.port, token = live.acme.token
             let replies = try await offloaded {
