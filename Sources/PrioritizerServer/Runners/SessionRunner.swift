@@ -899,6 +899,9 @@ actor SessionRunner {
                 session.writesInFlight -= run.count
                 if session.writesInFlight == 0 { session.commitsOverlapped = false }
             }
+            // Once an earlier batch of the session failed, the copy has counted its events, which
+            // were never written: the database's count is the true one (looked up once per run).
+            let earlierBatchFailed = failedSessions[id] != nil
             var closedElsewhere = false
             for index in run {
                 let write = writes[index]
@@ -906,9 +909,7 @@ actor SessionRunner {
                 // A TRACK the commit gave no count was not written: another node closed the session.
                 if failure == nil && write.isTrack && accessCount == nil { closedElsewhere = true }
                 // The own count stands in only for a count the commit gave: nil stays nil either way.
-                // Not once an earlier batch of the session failed: the copy counted its events,
-                // which were never written, so the database's count is the true one.
-                let ownExact = failedSessions[id] == nil
+                let ownExact = !earlierBatchFailed
                     && (overlapped || (write.countedInPeriod != nil && write.countedInPeriod == period))
                 if ownExact, accessCount != nil, case .access(_, _, let own) = write.item { accessCount = own }
                 write.settle(failure: failure, accessCount: accessCount)
