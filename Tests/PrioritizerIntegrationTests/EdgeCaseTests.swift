@@ -147,9 +147,14 @@ import Testing
     /// stating 777 tokens, which a trigger refuses) is held on a lock on c.swift's row until the
     /// second (connection two: a.swift, b.swift) is in flight behind it on a.swift; then it fails,
     /// and the second is held on a lock on b.swift's row until the first's failures are answered.
-    /// Rows are locked in resource order, and the ids are time-ordered: a, b, c.
+    /// Rows are locked in resource order, and the ids are time-ordered: a, b, c. The second batch
+    /// starts beside the first only while the node is alone (its TRACKs counted from its copy): a
+    /// 30 s lease keeps it alone through heartbeats the suite's load delays past the usual 1 s.
     @Test func afterAFailedBatchTheNextIsAnsweredTheDatabasesCounts() async throws {
-        try await LiveServer.with(configuration: RunnerConfiguration(workers: 1, maxBatch: 64)) { live in
+        var timing = ClusterMembership.Timing()
+        timing.lease = .seconds(30)
+        timing.liveness = .seconds(60)
+        try await LiveServer.with(configuration: RunnerConfiguration(workers: 1, maxBatch: 64), clusterTiming: timing) { live in
             let client = try await live.client(live.acme.token)
             let session = try await client.createSession(label: "failed batch")
             for path in ["a.swift", "b.swift", "c.swift"] {
