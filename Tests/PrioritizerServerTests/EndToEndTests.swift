@@ -177,6 +177,13 @@ struct EndToEndTests {
         let server = PrioritizerServer(configuration: configuration, services: backend.services, security: HoldingEveryWrite())
         let port = try await server.start().port!
         let first = try await RawConnection.connect(port: port)
+        // Admitted before the second connects: the two are admitted on their own event loops, and
+        // on a loaded machine the second was once admitted first (the first then rejected, and
+        // the second, open, never closed).
+        let admitted = ContinuousClock.now
+        while server.statistics.snapshot.connectedClients < 1 && ContinuousClock.now - admitted < .seconds(10) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         let second = try await RawConnection.connect(port: port)
         let started = ContinuousClock.now
         // Without the deadline the connection is never closed (until the shutdown below). With
